@@ -1,0 +1,3 @@
+"""loratui: documents in, versioned LoRA datasets out."""
+
+__version__ = "0.1.0"

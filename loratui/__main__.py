@@ -1,0 +1,5 @@
+"""Allow ``python -m loratui``."""
+
+from loratui.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,61 @@
+"""The headless command line: every command prints text, or JSON with ``--json``.
+
+Exit codes: 0 success, 1 an error (printed as code, message and hint), 2 a usage error.
+Each group of commands lives in ``loratui/cli_commands/``; this module assembles them.
+``loratui`` with no command opens the TUI (imported lazily, so scripts never load Textual).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from loratui import __version__
+from loratui.core.errors import LoratuiError
+
+COMMAND_MODULES = (
+    "loratui.cli_commands.projects",
+    "loratui.cli_commands.ingest",
+    "loratui.cli_commands.queue",
+    "loratui.cli_commands.watch",
+    "loratui.cli_commands.export",
+    "loratui.cli_commands.audit",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="loratui",
+        description="Turn a pile of documents into versioned LoRA fine-tuning datasets.",
+    )
+    parser.add_argument("--home", help="data folder (default: $LORATUI_HOME or the user data dir)")
+    parser.add_argument("--version", action="version", version=f"loratui {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        from loratui.tui.app import run_app
+
+        return run_app(home=args.home)
+    from loratui.cli_commands.common import print_error
+
+    try:
+        return int(args.func(args) or 0)
+    except LoratuiError as exc:
+        print_error(exc, as_json=getattr(args, "json", False))
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

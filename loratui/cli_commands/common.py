@@ -1,0 +1,59 @@
+"""Helpers shared by the CLI command modules: opening the home, printing text or JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+from loratui.core import home as home_mod
+from loratui.core.errors import LoratuiError
+from loratui.core.models import Project
+from loratui.core.projects import get_project
+
+
+def open_home(args: argparse.Namespace) -> None:
+    home_mod.open_home(args.home)
+
+
+def open_project(args: argparse.Namespace, attr: str = "project") -> Project:
+    """Open the home and return the project named by ``args.<attr>``."""
+    open_home(args)
+    return get_project(getattr(args, attr))
+
+
+def add_json_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="print machine-readable JSON")
+
+
+def print_json(obj: Any) -> None:
+    json.dump(obj, sys.stdout, indent=2, ensure_ascii=False, default=str)
+    sys.stdout.write("\n")
+    sys.stdout.flush()
+
+
+def print_jsonl(obj: Any) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, default=str) + "\n")
+    sys.stdout.flush()
+
+
+def print_error(exc: LoratuiError, as_json: bool = False) -> None:
+    if as_json:
+        print_json({"error": exc.as_dict()})
+        return
+    print(f"error[{exc.code}]: {exc.message}", file=sys.stderr)
+    if exc.hint:
+        print(f"hint: {exc.hint}", file=sys.stderr)
+
+
+def iso(ts: float | None) -> str | None:
+    """Epoch seconds as an ISO 8601 UTC string (JSON output uses these)."""
+    if ts is None:
+        return None
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds")
+
+
+def is_tty() -> bool:
+    return sys.stdout.isatty()

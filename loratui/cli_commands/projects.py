@@ -1,0 +1,145 @@
+"""Project commands: new, projects, rename, delete, settings."""
+
+from __future__ import annotations
+
+import argparse
+
+import peewee
+
+from loratui.cli_commands.common import add_json_flag, iso, open_home, open_project, print_json
+from loratui.core import projects as core
+from loratui.core import settings as settings_mod
+from loratui.core.errors import LoratuiError
+from loratui.core.models import DatasetVersion, Document, Project
+
+
+def project_row(p: Project) -> dict[str, object]:
+    """The summary of one project, as ``projects --json`` prints it."""
+    counts: dict[str, int] = {}
+    for state, n in (
+        Document.select(Document.state, peewee.fn.COUNT(Document.id).alias("n"))
+        .where(Document.project == p)
+        .group_by(Document.state)
+        .tuples()
+    ):
+        counts[state] = n
+    last = (
+        DatasetVersion.select()
+        .where(DatasetVersion.project == p)
+        .order_by(DatasetVersion.number.desc())
+        .first()
+    )
+    return {
+        "id": p.id,
+        "name": p.name,
+        "folder": str(core.project_dir(p)),
+        "drop_folder": str(core.drop_dir(p)),
+        "documents": sum(counts.values()),
+        "states": counts,
+        "done": counts.get("done", 0),
+        "failed": counts.get("failed", 0),
+        "last_export": f"v{last.number}" if last else None,
+        "created_at": iso(p.created_at),
+    }
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    open_home(args)
+    p = core.create_project(args.name, drop_folder=args.drop_folder)
+    if args.json:
+        print_json(project_row(p))
+    else:
+        print(f"created project {p.name!r} in {core.project_dir(p)}")
+        print(f"drop folder: {core.drop_dir(p)}")
+    return 0
+
+
+def cmd_projects(args: argparse.Namespace) -> int:
+    open_home(args)
+    rows = [project_row(p) for p in core.list_projects()]
+    if args.json:
+        print_json(rows)
+        return 0
+    if not rows:
+        print("no projects yet; create one with `loratui new NAME`")
+        return 0
+    for r in rows:
+        print(
+            f"{r['name']}\t{r['documents']} docs ({r['done']} done, {r['failed']} failed)"
+            f"\tdrop: {r['drop_folder']}\tlast export: {r['last_export'] or '-'}"
+        )
+    return 0
+
+
+def cmd_rename(args: argparse.Namespace) -> int:
+    p = open_project(args)
+    core.rename_project(p, args.new_name)
+    if args.json:
+        print_json(project_row(p))
+    else:
+        print(f"renamed to {p.name!r}")
+    return 0
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    p = open_project(args)
+    if not args.yes:
+        raise LoratuiError(
+            "invalid",
+            f"deleting {p.name!r} removes its folder, documents, texts and exports",
+            f"add --yes to confirm: loratui delete {p.name!r} --yes",
+        )
+    summary = core.delete_project(p)
+    if args.json:
+        print_json(summary)
+    else:
+        print(
+            f"deleted {summary['name']!r}: {summary['documents']} documents, "
+            f"{summary['versions']} versions, folder {summary['folder']}"
+        )
+    return 0
+
+
+def cmd_settings(args: argparse.Namespace) -> int:
+    p = open_project(args)
+    if args.assignments:
+        changes = dict(settings_mod.parse_assignment(a) for a in args.assignments)
+        p = core.update_settings(p, changes)
+    eff = settings_mod.effective(p.settings)
+    if args.json:
+        print_json(eff)
+    else:
+        for k in sorted(eff):
+            mark = "" if k not in (p.settings or {}) else "  (set)"
+            print(f"{k} = {eff[k]}{mark}")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("new", help="create a project")
+    p.add_argument("name")
+    p.add_argument("--drop-folder", help="watched folder (default: PROJECT_DIR/inbox)")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_new)
+
+    p = sub.add_parser("projects", help="list projects")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_projects)
+
+    p = sub.add_parser("rename", help="rename a project")
+    p.add_argument("project")
+    p.add_argument("new_name")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_rename)
+
+    p = sub.add_parser("delete", help="delete a project and all its data")
+    p.add_argument("project")
+    p.add_argument("--yes", action="store_true", help="confirm")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_delete)
+
+    p = sub.add_parser("settings", help="show or change a project's settings (key=value)")
+    p.add_argument("project")
+    p.add_argument("assignments", nargs="*", metavar="KEY=VALUE")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_settings)

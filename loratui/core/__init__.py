@@ -1,0 +1,1 @@
+"""The loratui engine: storage, queue, extraction, export. Never imports Textual."""

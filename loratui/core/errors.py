@@ -1,0 +1,132 @@
+"""Errors as values a user can act on: a stable code, a one-line message and a hint.
+
+Every failure the engine reports (on a document, a job or a command) uses a code from
+``CATALOGUE``. ``permanent`` codes fail at once; the others are retried with backoff.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+
+@dataclass(frozen=True)
+class ErrorInfo:
+    code: str
+    message: str
+    hint: str
+    permanent: bool = True
+
+
+CATALOGUE: dict[str, ErrorInfo] = {
+    e.code: e
+    for e in [
+        ErrorInfo(
+            "unsupported",
+            "this kind of file is not supported",
+            "loratui reads PDF, DOCX, plain text and Markdown; convert the file to one of these",
+        ),
+        ErrorInfo(
+            "type_mismatch",
+            "the file's content does not match its extension",
+            "check the file: it may be mis-named or damaged; rename it to its real type",
+        ),
+        ErrorInfo(
+            "empty",
+            "the file is empty",
+            "the upload may have failed; copy the file again",
+        ),
+        ErrorInfo(
+            "corrupt",
+            "the file is damaged and cannot be read",
+            "open it in its usual program and save or export it again, then re-add it",
+        ),
+        ErrorInfo(
+            "encrypted",
+            "the PDF is encrypted and needs a password",
+            "press `p` on the file to give its password, or run "
+            "`loratui unlock PROJECT DOC --password-stdin`",
+        ),
+        ErrorInfo(
+            "wrong_password",
+            "the password given for this PDF is wrong",
+            "run `loratui unlock PROJECT DOC --password-stdin` again with the right password",
+        ),
+        ErrorInfo(
+            "too_large",
+            "the file is over the size limit",
+            "raise the limit with `loratui settings PROJECT max_file_mb=N`, or split the file",
+        ),
+        ErrorInfo(
+            "zip_bomb",
+            "the DOCX would inflate far beyond the limit (possible zip bomb)",
+            "if you trust the file, raise `max_docx_inflated_mb` in the project settings",
+        ),
+        ErrorInfo(
+            "timeout",
+            "extraction took longer than the time limit",
+            "raise `task_timeout_s` in the project settings and retry, or split the document",
+            permanent=False,
+        ),
+        ErrorInfo(
+            "memory",
+            "extraction ran out of memory",
+            "raise `max_worker_memory_mb` in the project settings and retry",
+            permanent=False,
+        ),
+        ErrorInfo(
+            "crashed",
+            "the worker process extracting this file died",
+            "retry the file; if it keeps crashing, the file is probably malformed",
+            permanent=False,
+        ),
+        ErrorInfo(
+            "io_error",
+            "the stored file could not be read",
+            "check the disk and the project folder's permissions, then retry",
+            permanent=False,
+        ),
+        ErrorInfo(
+            "locked",
+            "the database was busy for too long",
+            "another loratui process holds the database; retry in a moment",
+            permanent=False,
+        ),
+        ErrorInfo(
+            "internal",
+            "loratui hit an unexpected error",
+            "see the traceback in the log (`loratui log PROJECT`) and report it",
+            permanent=False,
+        ),
+        ErrorInfo("not_found", "no such item", "list what exists with `loratui projects`"),
+        ErrorInfo("invalid", "the request is not valid", "see `loratui --help`"),
+        ErrorInfo("exists", "that already exists", "choose another name"),
+        ErrorInfo("cancelled", "cancelled by the user", "retry it to process it again"),
+    ]
+}
+
+
+class LoratuiError(Exception):
+    """An error with a code, a message and a hint; the CLI exits 1 and prints all three."""
+
+    def __init__(self, code: str, message: str | None = None, hint: str | None = None) -> None:
+        info = CATALOGUE.get(code, CATALOGUE["internal"])
+        self.code = code
+        self.message = message or info.message
+        self.hint = hint if hint is not None else info.hint
+        super().__init__(self.message)
+
+    @property
+    def permanent(self) -> bool:
+        return CATALOGUE.get(self.code, CATALOGUE["internal"]).permanent
+
+    def as_dict(self) -> dict[str, str]:
+        return {"code": self.code, "message": self.message, "hint": self.hint}
+
+
+def info(code: str) -> ErrorInfo:
+    """The catalogue entry for ``code`` (``internal`` for unknown codes)."""
+    return CATALOGUE.get(code, CATALOGUE["internal"])
+
+
+def describe(code: str) -> dict[str, object]:
+    return asdict(info(code))

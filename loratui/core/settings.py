@@ -1,0 +1,75 @@
+"""Project settings with defaults: limits, workers and drop-folder behaviour.
+
+Stored as JSON on the project row; only values that differ from the defaults need be kept.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from loratui.core.errors import LoratuiError
+
+DEFAULTS: dict[str, Any] = {
+    "max_file_mb": 200,
+    "max_docx_inflated_mb": 500,
+    "task_timeout_s": 60.0,
+    "max_worker_memory_mb": 2048,
+    "max_attempts": 3,
+    "pdf_pages_per_task": 25,
+    "workers": 0,  # 0: one per CPU
+    "lease_s": 120.0,
+    "backoff_base_s": 2.0,
+    "pdf_engine": "pypdf",  # or pypdfium2 (optional extra)
+    "watch_settle_s": 2.0,
+    "watch_rescan_s": 60.0,
+    "watch_after": "keep",  # keep, move
+    "watch_poll": False,
+    "drop_group_writable": False,
+}
+
+
+def effective(stored: dict[str, Any] | None) -> dict[str, Any]:
+    """Defaults overlaid with what the project stored."""
+    merged = dict(DEFAULTS)
+    merged.update(stored or {})
+    return merged
+
+
+def workers(value: int | None) -> int:
+    """Worker processes to run: the given number, else one per CPU."""
+    if value and value > 0:
+        return int(value)
+    return max(1, os.cpu_count() or 1)
+
+
+def parse_assignment(text: str) -> tuple[str, Any]:
+    """Parse ``key=value`` into a typed pair, checking the key and the value's type."""
+    if "=" not in text:
+        raise LoratuiError("invalid", f"expected key=value, got {text!r}")
+    key, raw = text.split("=", 1)
+    key = key.strip()
+    if key not in DEFAULTS:
+        raise LoratuiError(
+            "invalid", f"unknown setting {key!r}", "known settings: " + ", ".join(sorted(DEFAULTS))
+        )
+    default = DEFAULTS[key]
+    try:
+        if isinstance(default, bool):
+            low = raw.strip().lower()
+            if low not in ("true", "false", "1", "0", "yes", "no", "on", "off"):
+                raise ValueError(raw)
+            value: Any = low in ("true", "1", "yes", "on")
+        elif isinstance(default, int):
+            value = int(raw)
+        elif isinstance(default, float):
+            value = float(raw)
+        else:
+            value = raw.strip()
+    except ValueError as exc:
+        raise LoratuiError(
+            "invalid", f"{key} must be a {type(default).__name__}, got {raw!r}"
+        ) from exc
+    if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
+        raise LoratuiError("invalid", f"{key} must not be negative")
+    return key, value

@@ -1,0 +1,1 @@
+"""The Textual front end: a thin shell over loratui.core."""

@@ -1,0 +1,86 @@
+"""Shared fixtures: a private tmp home per test, and ways to run the CLI for real."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from loratui.core import db
+from loratui.core import home as home_mod
+
+REPO = Path(__file__).resolve().parents[1]
+REAL_CORPUS = (REPO.parent / "shared" / "corpus" / "real").resolve()
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A fresh loratui home in a tmp dir, opened in this process."""
+    path = tmp_path / "home"
+    monkeypatch.setenv("LORATUI_HOME", str(path))
+    opened = home_mod.open_home(path)
+    yield opened
+    db.close()
+    home_mod._current = None
+
+
+@pytest.fixture
+def real_corpus() -> Path:
+    """The shared corpus of real documents; tests using it skip when it is absent."""
+    if not (REAL_CORPUS / "manifest.json").exists():
+        pytest.skip("shared/corpus/real is not present")
+    return REAL_CORPUS
+
+
+class CLI:
+    """Run ``loratui`` as a real subprocess against one home."""
+
+    def __init__(self, home: Path) -> None:
+        self.home = home
+
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env["LORATUI_HOME"] = str(self.home)
+        return env
+
+    def run(
+        self, *args: str, input: str | None = None, timeout: float = 300, check: bool = False
+    ) -> subprocess.CompletedProcess[str]:
+        proc = subprocess.run(
+            [sys.executable, "-m", "loratui", "--home", str(self.home), *args],
+            input=input,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=self.env(),
+        )
+        if check and proc.returncode != 0:
+            raise AssertionError(
+                f"loratui {' '.join(args)} exited {proc.returncode}\n"
+                f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
+            )
+        return proc
+
+    def json(self, *args: str, input: str | None = None, timeout: float = 300) -> object:
+        proc = self.run(*args, "--json", input=input, timeout=timeout, check=True)
+        return json.loads(proc.stdout)
+
+    def popen(self, *args: str) -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            [sys.executable, "-m", "loratui", "--home", str(self.home), *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=self.env(),
+        )
+
+
+@pytest.fixture
+def cli(tmp_path: Path) -> CLI:
+    """A CLI runner on its own tmp home (separate from the ``home`` fixture's)."""
+    return CLI(tmp_path / "clihome")
