@@ -115,6 +115,9 @@ class LoratuiError(Exception):
         self.hint = hint if hint is not None else info.hint
         super().__init__(self.message)
 
+    def __reduce__(self):  # noqa: ANN204 - keep code and hint across process boundaries
+        return (type(self), (self.code, self.message, self.hint))
+
     @property
     def permanent(self) -> bool:
         return CATALOGUE.get(self.code, CATALOGUE["internal"]).permanent
