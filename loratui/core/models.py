@@ -131,6 +131,9 @@ class Event(BaseModel):
     origin = peewee.CharField(null=True)  # cli, tui, drop, worker
     prev_hash = peewee.CharField(default="")
     hash = peewee.CharField(default="")
+    # Restored events get new ids; this keeps the project_id/project_name/document_id
+    # their hash was computed over, so the original chain still verifies (audit.py).
+    hashed_as = JSONText(null=True)
 
 
 class ExportConfig(BaseModel):
