@@ -164,4 +164,28 @@ class DatasetVersion(BaseModel):
         indexes = ((("project", "number"), True),)
 
 
-ALL_MODELS = [Project, Document, Page, Job, Event, ExportConfig, DatasetVersion]
+class DropFile(BaseModel):
+    """One version (path, size, mtime) of a file the drop-folder watcher claimed.
+
+    The unique index is the claim: two watchers on one project (say the TUI and a
+    ``loratui watch``) both try to insert the row, and only the one that succeeds adds it.
+    """
+
+    project = peewee.ForeignKeyField(Project, backref="drop_files", on_delete="CASCADE")
+    rel_path = peewee.TextField()  # relative to the drop folder, with "/" separators
+    size = peewee.BigIntegerField()
+    mtime_ns = peewee.BigIntegerField()
+    sha256 = peewee.CharField(null=True)
+    document = peewee.ForeignKeyField(
+        Document, null=True, backref="drop_files", on_delete="SET NULL"
+    )
+    state = peewee.CharField(default="claimed")  # claimed, queued, duplicate, failed, skipped
+    reason = peewee.TextField(null=True)
+    owner = peewee.CharField(null=True)  # host:pid:token of the watcher holding the claim
+    taken_at = peewee.FloatField(default=now)
+
+    class Meta:
+        indexes = ((("project", "rel_path", "size", "mtime_ns"), True),)
+
+
+ALL_MODELS = [Project, Document, Page, Job, Event, ExportConfig, DatasetVersion, DropFile]
