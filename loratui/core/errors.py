@@ -101,6 +101,21 @@ CATALOGUE: dict[str, ErrorInfo] = {
         ErrorInfo("invalid", "the request is not valid", "see `loratui --help`"),
         ErrorInfo("exists", "that already exists", "choose another name"),
         ErrorInfo("cancelled", "cancelled by the user", "retry it to process it again"),
+        ErrorInfo(
+            "archive_unsafe",
+            "the archive holds paths or entries that could write outside its folder",
+            "only restore archives written by `loratui archive`; this one was refused whole",
+        ),
+        ErrorInfo(
+            "archive_corrupt",
+            "the archive is damaged or does not match its manifest",
+            "nothing was restored; get an intact copy of the archive and try again",
+        ),
+        ErrorInfo(
+            "tampered",
+            "the audit trail does not verify: an event was edited, removed or inserted",
+            "run `loratui log PROJECT --json` to inspect the events around the one named",
+        ),
     ]
 }
 
