@@ -32,3 +32,23 @@ def page_texts(doc: Document) -> list[str]:
     return [
         p.text for p in Page.select(Page.text).where(Page.document == doc).order_by(Page.number)
     ]
+
+
+def page_text(doc: Document | int, number: int) -> str | None:
+    """The extracted text of one page (1-based), or None when it is not extracted (yet)."""
+    row = (
+        Page.select(Page.text)
+        .where((Page.document == getattr(doc, "id", doc)) & (Page.number == number))
+        .first()
+    )
+    return row.text if row else None
+
+
+def pages_stored(doc: Document | int) -> int:
+    """The highest page number extracted so far (0 when none): one indexed lookup."""
+    from peewee import fn
+
+    value = (
+        Page.select(fn.MAX(Page.number)).where(Page.document == getattr(doc, "id", doc)).scalar()
+    )
+    return int(value or 0)

@@ -1,0 +1,98 @@
+"""PreviewScreen: metadata, warnings, paging through a 1,000-page document, failures, unlock."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Static
+
+from loratui.core import audit, projects
+from loratui.tui.screens.preview import PreviewScreen
+from loratui.tui.widgets.text_view import TextView
+from tests.tui.screen_host import ScreenHost, make_document, wait_for
+
+
+def _static(app, selector: str) -> str:  # noqa: ANN001
+    return str(app.screen.query_one(selector, Static).render())
+
+
+async def test_page_through_a_thousand_page_document(home: Path) -> None:
+    project = projects.create_project("big")
+    pages = [f"marker {n}\n" + ("lorem ipsum dolor sit amet " * 40) for n in range(1, 1001)]
+    doc = make_document(
+        project,
+        "big.pdf",
+        pages,
+        warnings=[
+            {
+                "code": "little_text",
+                "level": "warning",
+                "message": "page 3 has little text",
+                "hint": "check the scan quality",
+            }
+        ],
+    )
+    app = ScreenHost(lambda: PreviewScreen(project.id, doc.id))
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = lambda: app.screen.query_one(TextView)  # noqa: E731
+        await wait_for(pilot, lambda: "marker 1\n" in view().text + "\n")
+        assert "Page 1 / 1000" in _static(app, "#pv-page")
+        meta = _static(app, "#pv-meta")
+        assert "pdf" in meta and "1000 pages" in meta and doc.sha256 in meta
+        issues = _static(app, "#pv-issues")
+        assert "little_text" in issues and "check the scan quality" in issues
+        # long pages wrap into rows that fit the 80-column screen
+        assert view().row_count > 10
+        assert all(len(view().row_text(i)) <= 80 for i in range(view().row_count))
+
+        await pilot.press("right")
+        await wait_for(pilot, lambda: view().text.startswith("marker 2\n"))
+        assert "Page 2 / 1000" in _static(app, "#pv-page")
+        await pilot.press("left")
+        await wait_for(pilot, lambda: view().text.startswith("marker 1\n"))
+
+        await pilot.press("g")
+        await pilot.press(*"750", "enter")
+        await wait_for(pilot, lambda: view().text.startswith("marker 750\n"))
+        assert "Page 750 / 1000" in _static(app, "#pv-page")
+        assert "marker 750" in view().visible_text()
+
+        await pilot.press("end")
+        await wait_for(pilot, lambda: view().text.startswith("marker 1000\n"))
+        await pilot.press("right")  # past the end stays on the last page
+        await pilot.pause()
+        assert "Page 1000 / 1000" in _static(app, "#pv-page")
+
+
+async def test_failed_document_shows_error_hint_and_traceback(home: Path) -> None:
+    project = projects.create_project("broken")
+    doc = make_document(
+        project,
+        "broken.pdf",
+        [],
+        state="failed",
+        error_code="corrupt",
+        error_message="the file is damaged and cannot be read",
+        hint="open it in its usual program and save it again",
+    )
+    audit.log_event(
+        project,
+        "task.failed",
+        "broken.pdf failed: corrupt",
+        level="error",
+        document=doc,
+        data={"code": "corrupt", "traceback": 'Traceback (most recent call last):\n  File "x"'},
+    )
+    app = ScreenHost(lambda: PreviewScreen(project.id, doc.id))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: "corrupt" in _static(app, "#pv-issues"))
+        issues = _static(app, "#pv-issues")
+        assert "damaged" in issues and "save it again" in issues
+        view = app.screen.query_one(TextView)
+        await wait_for(pilot, lambda: view.text.startswith("Traceback (most recent call last)"))
+        # no pages: paging and the password prompt are not offered
+        assert app.screen.check_action("page", (1,)) is False
+        assert app.screen.check_action("password", ()) is False
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, PreviewScreen)
