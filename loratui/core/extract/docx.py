@@ -1,0 +1,251 @@
+"""DOCX text with python-docx: paragraphs and tables in document order, headers, footers.
+
+The zip's declared member sizes are summed before anything is parsed (python-docx has no
+zip-bomb guard); Python's zipfile never inflates a member past its declared size, so the
+sum bounds the memory parsing can take.
+
+Pages: a DOCX has no fixed pages (Word lays them out when it opens the file), so a page
+here is what the author marked: an explicit page break (``w:br w:type="page"`` or "page
+break before" on a paragraph) or a section break that starts a new page. A document
+without breaks is one page. Each section's own header text opens its first page and its
+footer text closes its last one, once (not repeated per page). Paragraphs are separated
+by a blank line; a table is one block with one line per row and `` | `` between cells.
+Deleted revisions, field codes and empty paragraphs are left out; text boxes are kept.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Iterator
+from typing import Any
+
+from loratui.core.errors import LoratuiError
+from loratui.core.extract.text import tidy
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
+R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+_P, _TBL, _TR, _TC, _R = W + "p", W + "tbl", W + "tr", W + "tc", W + "r"
+_SDT, _SDT_CONTENT, _SECT_PR, _P_PR = W + "sdt", W + "sdtContent", W + "sectPr", W + "pPr"
+_TXBX = W + "txbxContent"
+# Inline wrappers whose children are runs we read.
+_INLINE_CONTAINERS = {
+    W + "hyperlink",
+    W + "smartTag",
+    W + "ins",
+    W + "moveTo",
+    W + "fldSimple",
+    W + "customXml",
+    W + "dir",
+    W + "bdo",
+    _SDT,
+    _SDT_CONTENT,
+}
+_BLOCK_CONTAINERS = {_SDT, _SDT_CONTENT, W + "customXml", W + "ins", W + "moveTo"}
+PAGE_BREAK = "\f"  # marks a page break inside the running text before splitting
+MB = 1024 * 1024
+
+
+def check_zip(path: str, limits: dict[str, Any]) -> None:
+    """Refuse a DOCX whose members would inflate beyond ``max_docx_inflated_mb``."""
+    limit_mb = float(limits.get("max_docx_inflated_mb") or 0)
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise LoratuiError(
+            "corrupt", f"the DOCX is damaged: its zip structure cannot be read ({exc})"
+        ) from exc
+    total = sum(max(0, i.file_size) for i in infos)
+    if limit_mb and total > limit_mb * MB:
+        raise LoratuiError(
+            "zip_bomb",
+            f"the DOCX would inflate to {total / MB:,.0f} MB, over the {limit_mb:g} MB limit "
+            "(possible zip bomb)",
+        )
+
+
+def _run_text(run: Any, out: list[str], boxes: list[Any]) -> None:
+    for child in run:
+        tag = child.tag
+        if tag == W + "t":
+            if child.text:
+                out.append(child.text)
+        elif tag == W + "tab" or tag == W + "ptab":
+            out.append("\t")
+        elif tag == W + "br":
+            out.append(PAGE_BREAK if child.get(W + "type") == "page" else "\n")
+        elif tag == W + "cr":
+            out.append("\n")
+        elif tag == W + "noBreakHyphen":
+            out.append("-")
+        elif tag == MC + "AlternateContent":
+            choice = child.find(MC + "Choice")
+            if choice is not None:
+                boxes.extend(choice.iter(_TXBX))
+        elif tag in (W + "drawing", W + "pict", W + "object"):
+            boxes.extend(child.iter(_TXBX))
+
+
+def _inline(parent: Any, out: list[str], boxes: list[Any]) -> None:
+    for child in parent:
+        tag = child.tag
+        if tag == _R:
+            _run_text(child, out, boxes)
+        elif tag in _INLINE_CONTAINERS:
+            _inline(child, out, boxes)
+        elif tag == MC + "AlternateContent":
+            choice = child.find(MC + "Choice")
+            if choice is not None:
+                _inline(choice, out, boxes)
+
+
+def _paragraph(p: Any) -> tuple[str, bool, Any]:
+    """(text, page break before, sectPr ending a section here or None)."""
+    out: list[str] = []
+    boxes: list[Any] = []
+    ppr = p.find(_P_PR)
+    before = False
+    sect = None
+    if ppr is not None:
+        pbb = ppr.find(W + "pageBreakBefore")
+        before = pbb is not None and pbb.get(W + "val") not in ("0", "false", "off")
+        sect = ppr.find(_SECT_PR)
+    _inline(p, out, boxes)
+    text = "".join(out)
+    for box in boxes:
+        inner = _blocks_text(box)
+        if inner:
+            text = f"{text}\n{inner}" if text else inner
+    return text, before, sect
+
+
+def _cell_text(tc: Any) -> str:
+    return " ".join(" ".join(_blocks_text(tc).split("\n")).split())
+
+
+def _table(tbl: Any) -> str:
+    rows = []
+    for tr in tbl.iter(_TR):
+        if tr.getparent() is not tbl:
+            continue  # rows of nested tables are read inside their cell
+        cells = [_cell_text(tc) for tc in tr if tc.tag == _TC]
+        if any(cells):
+            rows.append(" | ".join(cells))
+    return "\n".join(rows)
+
+
+def _iter_blocks(parent: Any) -> Iterator[Any]:
+    for child in parent:
+        if child.tag in (_P, _TBL):
+            yield child
+        elif child.tag in _BLOCK_CONTAINERS:
+            yield from _iter_blocks(child)
+
+
+def _blocks_text(parent: Any) -> str:
+    """Text of block content (a header, a cell, a text box) without page handling."""
+    parts = []
+    for block in _iter_blocks(parent):
+        text = _paragraph(block)[0] if block.tag == _P else _table(block)
+        text = text.replace(PAGE_BREAK, "\n").strip()
+        if text:
+            parts.append(text)
+    return "\n".join(parts)
+
+
+def _header_footer_texts(document: Any) -> list[tuple[str, str]]:
+    """Per section: (header text, footer text), each part's text used once."""
+    seen: set[str] = set()
+    out = []
+    for section in document.sections:
+        texts = []
+        for kinds in (
+            ("first_page_header", "header", "even_page_header"),
+            ("first_page_footer", "footer", "even_page_footer"),
+        ):
+            chunk = []
+            for kind in kinds:
+                hf = getattr(section, kind)
+                if hf.is_linked_to_previous:
+                    continue
+                if kind.startswith("first") and not section.different_first_page_header_footer:
+                    continue
+                partname = str(hf.part.partname)
+                if partname in seen:
+                    continue
+                seen.add(partname)
+                text = _blocks_text(hf.part.element)
+                if text:
+                    chunk.append(text)
+            texts.append("\n".join(chunk))
+        out.append((texts[0], texts[1]))
+    return out
+
+
+def _new_page_section(sect: Any) -> bool:
+    kind = sect.find(W + "type") if sect is not None else None
+    return kind is None or kind.get(W + "val") not in ("continuous", "nextColumn")
+
+
+def pages(path: str, limits: dict[str, Any]) -> list[str]:
+    """The document's pages (see the module docstring for what a page is)."""
+    check_zip(path, limits)
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+
+    try:
+        document = docx.Document(path)
+        hf = _header_footer_texts(document)
+        body = document.element.body
+    except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile) as exc:
+        raise LoratuiError("corrupt", f"the DOCX is damaged and cannot be read ({exc})") from exc
+    except Exception as exc:  # lxml's XMLSyntaxError and friends
+        if type(exc).__module__.startswith(("lxml", "docx")):
+            raise LoratuiError(
+                "corrupt", f"the DOCX is damaged and cannot be read ({exc})"
+            ) from exc
+        raise
+    sect_prs = list(body.iter(_SECT_PR))
+    result: list[str] = []
+    page: list[str] = []
+    section = 0
+
+    def flush() -> None:
+        text = "\n\n".join(page).strip()
+        if text:
+            result.append(text)
+        page.clear()
+
+    def start_section(i: int) -> None:
+        if i < len(hf) and hf[i][0]:
+            page.append(hf[i][0])
+
+    start_section(0)
+    for block in _iter_blocks(body):
+        if block.tag == _TBL:
+            text = _table(block)
+            if text:
+                page.append(text)
+            continue
+        text, before, sect = _paragraph(block)
+        if before and page:
+            flush()
+        pieces = text.split(PAGE_BREAK)
+        for i, piece in enumerate(pieces):
+            if i:
+                flush()
+            if piece.strip():
+                page.append(piece.strip("\n"))
+        if sect is not None:
+            if section < len(hf) and hf[section][1]:
+                page.append(hf[section][1])
+            section += 1
+            nxt = sect_prs[section] if section < len(sect_prs) else None
+            if _new_page_section(nxt):
+                flush()
+            start_section(section)
+    if section < len(hf) and hf[section][1]:
+        page.append(hf[section][1])
+    flush()
+    return [tidy(p) for p in result] or [""]
