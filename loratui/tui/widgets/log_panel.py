@@ -1,0 +1,442 @@
+"""The project's activity log, live: a bottom panel for every project screen.
+
+Thousands of events must stay fast and a burst of them must not freeze the screen
+(textual#2432), so the view is a line-API ``ScrollView`` with an LRU cache of rendered
+rows (after Toolong), lines are capped, and one long-lived thread worker polls for new
+events by id every half second and posts them as one batch per poll.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.cache import LRUCache
+from textual.containers import Vertical
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.widgets import Static
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from loratui.core import audit, documents, projects
+from loratui.core.errors import LoratuiError
+from loratui.tui.widgets import fmt
+from loratui.tui.widgets.db_thread import thread_connection
+
+POLL_S = 0.5
+MAX_LINES = 5000
+LEVEL_CYCLE: tuple[str | None, ...] = (None, "info", "warning", "error")
+LEVEL_LABEL = {"debug": "debug", "info": "info ", "warning": "warn ", "error": "ERROR"}
+LEVEL_STYLE = {"debug": "dim", "info": "", "warning": "yellow", "error": "bold red"}
+
+
+@dataclass(frozen=True)
+class LogLine:
+    """One event as the view needs it (no data payload: that is read on demand)."""
+
+    id: int
+    time: float
+    level: str
+    kind: str
+    message: str
+    document_id: int | None
+
+
+def to_line(ev: object) -> LogLine:
+    return LogLine(
+        id=ev.id,  # type: ignore[attr-defined]
+        time=ev.time,  # type: ignore[attr-defined]
+        level=ev.level,  # type: ignore[attr-defined]
+        kind=ev.kind,  # type: ignore[attr-defined]
+        message=(ev.message or "").replace("\n", " ⏎ "),  # type: ignore[attr-defined]
+        document_id=ev.document_id,  # type: ignore[attr-defined]
+    )
+
+
+class LogView(ScrollView, can_focus=True):
+    """A virtualised list of log lines with a cursor; enter selects the line under it."""
+
+    DEFAULT_CSS = """
+    LogView {
+        overflow-x: hidden;
+        overflow-y: auto;
+        scrollbar-gutter: stable;
+    }
+    LogView > .logview--cursor { background: $accent 40%; }
+    LogView:focus > .logview--cursor { background: $accent; color: $text; }
+    LogView > .logview--time { color: $text-muted; }
+    LogView > .logview--kind { color: $secondary; }
+    """
+    COMPONENT_CLASSES = {"logview--cursor", "logview--time", "logview--kind"}
+
+    BINDINGS = [
+        Binding("up,k", "cursor(-1)", "Up", show=False),
+        Binding("down,j", "cursor(1)", "Down", show=False),
+        Binding("pageup", "cursor_page(-1)", "Page up", show=False),
+        Binding("pagedown", "cursor_page(1)", "Page down", show=False),
+        Binding("home", "cursor_home", "First", show=False),
+        Binding("end", "cursor_end", "Last (follow)", show=False),
+        Binding("enter", "select", "Open document"),
+    ]
+
+    cursor: reactive[int] = reactive(-1, repaint=False, always_update=True)
+
+    class Highlighted(Message):
+        def __init__(self, line: LogLine | None) -> None:
+            super().__init__()
+            self.line = line
+
+    class Selected(Message):
+        def __init__(self, line: LogLine) -> None:
+            super().__init__()
+            self.line = line
+
+    def __init__(
+        self,
+        *,
+        max_lines: int = MAX_LINES,
+        time_format=fmt.clock,  # noqa: ANN001 - any callable float -> str
+        id: str | None = None,  # noqa: A002
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(id=id, classes=classes)
+        self.lines: list[LogLine] = []
+        self.max_lines = max_lines
+        self.time_format = time_format
+        self.follow = True
+        self._cache: LRUCache[tuple, Strip] = LRUCache(maxsize=1000)
+
+    # -- data ----------------------------------------------------------------
+
+    def replace(self, lines: list[LogLine]) -> None:
+        """Show exactly ``lines`` (after a filter change), following the tail."""
+        self.lines = list(lines[-self.max_lines :])
+        self._cache.clear()
+        self.follow = True
+        self._update_size()
+        self.cursor = len(self.lines) - 1
+        self._scroll_tail()
+        self.refresh()
+
+    def _scroll_tail(self) -> None:
+        # the new virtual size takes effect on the next layout; scroll after it
+        self.call_after_refresh(self.scroll_end, animate=False, immediate=True)
+
+    def append(self, lines: list[LogLine]) -> None:
+        """Add new lines at the end; drop the oldest past ``max_lines``."""
+        if not lines:
+            return
+        self.lines.extend(lines)
+        overflow = len(self.lines) - self.max_lines
+        if overflow > 0:
+            del self.lines[:overflow]
+            self._cache.clear()
+            if not self.follow:
+                self.cursor = max(0, self.cursor - overflow)
+                self.scroll_to(y=max(0, self.scroll_offset.y - overflow), animate=False)
+        self._update_size()
+        if self.follow:
+            self.cursor = len(self.lines) - 1
+            self._scroll_tail()
+        self.refresh()
+
+    def _update_size(self) -> None:
+        self.virtual_size = Size(self.scrollable_content_region.width, len(self.lines))
+
+    @property
+    def current(self) -> LogLine | None:
+        if 0 <= self.cursor < len(self.lines):
+            return self.lines[self.cursor]
+        return None
+
+    def plain_lines(self) -> list[str]:
+        """Every line as plain text (what a row shows, unclipped)."""
+        return [self._text(line).plain for line in self.lines]
+
+    # -- rendering -----------------------------------------------------------
+
+    def _text(self, line: LogLine) -> Text:
+        text = Text(no_wrap=True, end="")
+        text.append(self.time_format(line.time), self.get_component_rich_style("logview--time"))
+        text.append(" ")
+        text.append(LEVEL_LABEL.get(line.level, line.level[:5]), LEVEL_STYLE.get(line.level, ""))
+        text.append(" ")
+        text.append(line.kind, self.get_component_rich_style("logview--kind"))
+        text.append(" ")
+        text.append(line.message)
+        return text
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._cache.clear()
+
+    def on_resize(self) -> None:
+        self._update_size()
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        index = y + round(self.scroll_offset.y)
+        style = self.rich_style
+        if index >= len(self.lines):
+            return Strip.blank(width, style)
+        line = self.lines[index]
+        is_cursor = index == self.cursor
+        key = (line.id, width, is_cursor, self.has_focus, style)
+        strip = self._cache.get(key)
+        if strip is None:
+            text = self._text(line)
+            text.stylize_before(style)
+            if is_cursor:
+                text.stylize(self.get_component_rich_style("logview--cursor"))
+            segments = list(text.render(self.app.console))
+            pad = self.get_component_rich_style("logview--cursor") if is_cursor else style
+            strip = Strip(segments, text.cell_len).crop_extend(0, width, pad)
+            self._cache[key] = strip
+        return strip
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        self.refresh()
+        self.post_message(self.Highlighted(self.current))
+
+    def on_focus(self) -> None:
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()
+
+    # -- actions -------------------------------------------------------------
+
+    def _move_to(self, index: int) -> None:
+        if not self.lines:
+            return
+        index = max(0, min(len(self.lines) - 1, index))
+        self.follow = index == len(self.lines) - 1
+        self.cursor = index
+        top = round(self.scroll_offset.y)
+        height = max(1, self.scrollable_content_region.height)
+        if index < top:
+            self.scroll_to(y=index, animate=False, immediate=True)
+        elif index >= top + height:
+            self.scroll_to(y=index - height + 1, animate=False, immediate=True)
+
+    def action_cursor(self, delta: int) -> None:
+        self._move_to(self.cursor + delta)
+
+    def action_cursor_page(self, direction: int) -> None:
+        self._move_to(self.cursor + direction * max(1, self.scrollable_content_region.height))
+
+    def action_cursor_home(self) -> None:
+        self._move_to(0)
+
+    def action_cursor_end(self) -> None:
+        self._move_to(len(self.lines) - 1)
+
+    def action_select(self) -> None:
+        if self.current is not None:
+            self.post_message(self.Selected(self.current))
+
+    def on_click(self, event) -> None:  # noqa: ANN001 - textual.events.Click
+        self._move_to(event.y + round(self.scroll_offset.y))
+
+
+class LogPanel(Vertical):
+    """The live log of one project: ``LogPanel(project_id)``.
+
+    Keys: ``l`` cycles the level filter, ``d`` filters to the highlighted event's
+    document (again: all documents), ``enter`` opens that document's preview.
+    """
+
+    DEFAULT_CSS = """
+    LogPanel { height: 10; border-top: solid $primary; }
+    LogPanel > #log-status { height: 1; background: $boost; color: $text-muted; padding: 0 1; }
+    LogPanel > LogView { height: 1fr; }
+    """
+
+    BINDINGS = [
+        Binding("l", "cycle_level", "Level"),
+        Binding("d", "toggle_document", "This doc"),
+    ]
+
+    class Reloaded(Message):
+        def __init__(self, gen: int, lines: list[LogLine], document_label: str | None) -> None:
+            super().__init__()
+            self.gen = gen
+            self.lines = lines
+            self.document_label = document_label
+
+    class Appended(Message):
+        def __init__(self, gen: int, lines: list[LogLine]) -> None:
+            super().__init__()
+            self.gen = gen
+            self.lines = lines
+
+    class FilterChanged(Message):
+        """Posted when the level or document filter changes (LogScreen mirrors it)."""
+
+        def __init__(self, level: str | None, document_id: int | None) -> None:
+            super().__init__()
+            self.level = level
+            self.document_id = document_id
+
+    def __init__(
+        self,
+        project_id: int,
+        *,
+        level: str | None = None,
+        document_id: int | None = None,
+        max_lines: int = MAX_LINES,
+        poll_s: float = POLL_S,
+        time_format=fmt.clock,  # noqa: ANN001 - any callable float -> str
+        id: str | None = None,  # noqa: A002
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(id=id, classes=classes)
+        self.project_id = project_id
+        self.level = level
+        self.document_id = document_id
+        self.document_label: str | None = None
+        self.max_lines = max_lines
+        self.poll_s = poll_s
+        self.time_format = time_format
+        self._gen = 0
+        self._filter: tuple[int, str | None, int | None] = (0, level, document_id)
+        self._wake = threading.Event()
+        self.loaded = False
+
+    def compose(self) -> ComposeResult:
+        yield Static("Log · loading…", id="log-status")
+        yield LogView(max_lines=self.max_lines, time_format=self.time_format)
+
+    @property
+    def view(self) -> LogView:
+        return self.query_one(LogView)
+
+    def on_mount(self) -> None:
+        self.poll()
+
+    def on_unmount(self) -> None:
+        self._wake.set()
+
+    # -- filters -------------------------------------------------------------
+
+    def set_filter(self, level: str | None = None, document_id: int | None = None) -> None:
+        """Show events of ``level`` and above (None: all) for one document (None: all)."""
+        self.level = level
+        self.document_id = document_id
+        self._gen += 1
+        self._filter = (self._gen, level, document_id)
+        self.loaded = False
+        self._wake.set()
+        self._update_status()
+        self.post_message(self.FilterChanged(level, document_id))
+
+    def action_cycle_level(self) -> None:
+        i = LEVEL_CYCLE.index(self.level) if self.level in LEVEL_CYCLE else 0
+        self.set_filter(LEVEL_CYCLE[(i + 1) % len(LEVEL_CYCLE)], self.document_id)
+
+    def action_toggle_document(self) -> None:
+        if self.document_id is not None:
+            self.set_filter(self.level, None)
+            return
+        line = self.view.current
+        if line is None or line.document_id is None:
+            self.notify("the highlighted event is not about a document", severity="warning")
+            return
+        self.set_filter(self.level, line.document_id)
+
+    # -- polling -------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="log-poll", exit_on_error=False)
+    def poll(self) -> None:
+        worker = get_current_worker()
+        seen_gen = -1
+        last_id = 0
+        with thread_connection():
+            while not worker.is_cancelled:
+                gen, level, document_id = self._filter
+                if gen != seen_gen:
+                    rows = audit.events(
+                        self.project_id, level=level, document_id=document_id, limit=self.max_lines
+                    )
+                    # follow from the newest event, matching or not, so polls stay cheap
+                    newest = rows[-1:] or audit.events(self.project_id, limit=1)
+                    last_id = newest[-1].id if newest else 0
+                    label = _document_label(self.project_id, document_id)
+                    seen_gen = gen
+                    self.post_message(self.Reloaded(gen, [to_line(r) for r in rows], label))
+                else:
+                    rows = audit.events(
+                        self.project_id,
+                        level=level,
+                        document_id=document_id,
+                        since_id=last_id,
+                        limit=self.max_lines,
+                    )
+                    if rows:
+                        last_id = rows[-1].id
+                        self.post_message(self.Appended(gen, [to_line(r) for r in rows]))
+                self._wake.wait(self.poll_s)
+                self._wake.clear()
+
+    @on(Reloaded)
+    def _on_reloaded(self, message: Reloaded) -> None:
+        message.stop()
+        if message.gen != self._gen:
+            return
+        self.document_label = message.document_label
+        self.view.replace(message.lines)
+        self.loaded = True
+        self._update_status()
+
+    @on(Appended)
+    def _on_appended(self, message: Appended) -> None:
+        message.stop()
+        if message.gen != self._gen:
+            return
+        self.view.append(message.lines)
+        self._update_status()
+
+    @on(LogView.Selected)
+    def _on_selected(self, message: LogView.Selected) -> None:
+        message.stop()
+        if message.line.document_id is None:
+            self.notify("this event is not about a document", severity="warning")
+            return
+        from loratui.tui.screens.preview import PreviewScreen
+
+        self.app.push_screen(PreviewScreen(self.project_id, message.line.document_id))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR:
+            error = event.worker.error
+            text = error.message if isinstance(error, LoratuiError) else str(error)
+            self.notify(f"the log stopped updating: {text}", title="Log", severity="error")
+
+    def _update_status(self) -> None:
+        parts = ["Log", f"level ≥ {self.level}" if self.level else "all levels"]
+        if self.document_id is not None:
+            parts.append(f"document {self.document_label or '#' + str(self.document_id)}")
+        else:
+            parts.append("all documents")
+        if self.loaded:
+            parts.append(f"{fmt.count(len(self.view.lines))} events")
+        else:
+            parts.append("loading…")
+        self.query_one("#log-status", Static).update(" · ".join(parts))
+
+
+def _document_label(project_id: int, document_id: int | None) -> str | None:
+    if document_id is None:
+        return None
+    try:
+        doc = documents.get_document(projects.get_project(project_id), document_id)
+    except LoratuiError:
+        return f"#{document_id} (deleted)"
+    return f"#{doc.id} {doc.name}"
