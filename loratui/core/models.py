@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import peewee
+from playhouse.sqlite_ext import AutoIncrementField
 
 from loratui.core.db import JSONText, database
 
@@ -45,6 +46,9 @@ class Project(BaseModel):
 
 
 class Document(BaseModel):
+    # AUTOINCREMENT: a purged document's id is never reused, so its tombstone events
+    # (Event.document_id is a plain id) never mix with a later document's history.
+    id = AutoIncrementField()
     project = peewee.ForeignKeyField(Project, backref="documents", on_delete="CASCADE")
     name = peewee.CharField()  # the original file's base name
     source_path = peewee.TextField(null=True)
