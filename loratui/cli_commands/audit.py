@@ -1,9 +1,303 @@
-"""CLI commands of the audit group (being built; see the issue tracker)."""
+"""Transparency and data ownership: log, audit, history, archive, restore, purge, where."""
 
 from __future__ import annotations
 
 import argparse
+import collections
+import time
+
+from loratui.cli_commands.common import (
+    add_json_flag,
+    open_home,
+    open_project,
+    print_json,
+    print_jsonl,
+)
+from loratui.core import archive as archive_mod
+from loratui.core import audit
+from loratui.core import purge as purge_mod
+from loratui.core import where as where_mod
+from loratui.core.documents import get_document
+from loratui.core.errors import LoratuiError
+from loratui.core.models import Event
+
+FOLLOW_POLL_S = 0.5
+
+
+def event_line(ev: Event) -> str:
+    """One event as a line of text: time, level, kind, document, message, who/where."""
+    d = audit.event_dict(ev)
+    doc = f" doc#{ev.document_id}" if ev.document_id is not None else ""
+    who = f"{ev.actor or '?'}@{ev.origin or '?'}"
+    return f"{d['time']}  {ev.level:<7} {ev.kind:<22}{doc}  {ev.message}  [{who}]"
+
+
+def _doc_id(project, ref: str | None) -> int | None:  # noqa: ANN001
+    """A document id from an id or name; a bare id also finds a purged document."""
+    if ref is None:
+        return None
+    try:
+        return get_document(project, ref).id
+    except LoratuiError:
+        if ref.isdigit():
+            return int(ref)
+        raise
+
+
+def _emit(ev: Event, as_json: bool) -> None:
+    """Print one event: a JSON line with --json (--follow streams), else a text line."""
+    if as_json:
+        print_jsonl(audit.event_dict(ev))
+    else:
+        print(event_line(ev), flush=True)
+
+
+def cmd_log(args: argparse.Namespace) -> int:
+    p = open_project(args)
+    doc_id = _doc_id(p, args.doc)
+    rows = audit.events(p, level=args.level, document_id=doc_id, limit=args.limit)
+    if args.json and not args.follow:
+        print_json([audit.event_dict(ev) for ev in rows])
+        return 0
+    for ev in rows:
+        _emit(ev, args.json)
+    if not args.follow:
+        if not rows and not args.json:
+            print("no events")
+        return 0
+    last = rows[-1].id if rows else _last_id(p.id)
+    try:
+        while True:
+            time.sleep(FOLLOW_POLL_S)
+            for ev in audit.events(p, level=args.level, document_id=doc_id, since_id=last):
+                last = ev.id
+                _emit(ev, args.json)
+    except KeyboardInterrupt:
+        return 0
+
+
+def _last_id(project_id: int) -> int:
+    row = (
+        Event.select(Event.id)
+        .where(Event.project_id == project_id)
+        .order_by(Event.id.desc())
+        .first()
+    )
+    return row.id if row else 0
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    p = open_project(args)
+    if not args.verify:
+        rows = audit.events(p)
+        summary = {
+            "project": p.name,
+            "events": len(rows),
+            "first": audit.event_dict(rows[0])["time"] if rows else None,
+            "last": audit.event_dict(rows[-1])["time"] if rows else None,
+            "kinds": dict(collections.Counter(ev.kind for ev in rows)),
+            "actors": dict(collections.Counter(ev.actor for ev in rows)),
+            "origins": dict(collections.Counter(ev.origin for ev in rows)),
+        }
+        if args.json:
+            print_json(summary)
+        else:
+            print(f"{summary['events']} events from {summary['first']} to {summary['last']}")
+            for key in ("kinds", "actors", "origins"):
+                print(f"{key}: " + ", ".join(f"{k} {n}" for k, n in summary[key].items()))
+            print(f"verify the hash chain with `loratui audit {p.name!r} --verify`")
+        return 0
+    result = {"project": p.name, **audit.verify_report(p), "home": audit.verify_report(None)}
+    ok = result["ok"] and result["home"]["ok"]
+    result["all_ok"] = ok
+    if args.json:
+        print_json(result)
+    else:
+        for label, r in ((f"project {p.name!r}", result), ("home", result["home"])):
+            if r["ok"]:
+                print(f"{label}: chain ok ({r['events']} events)")
+            else:
+                print(
+                    f"{label}: chain BROKEN at event #{r['first_broken_event_id']}: {r['reason']}"
+                )
+    if ok:
+        return 0
+    if args.json:
+        return 1  # the JSON above names the broken event
+    broken = result if not result["ok"] else result["home"]
+    where = f"project {p.name!r}" if not result["ok"] else "the home"
+    raise LoratuiError(
+        "tampered",
+        f"the audit trail of {where} is broken at event #{broken['first_broken_event_id']}",
+    )
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    p = open_project(args)
+    doc_id = _doc_id(p, args.doc)
+    doc = None
+    try:
+        doc = get_document(p, doc_id)
+    except LoratuiError:
+        pass
+    rows = audit.document_history(p, doc if doc is not None else doc_id)
+    if not rows and doc is None:
+        raise LoratuiError(
+            "not_found",
+            f"no document {args.doc!r} in project {p.name!r}, and no events of one",
+            f"list them with `loratui files {p.name!r}`",
+        )
+    if args.json:
+        print_json(
+            {
+                "document": {
+                    "id": doc_id,
+                    "name": doc.name if doc else None,
+                    "sha256": doc.sha256 if doc else None,
+                    "state": doc.state if doc else "purged",
+                },
+                "events": [audit.event_dict(ev) for ev in rows],
+            }
+        )
+        return 0
+    title = doc.name if doc else f"#{doc_id} (no longer in the project)"
+    print(f"history of {title}")
+    for ev in rows:
+        print(event_line(ev))
+    return 0
+
+
+def cmd_archive(args: argparse.Namespace) -> int:
+    p = open_project(args)
+    summary = archive_mod.archive_project(p, args.out)
+    if args.json:
+        print_json(summary)
+    else:
+        rows = sum(summary["rows"].values())
+        print(
+            f"archived {p.name!r} to {summary['path']}: {summary['files']} files, {rows} rows, "
+            f"{summary['bytes']:,} bytes, sha256 {summary['sha256']}"
+        )
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    open_home(args)
+    project = archive_mod.restore_archive(args.archive, as_name=args.as_name)
+    from loratui.core.projects import project_dir
+
+    info = {
+        "id": project.id,
+        "name": project.name,
+        "folder": str(project_dir(project)),
+        "documents": project.documents.count(),
+        "versions": project.versions.count(),
+        "chain_ok": audit.verify_chain(project)[0],
+    }
+    if args.json:
+        print_json(info)
+    else:
+        print(
+            f"restored {info['name']!r} into {info['folder']}: {info['documents']} documents, "
+            f"{info['versions']} versions; audit chain "
+            + ("verifies" if info["chain_ok"] else "does NOT verify")
+        )
+    return 0
+
+
+def cmd_purge(args: argparse.Namespace) -> int:
+    p = open_project(args)
+    docs = [get_document(p, ref) for ref in args.docs]
+    if not args.yes:
+        names = ", ".join(repr(d.name) for d in docs)
+        raise LoratuiError(
+            "invalid",
+            f"purging deletes {names} for good: original, extracted text and rows",
+            "add --yes to confirm",
+        )
+    result = purge_mod.purge_documents(p, docs)
+    if args.json:
+        print_json(result)
+        return 0
+    for d in result["purged"]:
+        print(f"purged {d['name']!r} (#{d['id']}, sha256 {d['sha256'][:12]})")
+    for k in result["files_kept"]:
+        print(f"kept {k['path']}: the same bytes are also document(s) {', '.join(k['used_by'])}")
+    for v in result["versions"]:
+        print(
+            f"version v{v['version']} still contains {', '.join(v['documents'])}: "
+            f"delete {v['path']} if it must go too"
+        )
+    if not result["compact"]["wal_truncated"]:
+        print("note: another loratui process holds the database; run purge again when it exits")
+    return 0
+
+
+def cmd_where(args: argparse.Namespace) -> int:
+    p = open_project(args)
+    rows = where_mod.where(p)
+    if args.json:
+        print_json(rows)
+        return 0
+    for r in rows:
+        unit = r.get("unit", "files")
+        path = r["path"] or ", ".join(r.get("paths", [])) or "-"
+        print(f"{r['label']:<40} {r['count']:>7} {unit:<8} {_human(r['bytes']):>10}  {path}")
+    return 0
+
+
+def _human(n: int) -> str:
+    size = float(n)
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{n} B"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add this group's subcommands to the parser."""
+    p = sub.add_parser("log", help="show the activity log and audit trail")
+    p.add_argument("project")
+    p.add_argument("--follow", "-f", action="store_true", help="keep printing new events")
+    p.add_argument("--level", choices=audit.LEVELS, help="this level and above")
+    p.add_argument("--doc", help="only events of this document (id or name)")
+    p.add_argument("--limit", type=int, help="only the newest N events")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_log)
+
+    p = sub.add_parser("audit", help="summarise the audit trail; --verify checks its hash chain")
+    p.add_argument("project")
+    p.add_argument("--verify", action="store_true", help="recompute the hash chain")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_audit)
+
+    p = sub.add_parser("history", help="the timeline of one document")
+    p.add_argument("project")
+    p.add_argument("doc", help="document id or name")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_history)
+
+    p = sub.add_parser("archive", help="write the whole project to one .tar.gz")
+    p.add_argument("project")
+    p.add_argument("out", metavar="OUT.tar.gz")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_archive)
+
+    p = sub.add_parser("restore", help="recreate a project from an archive")
+    p.add_argument("archive", metavar="ARCHIVE")
+    p.add_argument("--as", dest="as_name", metavar="NAME", help="restore under this name")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_restore)
+
+    p = sub.add_parser("purge", help="delete documents for good (original, text, rows)")
+    p.add_argument("project")
+    p.add_argument("docs", nargs="+", metavar="DOC")
+    p.add_argument("--yes", action="store_true", help="confirm")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_purge)
+
+    p = sub.add_parser("where", help="where each kind of the project's data lives")
+    p.add_argument("project")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_where)

@@ -31,8 +31,12 @@ def actor() -> str:
 
 
 def event_payload(ev: Event) -> dict[str, Any]:
-    """The fields an event's hash covers."""
-    return {
+    """The fields an event's hash covers.
+
+    A restored event carries ``hashed_as``: the ids and project name it had when its
+    hash was computed (restore gives rows new ids); those values are hashed instead.
+    """
+    payload = {
         "project_id": ev.project_id,
         "project_name": ev.project_name,
         "document_id": ev.document_id,
@@ -44,6 +48,21 @@ def event_payload(ev: Event) -> dict[str, Any]:
         "actor": ev.actor,
         "origin": ev.origin,
     }
+    for key in HASHED_AS_KEYS:
+        if ev.hashed_as and key in ev.hashed_as:
+            payload[key] = ev.hashed_as[key]
+    return payload
+
+
+HASHED_AS_KEYS = ("project_id", "project_name", "document_id")
+
+
+def _plain_json(data: dict[str, Any] | None) -> dict[str, Any]:
+    """``data`` as it reads back from the database (str keys, lists, no Paths).
+
+    Hashing the round-tripped form keeps the chain verifiable whatever callers pass.
+    """
+    return json.loads(json.dumps(data or {}, ensure_ascii=False, default=str))
 
 
 def compute_hash(prev_hash: str, payload: dict[str, Any]) -> str:
@@ -90,7 +109,7 @@ def log_event(
             level=level,
             kind=kind,
             message=message,
-            data=data or {},
+            data=_plain_json(data),
             actor=actor(),
             origin=origin or _origin,
         )
@@ -98,3 +117,148 @@ def log_event(
         ev.hash = compute_hash(ev.prev_hash, event_payload(ev))
         ev.save(force_insert=True)
     return ev
+
+
+LEVELS = ("debug", "info", "warning", "error")
+
+
+def _chain_filter(project_id: int | None):  # noqa: ANN202 - a peewee expression
+    return Event.project_id.is_null() if project_id is None else Event.project_id == project_id
+
+
+def verify_chain(project: Any) -> tuple[bool, int | None]:
+    """Recompute ``project``'s chain (``None``: the home's); ``(ok, first broken event id)``.
+
+    An event is broken when its ``prev_hash`` is not the hash of the event before it
+    (one was deleted or inserted) or its ``hash`` does not match its fields (edited).
+    """
+    report = verify_report(project)
+    return report["ok"], report["first_broken_event_id"]
+
+
+def verify_report(project: Any) -> dict[str, Any]:
+    """What ``verify_chain`` finds, with the event count and why the first break broke."""
+    project_id = getattr(project, "id", project)
+    prev = ""
+    count = 0
+    query = Event.select().where(_chain_filter(project_id)).order_by(Event.id)
+    for ev in query.iterator():
+        count += 1
+        reason = None
+        if ev.prev_hash != prev:
+            reason = "prev_hash does not match the event before it (an event was removed or added)"
+        elif compute_hash(prev, event_payload(ev)) != ev.hash:
+            reason = "hash does not match the event's contents (the event was edited)"
+        if reason:
+            return {
+                "ok": False,
+                "events": count,
+                "first_broken_event_id": ev.id,
+                "reason": reason,
+            }
+        prev = ev.hash
+    return {"ok": True, "events": count, "first_broken_event_id": None, "reason": None}
+
+
+def _level_at_least(level: str) -> list[str]:
+    if level not in LEVELS:
+        from loratui.core.errors import LoratuiError
+
+        raise LoratuiError("invalid", f"unknown level {level!r}", "levels: " + ", ".join(LEVELS))
+    return list(LEVELS[LEVELS.index(level) :])
+
+
+def events(
+    project: Any,
+    level: str | None = None,
+    document_id: int | None = None,
+    since_id: int | None = None,
+    limit: int | None = None,
+) -> list[Event]:
+    """Events of ``project`` (``None``: the home's own) in order, oldest first.
+
+    ``level`` keeps that level and above (debug < info < warning < error);
+    ``since_id`` keeps events after that id (for following the log); ``limit`` keeps
+    the newest ``limit`` of them, or with ``since_id`` the first ``limit`` after it.
+    """
+    project_id = getattr(project, "id", project)
+    query = Event.select().where(_chain_filter(project_id))
+    if level:
+        query = query.where(Event.level.in_(_level_at_least(level)))
+    if document_id is not None:
+        query = query.where(Event.document_id == document_id)
+    if since_id is not None:
+        query = query.where(Event.id > since_id)
+    if limit is not None and since_id is None:
+        rows = list(query.order_by(Event.id.desc()).limit(limit))
+        rows.reverse()
+        return rows
+    query = query.order_by(Event.id)
+    if limit is not None:
+        query = query.limit(limit)
+    return list(query)
+
+
+def lists_document(data: Any, doc_id: int, sha256: str | None) -> bool:
+    """Whether an export event's ``data`` names the document (by id or sha256)."""
+    if not isinstance(data, dict):
+        return False
+    for key in ("documents", "document_ids", "inputs"):
+        items = data.get(key)
+        if not isinstance(items, list | dict):
+            continue
+        if isinstance(items, dict):  # {"12": sha, ...}
+            items = [{"id": k, "sha256": v} for k, v in items.items()]
+        for item in items:
+            if isinstance(item, dict):
+                ids = {item.get("id"), item.get("document_id")}
+                if doc_id in ids or str(doc_id) in ids:
+                    return True
+                if sha256 and sha256 in (item.get("sha256"), item.get("document_sha256")):
+                    return True
+            elif item == doc_id or item == str(doc_id):
+                return True
+    return False
+
+
+def document_history(project: Any, doc: Any) -> list[Event]:
+    """One document's timeline: its own events, then the exports that included it.
+
+    ``doc`` may be a Document or an id (a purged document's tombstone is found by id).
+    Export events match when their ``data`` lists the document's id or sha256.
+    """
+    project_id = getattr(project, "id", project)
+    doc_id = int(getattr(doc, "id", doc))
+    sha256 = getattr(doc, "sha256", None)
+    own = Event.select().where(_chain_filter(project_id) & (Event.document_id == doc_id))
+    exports = Event.select().where(
+        _chain_filter(project_id) & Event.kind.startswith("export") & Event.document_id.is_null()
+    )
+    found = {ev.id: ev for ev in own}
+    for ev in exports.iterator():
+        if lists_document(ev.data, doc_id, sha256):
+            found[ev.id] = ev
+    return [found[k] for k in sorted(found)]
+
+
+def event_dict(ev: Event) -> dict[str, Any]:
+    """An event as ``log --json`` prints it (time as epoch seconds and ISO 8601 UTC)."""
+    from datetime import UTC, datetime
+
+    return {
+        "id": ev.id,
+        "time": datetime.fromtimestamp(ev.time, UTC).isoformat(timespec="milliseconds"),
+        "ts": ev.time,
+        "project_id": ev.project_id,
+        "project_name": ev.project_name,
+        "document_id": ev.document_id,
+        "level": ev.level,
+        "kind": ev.kind,
+        "message": ev.message,
+        "data": ev.data or {},
+        "actor": ev.actor,
+        "origin": ev.origin,
+        "prev_hash": ev.prev_hash,
+        "hash": ev.hash,
+        "hashed_as": ev.hashed_as,
+    }
