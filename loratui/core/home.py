@@ -84,6 +84,7 @@ def open_home(home: str | os.PathLike[str] | None = None) -> Path:
     path = resolve_home(home)
     if _current is not None and _current != path:
         db.close()
+    os.umask(0o077)  # whatever the user's umask, files any part of loratui writes are private
     ensure_private_dir(path)
     ensure_private_dir(path / PROJECTS_DIR)
     db.connect(path / DB_NAME)

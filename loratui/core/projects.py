@@ -67,7 +67,9 @@ def create_project(name: str, drop_folder: str | Path | None = None) -> Project:
     base = project_dir(project)
     for sub in (base, store_dir(project), exports_dir(project)):
         home_mod.ensure_private_dir(sub)
-    home_mod.ensure_private_dir(drop_dir(project))
+    from loratui.core.privacy import apply_drop_mode
+
+    apply_drop_mode(project)  # 0700, or 0770 when drop_group_writable is set
     log_event(
         project,
         "project.created",
@@ -130,6 +132,9 @@ def delete_project(project: Project) -> dict[str, object]:
         project.delete_instance(recursive=True)
     shutil.rmtree(folder, ignore_errors=True)
     log_event(None, "project.deleted", f"project {summary['name']!r} deleted", data=summary)
+    from loratui.core.purge import compact_database
+
+    compact_database()  # no byte of the deleted rows stays in the database file
     return summary
 
 
@@ -142,4 +147,8 @@ def update_settings(project: Project, changes: dict[str, object]) -> Project:
         fresh.updated_at = now()
         fresh.save()
     log_event(fresh, "project.settings", "settings changed", data={"changes": changes})
+    if "drop_group_writable" in changes:
+        from loratui.core.privacy import apply_drop_mode
+
+        apply_drop_mode(fresh)
     return fresh
