@@ -14,6 +14,7 @@ from typing import Any
 
 from loratui.core import settings as settings_mod
 from loratui.core.errors import LoratuiError
+from loratui.core.extract import docx as docx_mod
 from loratui.core.extract import records as records_mod
 from loratui.core.extract import text as text_mod
 
@@ -71,7 +72,7 @@ def _unsupported(name: str, found: str) -> LoratuiError:
     )
 
 
-def _docx_or_zip(path: Path, label: str, ext: str) -> str:
+def _docx_or_zip(path: Path, label: str, ext: str, limits: dict[str, Any]) -> str:
     try:
         with zipfile.ZipFile(path) as zf:
             names = set(zf.namelist())
@@ -83,6 +84,7 @@ def _docx_or_zip(path: Path, label: str, ext: str) -> str:
             ) from exc
         raise _unsupported(label, "a damaged zip archive") from exc
     if "word/document.xml" in names:
+        docx_mod.check_zip(str(path), limits)
         return "docx"
     if "xl/workbook.xml" in names:
         found = "an Excel workbook"
@@ -134,7 +136,7 @@ def detect_kind(
     if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"%PDF-"):
         return _pdf(label, ext)
     if head.startswith(_ZIP):
-        return _docx_or_zip(path, label, ext)
+        return _docx_or_zip(path, label, ext, limits)
     try:
         text_mod.decode(head, partial=size > len(head))
     except text_mod.NotText as exc:

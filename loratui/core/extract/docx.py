@@ -195,17 +195,19 @@ def pages(path: str, limits: dict[str, Any]) -> list[str]:
     from docx.opc.exceptions import PackageNotFoundError
 
     try:
-        document = docx.Document(path)
-        hf = _header_footer_texts(document)
-        body = document.element.body
-    except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile) as exc:
-        raise LoratuiError("corrupt", f"the DOCX is damaged and cannot be read ({exc})") from exc
-    except Exception as exc:  # lxml's XMLSyntaxError and friends
-        if type(exc).__module__.startswith(("lxml", "docx")):
-            raise LoratuiError(
-                "corrupt", f"the DOCX is damaged and cannot be read ({exc})"
-            ) from exc
+        return _pages(docx.Document(path))
+    except (LoratuiError, MemoryError):
         raise
+    except PackageNotFoundError as exc:
+        raise LoratuiError("corrupt", "the DOCX is damaged: it has no main document") from exc
+    except Exception as exc:  # python-docx and lxml raise many kinds on malformed parts
+        detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+        raise LoratuiError("corrupt", f"the DOCX is damaged and cannot be read ({detail})") from exc
+
+
+def _pages(document: Any) -> list[str]:
+    hf = _header_footer_texts(document)
+    body = document.element.body
     sect_prs = list(body.iter(_SECT_PR))
     result: list[str] = []
     page: list[str] = []

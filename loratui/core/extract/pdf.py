@@ -10,6 +10,9 @@ alternative engine module (``pdfium``) can stand in for this one.
 from __future__ import annotations
 
 import logging
+import os
+import struct
+import zlib
 from typing import Any
 
 from pypdf import PasswordType, PdfReader
@@ -21,7 +24,20 @@ from loratui.core.extract.text import tidy
 # pypdf logs every oddity of real-world files; the worker's stderr is not the place.
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
-_PARSE_ERRORS = (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError)
+# What pypdf raises on malformed input besides its own errors (it is pure Python).
+_PARSE_ERRORS = (
+    PyPdfError,
+    ValueError,
+    LookupError,
+    TypeError,
+    AttributeError,
+    ArithmeticError,
+    AssertionError,
+    NotImplementedError,
+    RecursionError,
+    struct.error,
+    zlib.error,
+)
 
 
 def _corrupt(detail: str) -> LoratuiError:
@@ -33,8 +49,34 @@ def _describe(exc: BaseException) -> str:
     return text[:200] or "unreadable structure"
 
 
-def open_reader(path: str, password: str | None) -> PdfReader:
-    """A reader for ``path``, decrypted with ``password`` or the empty password."""
+_last: tuple[tuple[str, int, int, str | None], PdfReader] | None = None
+
+
+def open_reader(path: str, password: str | None, keep: bool = False) -> PdfReader:
+    """A reader for ``path``, decrypted with ``password`` or the empty password.
+
+    ``keep``: hold on to it for the next call, so counting the pages and then extracting
+    them parses the file's structure once. A kept reader is handed out once and then
+    dropped: readers cache every object they decode, and a worker process that kept one
+    for a whole 1,000-page PDF would hold all of its content streams.
+    """
+    global _last
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        raise LoratuiError("io_error", f"could not read the stored file: {exc.strerror}") from exc
+    key = (path, st.st_size, st.st_mtime_ns, password)
+    cached, _last = _last, None
+    if cached is not None and cached[0] == key:
+        reader = cached[1]
+    else:
+        reader = _open(path, password)
+    if keep:
+        _last = (key, reader)
+    return reader
+
+
+def _open(path: str, password: str | None) -> PdfReader:
     try:
         reader = PdfReader(path)
         if reader.is_encrypted:
@@ -54,7 +96,7 @@ def open_reader(path: str, password: str | None) -> PdfReader:
             f"the PDF uses an encryption this install cannot open ({_describe(exc)})",
             "install loratui with pypdf's crypto extra (`pip install 'pypdf[crypto]'`)",
         ) from exc
-    except (*_PARSE_ERRORS, RecursionError) as exc:
+    except _PARSE_ERRORS as exc:
         raise _corrupt(_describe(exc)) from exc
 
 
@@ -63,7 +105,7 @@ def _page_count(reader: PdfReader) -> int:
         return len(reader.pages)
     except FileNotDecryptedError as exc:
         raise LoratuiError("encrypted") from exc
-    except (*_PARSE_ERRORS, RecursionError) as exc:
+    except _PARSE_ERRORS as exc:
         raise _corrupt(_describe(exc)) from exc
 
 
@@ -71,7 +113,7 @@ def count_pages(
     path: str, kind: str = "pdf", password: str | None = None, limits: dict[str, Any] | None = None
 ) -> int:
     """The number of pages; ``corrupt`` when there are none."""
-    count = _page_count(open_reader(path, password))
+    count = _page_count(open_reader(path, password, keep=True))
     if count < 1:
         raise _corrupt("it has no pages")
     return count
@@ -94,7 +136,7 @@ def extract_pages(
             text = reader.pages[number - 1].extract_text()
         except FileNotDecryptedError as exc:
             raise LoratuiError("encrypted") from exc
-        except (*_PARSE_ERRORS, RecursionError, ZeroDivisionError, OverflowError) as exc:
+        except _PARSE_ERRORS as exc:
             raise _corrupt(f"page {number}: {_describe(exc)}") from exc
         out.append((number, tidy(text or "")))
     return out
