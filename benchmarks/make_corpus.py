@@ -12,9 +12,10 @@ English-like text (see textgen.py), so the same N and seed always give the same 
   of sizes from a line to several hundred kilobytes;
 - about 5% near-duplicates: an earlier document's text with a few words changed.
 
-OUT/manifest.json lists each file with its kind, pages (PDF), words, bytes and, for a
-near-duplicate, the file it copies. Files are rendered in parallel (``--jobs``, default one per
-CPU); the plan is drawn first from one RNG so the output does not depend on the job count.
+OUT/.manifest.json (hidden, so ``loratui add OUT`` skips it) lists each file with its kind,
+pages (PDF), words, bytes and, for a near-duplicate, the file it copies. Files are rendered
+in parallel (``--jobs``, default one per CPU); the plan is drawn first from one RNG so the
+output does not depend on the job count.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from textgen import TextGen  # noqa: E402
 
+MANIFEST = ".manifest.json"
 FIXED_DATE = datetime(2024, 1, 1, tzinfo=UTC)
 KIND_WEIGHTS = {"pdf": 0.35, "docx": 0.25, "txt": 0.2, "md": 0.2}
 NEAR_DUP_RATE = 0.05
@@ -251,8 +253,12 @@ class _PageWriter:
                 pdf.set_y(pdf.y + line_h)
 
     def table(self, rows: list[list[str]], line_h: float) -> None:
+        """A grid of one-line cells, the font shrunk (to 5 pt at least) until every cell fits."""
         pdf = self.pdf
         col_w = pdf.epw / len(rows[0])
+        widest = max(self.width(value) for row in rows for value in row)
+        if widest > col_w - 2:
+            pdf.set_font_size(max(5.0, pdf.font_size_pt * (col_w - 2) / widest))
         for r, row in enumerate(rows):
             self.ensure(line_h)
             pdf.set_x(pdf.l_margin)
@@ -264,8 +270,11 @@ class _PageWriter:
             pdf.set_y(pdf.y + line_h)
 
 
-def render_pdf(spec: Spec, path: Path) -> tuple[int, int]:
-    """Lay the blocks out on pages until the target page count is full; return (pages, words)."""
+def render_pdf(spec: Spec, path: Path) -> tuple[int, int, int]:
+    """Lay the blocks out on pages until the target page count is full.
+
+    Returns (pages, words, blocks drawn): ``truth_words`` rebuilds the text from the count.
+    """
     cls = _pdf_class()
     title, stream = blocks(spec)
     body, head = spec.fonts
@@ -283,10 +292,12 @@ def render_pdf(spec: Spec, path: Path) -> tuple[int, int]:
     out.lines(title, 9)
     pdf.ln(4)
     words = len(title.split())
+    drawn = 0
     stop_y = pdf.h * 0.72
     for block in stream:
         if pdf.page_no() > spec.size or (pdf.page_no() == spec.size and pdf.get_y() > stop_y):
             break
+        drawn += 1
         words += _words(block)
         kind = block[0]
         if kind == "h":
@@ -313,7 +324,7 @@ def render_pdf(spec: Spec, path: Path) -> tuple[int, int]:
             out.table(block[1], 5.5)
             pdf.ln(2)
     pdf.output(str(path))
-    return pdf.pages_count, words
+    return pdf.pages_count, words, drawn
 
 
 # ---------------------------------------------------------------- DOCX
@@ -332,7 +343,7 @@ def _zip_fixed_dates(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def render_docx(spec: Spec, path: Path) -> tuple[int, int]:
+def render_docx(spec: Spec, path: Path) -> tuple[int, int, int]:
     import docx
 
     title, stream = blocks(spec)
@@ -371,13 +382,13 @@ def render_docx(spec: Spec, path: Path) -> tuple[int, int]:
     buf = io.BytesIO()
     doc.save(buf)
     path.write_bytes(_zip_fixed_dates(buf.getvalue()))
-    return 1, words + len(title.split())
+    return 1, words + len(title.split()), len(chosen)
 
 
 # ---------------------------------------------------------------- TXT / Markdown
 
 
-def render_txt(spec: Spec, path: Path) -> tuple[int, int]:
+def render_txt(spec: Spec, path: Path) -> tuple[int, int, int]:
     title, stream = blocks(spec)
     chosen, words = _take_words(stream, spec.size)
     parts = [title, "=" * len(title)]
@@ -392,10 +403,10 @@ def render_txt(spec: Spec, path: Path) -> tuple[int, int]:
         elif kind == "code":
             parts.append(textwrap.indent(block[1], "    "))
     path.write_text("\n\n".join(parts) + "\n", encoding="utf-8")
-    return 1, words + len(title.split())
+    return 1, words + len(title.split()), len(chosen)
 
 
-def render_md(spec: Spec, path: Path) -> tuple[int, int]:
+def render_md(spec: Spec, path: Path) -> tuple[int, int, int]:
     title, stream = blocks(spec)
     chosen, words = _take_words(stream, spec.size)
     parts = [f"# {title}", f"*{spec.org}*"]
@@ -415,7 +426,27 @@ def render_md(spec: Spec, path: Path) -> tuple[int, int]:
             lines += ["| " + " | ".join(row) + " |" for row in rows[1:]]
             parts.append("\n".join(lines))
     path.write_text("\n\n".join(parts) + "\n", encoding="utf-8")
-    return 1, words + len(title.split())
+    return 1, words + len(title.split()), len(chosen)
+
+
+def truth_words(spec: Spec, blocks_drawn: int, pages: int) -> list[str]:
+    """The words a perfect extractor finds in a rendered PDF: title, blocks, header, footer."""
+    title, stream = blocks(spec)
+    text = [title]
+    for _, block in zip(range(blocks_drawn), stream, strict=False):
+        kind = block[0]
+        if kind == "h":
+            text.append(block[2])
+        elif kind in ("p", "code"):
+            text.append(block[1])
+        elif kind == "list":
+            text.extend(block[1])
+        else:
+            text.extend(cell for row in block[1] for cell in row)
+    for number in range(1, pages + 1):
+        text.append(f"{spec.org} - {title}")
+        text.append(f"Confidential - {spec.org} | Page {number} of {pages}")
+    return re.findall(r"\w+", " ".join(text))
 
 
 RENDERERS = {"pdf": render_pdf, "docx": render_docx, "txt": render_txt, "md": render_md}
@@ -430,12 +461,14 @@ def file_name(spec: Spec) -> str:
 def _render(args: tuple[Spec, str]) -> dict:
     spec, out = args
     path = Path(out) / spec.name
-    pages, words = RENDERERS[spec.kind](spec, path)
+    pages, words, drawn = RENDERERS[spec.kind](spec, path)
     return {
         "file": spec.name,
+        "index": spec.index,
         "kind": spec.kind,
         "pages": pages if spec.kind == "pdf" else None,
         "words": words,
+        "blocks": drawn,
         "bytes": path.stat().st_size,
         "near_duplicate_of": spec.near_dup_of,
     }
@@ -444,7 +477,7 @@ def _render(args: tuple[Spec, str]) -> dict:
 def make_corpus(
     n: int, out: str | Path, seed: int = 0, max_pages: int = 200, jobs: int | None = None
 ) -> dict:
-    """Write ``n`` files into ``out`` and return the manifest (also saved as manifest.json)."""
+    """Write ``n`` files into ``out`` and return the manifest (also saved as .manifest.json)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     specs = plan(n, seed, max_pages)
@@ -474,7 +507,7 @@ def make_corpus(
         "kinds": {k: sum(1 for r in rows if r["kind"] == k) for k in RENDERERS},
         "files": rows,
     }
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
+    (out / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
     return manifest
 
 
