@@ -293,14 +293,17 @@ def _upsert_pages(doc_id: int, pages: Sequence[tuple[int, str]]) -> None:
         ).execute()
 
 
-def set_total(job: Job | int, owner: str, total: int) -> None:
-    """Record a document's page count once it is known."""
+def set_total(job: Job | int, owner: str, total: int, kind: str | None = None) -> None:
+    """Record a document's page count (and its kind, if it was just detected)."""
     job_id = getattr(job, "id", job)
     t = now()
     with write_txn():
         row = _check_lease(job_id, owner)
         Job.update(progress_total=total, updated_at=t).where(Job.id == job_id).execute()
-        Document.update(pages=total, updated_at=t).where(Document.id == row.document_id).execute()
+        changes: dict[Any, Any] = {Document.pages: total, Document.updated_at: t}
+        if kind:
+            changes[Document.kind] = kind
+        Document.update(changes).where(Document.id == row.document_id).execute()
 
 
 def commit_pages(job: Job | int, owner: str, pages: Sequence[tuple[int, str]]) -> int:
@@ -328,6 +331,7 @@ def complete(
     pages: Sequence[tuple[int, str]] = (),
     total: int | None = None,
     extract_seconds: float = 0.0,
+    kind: str | None = None,
 ) -> Document:
     """Finish a job: upsert the last ``pages``, compute the document's figures and
     warnings, mark job and document done, all in one transaction.
@@ -360,7 +364,7 @@ def complete(
     chars = sum(len(t) for t in ordered)
     tokens = sum(approx_tokens(t) for t in ordered)
     digest = extract.text_digest(ordered)
-    warnings = list(validate.document_warnings(ordered))
+    warnings = list(validate.document_warnings(ordered, kind or doc.kind))
     t = now()
     with write_txn():
         fresh = Job.get_by_id(job_id)
@@ -373,6 +377,8 @@ def complete(
             Page.delete().where((Page.document == doc.id) & (Page.number > total)).execute()
         doc = Document.get_by_id(doc.id)
         doc.text_sha256 = digest
+        if kind:
+            doc.kind = kind
         dup = validate.duplicate_text_warning(doc)
         if dup:
             warnings.append(dup)
