@@ -429,6 +429,9 @@ def restore_archive(path: str | os.PathLike[str], as_name: str | None = None) ->
                     "original_name": old_project["name"],
                     "archived_at": manifest.get("created_at"),
                     "rows": counts,
+                    "document_ids": {
+                        str(old): new for old, new in ids.maps.get(Document, {}).items()
+                    },
                 },
             )
     except BaseException:

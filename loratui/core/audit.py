@@ -221,22 +221,35 @@ def lists_document(data: Any, doc_id: int, sha256: str | None) -> bool:
     return False
 
 
+RESTORED = "project.restored"
+
+
 def document_history(project: Any, doc: Any) -> list[Event]:
     """One document's timeline: its own events, then the exports that included it.
 
     ``doc`` may be a Document or an id (a purged document's tombstone is found by id).
-    Export events match when their ``data`` lists the document's id or sha256.
+    Export events match when their ``data`` lists the document's id or sha256; an
+    export older than a restore names the id the document had then, which the
+    ``project.restored`` event's ``document_ids`` map (old -> new) translates.
     """
     project_id = getattr(project, "id", project)
     doc_id = int(getattr(doc, "id", doc))
     sha256 = getattr(doc, "sha256", None)
-    own = Event.select().where(_chain_filter(project_id) & (Event.document_id == doc_id))
-    exports = Event.select().where(
-        _chain_filter(project_id) & Event.kind.startswith("export") & Event.document_id.is_null()
-    )
+    chain = _chain_filter(project_id)
+    own = Event.select().where(chain & (Event.document_id == doc_id))
     found = {ev.id: ev for ev in own}
-    for ev in exports.iterator():
-        if lists_document(ev.data, doc_id, sha256):
+    others = Event.select().where(
+        chain
+        & Event.document_id.is_null()
+        & (Event.kind.startswith("export") | (Event.kind == RESTORED))
+    )
+    id_then: int | None = doc_id  # the document's id as of the event being looked at
+    for ev in others.order_by(Event.id.desc()).iterator():
+        if ev.kind == RESTORED:
+            old_to_new = (ev.data or {}).get("document_ids") or {}
+            back = {int(new): int(old) for old, new in old_to_new.items()}
+            id_then = back.get(id_then) if id_then is not None else None
+        elif lists_document(ev.data, id_then if id_then is not None else -1, sha256):
             found[ev.id] = ev
     return [found[k] for k in sorted(found)]
 
