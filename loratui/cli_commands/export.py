@@ -1,9 +1,199 @@
-"""CLI commands of the export group (being built; see the issue tracker)."""
+"""Export commands: export, versions, diff, config, check."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+
+from loratui.cli_commands.common import add_json_flag, is_tty, iso, open_project, print_json
+from loratui.core.export import config as config_mod
+from loratui.core.export.config import FORMATS, ExportConfig
+
+
+def _config_from_args(project, args: argparse.Namespace) -> ExportConfig:  # noqa: ANN001
+    """The saved configuration (or ``--config FILE``), then ``--format`` and ``--set``."""
+    if getattr(args, "config_file", None):
+        cfg = config_mod.read_toml(args.config_file)
+    else:
+        cfg = config_mod.load_config(project, args.name)
+    changes = dict(config_mod.parse_assignment(a) for a in (args.set or []))
+    if getattr(args, "format", None):
+        changes["format"] = args.format
+    if changes:
+        cfg = cfg.with_changes(**changes)
+    return cfg.check()
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from loratui.core.export.version import run_export
+
+    project = open_project(args)
+    cfg = _config_from_args(project, args)
+    show = not args.json and is_tty()
+
+    def progress(done: int, total: int, message: str) -> None:
+        if show:
+            print(f"\r{done}/{total} {message[:60]:<60}", end="", file=sys.stderr, flush=True)
+
+    v = run_export(project, cfg, on_progress=progress)
+    if show:
+        print(file=sys.stderr)
+    result = {
+        "version": v.number,
+        "path": v.path,
+        "format": cfg.format,
+        "records": {"train": v.records_train, "validation": v.records_validation},
+        "tokens": v.tokens,
+        "dropped": v.dropped or {},
+        "documents": len(v.documents or []),
+        "config_hash": v.config_hash,
+    }
+    if args.json:
+        print_json(result)
+    else:
+        dropped = ", ".join(f"{k} {n}" for k, n in result["dropped"].items()) or "none"
+        print(f"v{v.number} written to {v.path}")
+        print(
+            f"records: {v.records_train} train, {v.records_validation} validation; "
+            f"tokens: {v.tokens}; documents: {result['documents']}"
+        )
+        print(f"dropped: {dropped}")
+    return 0
+
+
+def cmd_versions(args: argparse.Namespace) -> int:
+    from loratui.core.export.version import list_versions, version_row
+
+    project = open_project(args)
+    rows = [version_row(v) for v in list_versions(project)]
+    for r in rows:
+        r["created_at"] = iso(r["created_at"])
+    if args.json:
+        print_json(rows)
+        return 0
+    if not rows:
+        print(f"no versions yet; make one with `loratui export {project.name!r}`")
+    for r in rows:
+        print(
+            f"v{r['version']}\t{r['created_at']}\t{r['format']}\t"
+            f"{r['records']['train']} train / {r['records']['validation']} validation\t"
+            f"{r['tokens']} tokens\t{r['documents']} docs\t{r['path']}"
+        )
+    return 0
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from loratui.core.export.diff import diff_versions
+
+    project = open_project(args)
+    d = diff_versions(project, args.a, args.b)
+    if args.json:
+        print_json(d)
+        return 0
+    print(f"v{d['a']} -> v{d['b']}")
+    print(
+        f"records: +{d['added']} added, -{d['removed']} removed, {d['unchanged']} unchanged"
+        f" ({d['moved']} moved between splits)"
+    )
+    print(
+        f"documents: +{len(d['documents']['added'])} added, "
+        f"-{len(d['documents']['removed'])} removed"
+    )
+    if d["config"]:
+        print("config changes:")
+        for key, (old, new) in d["config"].items():
+            print(f"  {key}: {old!r} -> {new!r}")
+    else:
+        print("config: unchanged")
+    return 0
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    project = open_project(args)
+    cfg = config_mod.load_config(project, args.name)
+    if args.load:
+        cfg = config_mod.read_toml(args.load)
+    if args.set:
+        cfg = cfg.with_changes(**dict(config_mod.parse_assignment(a) for a in args.set))
+    if args.load or args.set:
+        config_mod.save_config(project, cfg, args.name)
+    if args.write:
+        config_mod.write_toml(cfg, args.write)
+    if args.json:
+        print_json({"name": args.name, "config": cfg.to_dict(), "problems": cfg.validate()})
+    elif args.show or not (args.write or args.load or args.set):
+        sys.stdout.write(config_mod.to_toml(cfg))
+    else:
+        done = []
+        if args.load or args.set:
+            done.append(f"saved configuration {args.name!r}")
+        if args.write:
+            done.append(f"wrote {args.write}")
+        print("; ".join(done))
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from loratui.core.export.check import check_report
+
+    report = check_report(args.path, args.format, args.max_seq_len, args.tokenizer or "approx")
+    errors = report["errors"]
+    if args.json:
+        print_json({"ok": errors == 0, **report})
+    else:
+        for p in report["problems"]:
+            where = f"line {p['line']}" if p["line"] else "file"
+            print(f"{args.path}:{where}: {p['level']}[{p['code']}] {p['message']}")
+        verdict = "ok" if errors == 0 else f"{report['problem_count']} problems"
+        print(f"{report['records']} records checked as {args.format}: {verdict}")
+    return 0 if errors == 0 else 1
+
+
+def _add_config_source(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--name", default="default", help="saved configuration name (default)")
+    p.add_argument(
+        "--set",
+        action="append",
+        metavar="KEY=VALUE",
+        help="change one setting (repeatable), e.g. --set chunk_tokens=256",
+    )
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add this group's subcommands to the parser."""
+    p = sub.add_parser("export", help="export a new dataset version")
+    p.add_argument("project")
+    p.add_argument("--config", dest="config_file", metavar="FILE.toml", help="use this config")
+    p.add_argument("--format", choices=FORMATS, help="record format")
+    _add_config_source(p)
+    add_json_flag(p)
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("versions", help="list a project's dataset versions")
+    p.add_argument("project")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_versions)
+
+    p = sub.add_parser("diff", help="compare two versions (records and config)")
+    p.add_argument("project")
+    p.add_argument("a", metavar="vA")
+    p.add_argument("b", metavar="vB")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_diff)
+
+    p = sub.add_parser("config", help="show, save, load or write the export configuration")
+    p.add_argument("project")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--show", action="store_true", help="print it as TOML (the default)")
+    g.add_argument("--write", metavar="FILE.toml", help="write it to a TOML file")
+    g.add_argument("--load", metavar="FILE.toml", help="validate a TOML file and save it")
+    _add_config_source(p)
+    add_json_flag(p)
+    p.set_defaults(func=cmd_config)
+
+    p = sub.add_parser("check", help="check a JSONL file the way a trainer reads it")
+    p.add_argument("path")
+    p.add_argument("--format", required=True, choices=FORMATS)
+    p.add_argument("--max-seq-len", type=int, default=None, help="flag longer records")
+    p.add_argument("--tokenizer", default=None, help="tokenizer.json, model folder or 'approx'")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_check)

@@ -1,0 +1,242 @@
+"""Token-sized chunks of a document, cut at paragraph, then sentence, boundaries.
+
+The chunker is fed a document page by page and hands back chunks as soon as they are full,
+so memory stays at one chunk however long the document is. Every chunk knows the pages it
+spans, the heading it falls under, and its character span in the cleaned document text
+(the cleaned pages joined with a blank line), so lineage can point back to the source.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from loratui.core.export.tokenizer import Counter
+
+PAGE_JOINER = "\n\n"
+_PARA = re.compile(r"\S(?:.|\n(?!\s*\n))*")  # text up to a blank line
+_SENTENCE = re.compile(r"\S.*?(?:[.!?\u2026][\"')\]\u201d\u2019]*(?=\s)|$)", re.DOTALL)
+_WORD_GAP = re.compile(r"\s")
+_HEADING = re.compile(
+    r"^(?:#{1,6}\s+\S.*|(?:\d+(?:\.\d+)*\.?|[IVXLC]+\.|chapter\s+\w+|section\s+\w+)\s+\S.{0,80})$",
+    re.IGNORECASE,
+)
+
+
+def is_heading(para: str) -> bool:
+    """A short one-line paragraph that looks like a title (Markdown, numbered, or CAPS)."""
+    if "\n" in para or len(para) > 100:
+        return False
+    if _HEADING.match(para):
+        return True
+    letters = [c for c in para if c.isalpha()]
+    return len(letters) >= 3 and all(c.isupper() for c in letters) and para[-1:] not in ".,;"
+
+
+@dataclass
+class Unit:
+    """A sentence (or a piece of one) with where it sits."""
+
+    text: str
+    page: int
+    start: int  # offset in the cleaned document text
+    end: int
+    tokens: int
+    gap: str  # the text between the previous unit and this one
+    heading: str | None
+
+
+@dataclass
+class Chunk:
+    text: str
+    pages: list[int]
+    start: int
+    end: int
+    heading: str | None
+    index: int
+    tokens: int
+    page_marks: list[tuple[int, int]] = field(default_factory=list)  # (offset, page)
+
+
+class Chunker:
+    """Pack sentences into chunks of at most ``size`` tokens with ``overlap`` carried over."""
+
+    def __init__(self, counter: Counter, size: int, overlap: int) -> None:
+        self.counter = counter
+        self.size = size
+        self.overlap = overlap
+        self._buf: list[Unit] = []
+        self._tokens = 0
+        self._offset = 0  # where the next page starts in the document text
+        self._pending_gap = ""
+        self._heading: str | None = None
+        self._index = 0
+        self._pages_seen = 0
+
+    # ---- feeding ----------------------------------------------------------------------
+
+    def add_page(self, number: int, text: str) -> Iterator[Chunk]:
+        if self._pages_seen:
+            self._pending_gap += PAGE_JOINER
+            self._offset += len(PAGE_JOINER)
+        self._pages_seen += 1
+        pos = 0
+        for m in _PARA.finditer(text):
+            para = m.group().rstrip()
+            p_start = m.start()
+            self._pending_gap += text[pos:p_start]
+            pos = p_start + len(para)
+            if is_heading(para):
+                self._heading = para.lstrip("# ").strip()
+            units = list(self._units(para, number, self._offset + p_start))
+            para_tokens = sum(u.tokens for u in units)
+            heading_here = is_heading(para)
+            if self._has_new() and (
+                (self._tokens + para_tokens > self.size and self._tokens >= self.size // 2)
+                or (heading_here and self._tokens >= self.size // 4)
+            ):
+                yield self._emit()  # prefer the paragraph (or heading) boundary
+            for u in units:
+                if self._tokens + u.tokens > self.size and self._has_new():
+                    yield self._emit()
+                while self._buf and self._tokens + u.tokens > self.size:
+                    self._tokens -= self._buf.pop(0).tokens  # overlap that no longer fits
+                self._push(u)
+        self._pending_gap += text[pos:]
+        self._offset += len(text)
+
+    def finish(self) -> Iterator[Chunk]:
+        if self._has_new():
+            yield self._emit(final=True)
+
+    _carry_end = -1  # units ending at or before this were carried over as overlap only
+
+    def _has_new(self) -> bool:
+        """Whether the buffer holds units not yet emitted (not just the overlap)."""
+        return bool(self._buf) and self._buf[-1].end > self._carry_end
+
+    # ---- internals --------------------------------------------------------------------
+
+    def _units(self, para: str, page: int, base: int) -> Iterator[Unit]:
+        first = True
+        prev_end = 0
+        for m in _SENTENCE.finditer(para):
+            sent = m.group().rstrip()
+            if not sent:
+                continue
+            for piece_start, piece in self._hard_split(sent, m.start()):
+                gap = para[prev_end:piece_start]
+                if first:
+                    gap = self._pending_gap
+                    self._pending_gap = ""
+                    first = False
+                prev_end = piece_start + len(piece)
+                yield Unit(
+                    text=piece,
+                    page=page,
+                    start=base + piece_start,
+                    end=base + piece_start + len(piece),
+                    tokens=self.counter.count(piece),
+                    gap=gap,
+                    heading=self._heading,
+                )
+
+    def _hard_split(self, sent: str, start: int) -> Iterator[tuple[int, str]]:
+        """A sentence longer than a chunk is cut at word gaps within the token budget."""
+        while self.counter.count(sent) > self.size:
+            cut = self.counter.prefix_chars(sent, self.size)
+            space = sent.rfind(" ", 0, cut)
+            if space > cut // 2:
+                cut = space
+            cut = max(cut, 1)
+            piece = sent[:cut].rstrip()
+            yield start, piece
+            rest = sent[cut:]
+            stripped = rest.lstrip()
+            start += cut + (len(rest) - len(stripped))
+            sent = stripped
+            if not sent:
+                return
+        yield start, sent
+
+    def _push(self, u: Unit) -> None:
+        self._buf.append(u)
+        self._tokens += u.tokens
+
+    def _emit(self, final: bool = False) -> Chunk:
+        buf = self._buf
+        parts = [buf[0].text]
+        for u in buf[1:]:
+            parts.append(u.gap)
+            parts.append(u.text)
+        text = "".join(parts)
+        marks: list[tuple[int, int]] = []
+        for u in buf:
+            if not marks or marks[-1][1] != u.page:
+                marks.append((u.start, u.page))
+        chunk = Chunk(
+            text=text,
+            pages=sorted({u.page for u in buf}),
+            start=buf[0].start,
+            end=buf[-1].end,
+            heading=buf[0].heading,
+            index=self._index,
+            tokens=self.counter.count(text),
+            page_marks=marks,
+        )
+        self._index += 1
+        if not final:
+            carry: list[Unit] = []
+            total = 0
+            for u in reversed(buf[1:]):
+                if total + u.tokens > self.overlap:
+                    break
+                carry.insert(0, u)
+                total += u.tokens
+            self._buf = carry
+            self._tokens = total
+            self._carry_end = buf[-1].end
+        return chunk
+
+
+def chunk_pages(
+    pages: list[tuple[int, str]], counter: Counter, size: int, overlap: int
+) -> Iterator[Chunk]:
+    """Chunk a whole (small) document at once."""
+    c = Chunker(counter, size, overlap)
+    for number, text in pages:
+        yield from c.add_page(number, text)
+    yield from c.finish()
+
+
+def split_chunk(chunk: Chunk, counter: Counter, size: int) -> list[Chunk]:
+    """Cut one chunk into pieces of at most ``size`` tokens (the ``split`` strategy)."""
+    c = Chunker(counter, max(size, 1), 0)
+    pieces = list(c.add_page(0, chunk.text)) + list(c.finish())
+    out = []
+    for p in pieces:
+        start, end = chunk.start + p.start, chunk.start + p.end
+        pages = [
+            pg
+            for i, (off, pg) in enumerate(chunk.page_marks)
+            if off < end and _page_end(chunk, i) > start
+        ] or list(chunk.pages)
+        out.append(
+            Chunk(
+                text=p.text,
+                pages=pages,
+                start=start,
+                end=end,
+                heading=chunk.heading,
+                index=chunk.index,
+                tokens=p.tokens,
+                page_marks=[m for m in chunk.page_marks if m[1] in pages],
+            )
+        )
+    return out
+
+
+def _page_end(chunk: Chunk, i: int) -> int:
+    marks = chunk.page_marks
+    return marks[i + 1][0] if i + 1 < len(marks) else chunk.end

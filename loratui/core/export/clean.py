@@ -1,0 +1,163 @@
+"""Cleaning extracted text before it becomes training data.
+
+Unicode normalisation, control characters and whitespace, words hyphenated across line
+breaks, hard-wrapped lines, and the lines a document repeats on most pages (running headers,
+footers, page numbers), which a model would otherwise learn as if they were content.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from loratui.core.export.config import ExportConfig
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u200e\u200f\ufeff\u00ad]")
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_HYPHEN_BREAK = re.compile(r"(\w)[-\u2010]\n[ \t]*([a-z\u00df-\u00ff])")
+_MANY_BLANKS = re.compile(r"\n{3,}")
+_DIGITS = re.compile(r"\d+")
+_LIST_OR_HEADING = re.compile(
+    r"^\s*(?:[-*\u2022\u25aa\u2013]\s|\d+[.)]\s|[a-zA-Z][.)]\s|#{1,6}\s|\|)"
+)
+_ENDS_SENTENCE = re.compile(r"[.!?:;\"')\]]$")
+
+EDGE_LINES = 3  # running headers/footers sit in the first or last few lines of a page
+MAX_EDGE_LINE = 120  # longer lines are content, never a running header
+
+
+def normalize_unicode(text: str, form: str) -> str:
+    return text if form == "none" else unicodedata.normalize(form, text)
+
+
+def fix_whitespace(text: str) -> str:
+    """Newlines unified, control and zero-width characters gone, runs of spaces collapsed."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n\n")
+    text = _CONTROL.sub("", text)
+    lines = [_SPACES.sub(" ", ln).strip() for ln in text.split("\n")]
+    text = "\n".join(lines)
+    return _MANY_BLANKS.sub("\n\n", text).strip()
+
+
+def dehyphenate(text: str) -> str:
+    """Join ``exam-\\nple`` into ``example`` (only when the next line goes on in lower case)."""
+    return _HYPHEN_BREAK.sub(r"\1\2", text)
+
+
+def unwrap_lines(text: str) -> str:
+    """Join hard-wrapped lines of a paragraph; keep list items, headings and table rows."""
+    out: list[str] = []
+    for para in text.split("\n\n"):
+        lines = [ln for ln in para.split("\n") if ln.strip()]
+        if not lines:
+            continue
+        merged = [lines[0]]
+        for ln in lines[1:]:
+            prev = merged[-1]
+            if _LIST_OR_HEADING.match(ln) or _LIST_OR_HEADING.match(prev) and len(prev) < 60:
+                merged.append(ln)
+            elif len(prev) < 40 and _ENDS_SENTENCE.search(prev) is None and ln[:1].isupper():
+                merged.append(ln)  # a short title-like line before a new sentence
+            else:
+                merged[-1] = prev + " " + ln
+        out.append("\n".join(merged))
+    return "\n\n".join(out)
+
+
+def line_key(line: str) -> str:
+    """What makes two header lines 'the same': case, spacing and page numbers ignored."""
+    return _DIGITS.sub("#", " ".join(line.lower().split()))
+
+
+def edge_keys(page_text: str) -> set[str]:
+    """The keys of the first and last few non-empty short lines of a page."""
+    lines = [ln for ln in page_text.split("\n") if ln.strip()]
+    edge = lines[:EDGE_LINES] + lines[-EDGE_LINES:]
+    return {line_key(ln) for ln in edge if len(ln.strip()) <= MAX_EDGE_LINE}
+
+
+class RepeatedLines:
+    """First pass over a document's pages: which edge lines repeat on most pages."""
+
+    def __init__(self, fraction: float, min_pages: int) -> None:
+        self.fraction = fraction
+        self.min_pages = min_pages
+        self.pages = 0
+        self._counts: Counter[str] = Counter()
+
+    def add_page(self, text: str) -> None:
+        self.pages += 1
+        self._counts.update(edge_keys(text))
+
+    def repeated(self) -> frozenset[str]:
+        if self.pages < self.min_pages:
+            return frozenset()
+        need = max(2, self.fraction * self.pages)
+        return frozenset(k for k, n in self._counts.items() if n >= need and k.strip())
+
+
+def drop_repeated(page_text: str, repeated: frozenset[str]) -> tuple[str, int]:
+    """Remove repeated lines from the edges of one page; return the text and lines removed."""
+    if not repeated:
+        return page_text, 0
+    lines = page_text.split("\n")
+    idx = [i for i, ln in enumerate(lines) if ln.strip()]
+    edge = set(idx[:EDGE_LINES] + idx[-EDGE_LINES:])
+    keep: list[str] = []
+    removed = 0
+    for i, ln in enumerate(lines):
+        if i in edge and len(ln.strip()) <= MAX_EDGE_LINE and line_key(ln) in repeated:
+            removed += 1
+            continue
+        keep.append(ln)
+    return "\n".join(keep), removed
+
+
+def pre_clean(text: str, normalize: str, whitespace: bool) -> str:
+    """The per-page steps that come before header detection (so keys compare equal)."""
+    text = normalize_unicode(text, normalize)
+    if whitespace:
+        text = fix_whitespace(text)
+    return text
+
+
+def post_clean(text: str, *, dehyphen: bool, unwrap: bool, whitespace: bool) -> str:
+    """The per-page steps after repeated lines are gone."""
+    if dehyphen:
+        text = dehyphenate(text)
+    if unwrap:
+        text = unwrap_lines(text)
+    if whitespace:
+        text = fix_whitespace(text)
+    return text
+
+
+def clean_text(text: str, cfg: ExportConfig) -> str:
+    """Clean one text that has no pages (a records-file value): no header detection."""
+    text = pre_clean(text, cfg.normalize, cfg.fix_whitespace)
+    return fix_whitespace(text) if cfg.fix_whitespace else text
+
+
+def clean_pages(pages: Iterable[tuple[int, str]], cfg: ExportConfig) -> Iterable[tuple[int, str]]:
+    """Apply the full cleaning to pages given in order (used by preview of one document)."""
+    pages = [(n, pre_clean(t, cfg.normalize, cfg.fix_whitespace)) for n, t in pages]
+    rep = RepeatedLines(cfg.repeated_line_fraction, cfg.repeated_min_pages)
+    if cfg.remove_repeated_lines:
+        for _, t in pages:
+            rep.add_page(t)
+    repeated = rep.repeated()
+    for n, t in pages:
+        t, _ = drop_repeated(t, repeated)
+        yield (
+            n,
+            post_clean(
+                t,
+                dehyphen=cfg.dehyphenate,
+                unwrap=cfg.unwrap_lines,
+                whitespace=cfg.fix_whitespace,
+            ),
+        )

@@ -1,0 +1,329 @@
+"""The record pipeline: documents in, finished records (with lineage) out, one at a time.
+
+Selection, cleaning, chunking, templates, records files, redaction, the length strategy,
+filters and deduplication. Shared by the export (which writes every record) and the
+preview (which stops after a few). Nothing here holds more than one page, one chunk or
+one row at a time, apart from the dedup hashes.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from loratui.core.errors import LoratuiError
+from loratui.core.export import clean
+from loratui.core.export.chunking import Chunk, Chunker, split_chunk
+from loratui.core.export.config import ExportConfig
+from loratui.core.export.dedup import ExactDedup, NearDedup
+from loratui.core.export.formats import Example, main_field, record_text, render
+from loratui.core.export.records import RowError, chunk_example, iter_rows, row_example
+from loratui.core.export.redact import Redactor
+from loratui.core.export.tokenizer import Counter as TokenCounter
+from loratui.core.export.tokenizer import get_counter
+from loratui.core.models import DONE, Document, Page, Project
+
+PAGE_BATCH = 64
+RECORDS_KIND = "records"
+
+
+@dataclass
+class Record:
+    """One finished record: the JSON object, its token count and where it came from."""
+
+    data: dict[str, Any]
+    tokens: int
+    lineage: dict[str, Any]
+
+
+@dataclass
+class Stats:
+    dropped: Counter[str] = field(default_factory=Counter)
+    repeated_lines_removed: int = 0
+    documents_with_repeated_lines: int = 0
+    chunks: int = 0
+    rows: int = 0
+
+
+def select_documents(project: Project, cfg: ExportConfig) -> list[Document]:
+    """Done, not excluded documents of the project (with one of ``cfg.tags`` if given)."""
+    q = Document.select().where(
+        (Document.project == project) & (Document.state == DONE) & (Document.excluded == False)  # noqa: E712 - a SQL comparison
+    )
+    docs = []
+    for d in q.order_by(Document.id):
+        is_records = d.kind == RECORDS_KIND
+        if cfg.sources == "documents" and is_records:
+            continue
+        if cfg.sources == "records" and not is_records:
+            continue
+        if cfg.tags and not set(cfg.tags) & set(d.tags or []):
+            continue
+        docs.append(d)
+    return docs
+
+
+def iter_pages(doc: Document) -> Iterator[tuple[int, str]]:
+    """The pages of ``doc`` in order, read from the database a batch at a time."""
+    last = 0
+    while True:
+        rows = list(
+            Page.select(Page.number, Page.text)
+            .where((Page.document == doc) & (Page.number > last))
+            .order_by(Page.number)
+            .limit(PAGE_BATCH)
+            .tuples()
+        )
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1][0]
+
+
+def page_counts(docs: list[Document]) -> dict[int, int]:
+    """Stored pages per document id (the unit of export progress)."""
+    from peewee import fn
+
+    ids = [d.id for d in docs]
+    out: dict[int, int] = {}
+    for i in range(0, len(ids), 500):
+        q = (
+            Page.select(Page.document, fn.COUNT(Page.id))
+            .where(Page.document.in_(ids[i : i + 500]))
+            .group_by(Page.document)
+            .tuples()
+        )
+        out.update({doc_id: n for doc_id, n in q})
+    return out
+
+
+class Pipeline:
+    """Turns documents into records under one configuration."""
+
+    def __init__(self, cfg: ExportConfig, counter: TokenCounter | None = None) -> None:
+        self.cfg = cfg.check()
+        self.counter = counter or get_counter(cfg.tokenizer)
+        self.exact = ExactDedup() if cfg.dedup_exact else None
+        self.near = NearDedup(cfg.near_threshold, cfg.minhash_perm) if cfg.dedup_near else None
+        self.redactor = Redactor(cfg.redact, cfg.redact_placeholder) if cfg.redact else None
+        self.stats = Stats()
+
+    # ---- documents --------------------------------------------------------------------
+
+    def records(self, doc: Document, on_page: Callable[[], None] | None = None) -> Iterator[Record]:
+        if doc.kind == RECORDS_KIND:
+            yield from self._row_records(doc)
+        else:
+            yield from self._chunk_records(doc, on_page)
+
+    def _chunk_records(self, doc: Document, on_page: Callable[[], None] | None) -> Iterator[Record]:
+        cfg = self.cfg
+        repeated: frozenset[str] = frozenset()
+        if cfg.remove_repeated_lines:
+            finder = clean.RepeatedLines(cfg.repeated_line_fraction, cfg.repeated_min_pages)
+            for _, text in iter_pages(doc):
+                finder.add_page(clean.pre_clean(text, cfg.normalize, cfg.fix_whitespace))
+            repeated = finder.repeated()
+        chunker = Chunker(self.counter, cfg.chunk_tokens, cfg.chunk_overlap)
+        previous = ""
+        removed_here = 0
+        for number, text in iter_pages(doc):
+            text = clean.pre_clean(text, cfg.normalize, cfg.fix_whitespace)
+            text, removed = clean.drop_repeated(text, repeated)
+            removed_here += removed
+            text = clean.post_clean(
+                text,
+                dehyphen=cfg.dehyphenate,
+                unwrap=cfg.unwrap_lines,
+                whitespace=cfg.fix_whitespace,
+            )
+            for chunk in chunker.add_page(number, text):
+                yield from self._from_chunk(doc, chunk, previous)
+                previous = chunk.text
+            if on_page:
+                on_page()
+        for chunk in chunker.finish():
+            yield from self._from_chunk(doc, chunk, previous)
+            previous = chunk.text
+        self.stats.repeated_lines_removed += removed_here
+        if removed_here:
+            self.stats.documents_with_repeated_lines += 1
+
+    def _from_chunk(self, doc: Document, chunk: Chunk, previous: str) -> Iterator[Record]:
+        self.stats.chunks += 1
+        try:
+            ex = chunk_example(doc, chunk, previous, self.cfg)
+        except RowError as exc:
+            self.stats.dropped[str(exc)] += 1
+            return
+        lineage = chunk_lineage(doc, chunk)
+        rec = self._finish(ex, lineage, splittable=True)
+        if rec is not None and rec != "split":
+            yield rec
+        elif rec == "split":
+            budget = self.cfg.max_seq_len - self._overhead(doc, chunk, previous)
+            if budget < 16:
+                self.stats.dropped["too_long"] += 1
+                return
+            for piece_no, piece in enumerate(split_chunk(chunk, self.counter, budget), start=1):
+                ex = chunk_example(doc, piece, previous, self.cfg)
+                lin = chunk_lineage(doc, piece)
+                lin["piece"] = piece_no
+                sub = self._finish(ex, lin, splittable=False)
+                if isinstance(sub, Record):
+                    yield sub
+
+    def _overhead(self, doc: Document, chunk: Chunk, previous: str) -> int:
+        """Tokens a record adds around its chunk text (template, previous chunk)."""
+        empty = Chunk("", chunk.pages, chunk.start, chunk.start, chunk.heading, chunk.index, 0)
+        rec = render(chunk_example(doc, empty, previous, self.cfg), self.cfg.format)
+        if rec is None:
+            return 0
+        return self.counter.count(record_text(rec, self.cfg.format)) + 2
+
+    def _row_records(self, doc: Document) -> Iterator[Record]:
+        for number, row in enumerate(iter_rows(doc), start=1):
+            self.stats.rows += 1
+            try:
+                ex = row_example(row, self.cfg)
+            except RowError as exc:
+                self.stats.dropped[str(exc)] += 1
+                continue
+            lineage = {
+                "document_id": doc.id,
+                "document_sha256": doc.sha256,
+                "document": doc.name,
+                "pages": [],
+                "chunk": None,
+                "chars": None,
+                "heading": None,
+                "row": number,
+            }
+            rec = self._finish(ex, lineage, splittable=False)
+            if isinstance(rec, Record):
+                yield rec
+
+    # ---- one example -> one record ----------------------------------------------------
+
+    def _finish(
+        self, ex: Example, lineage: dict[str, Any], splittable: bool
+    ) -> Record | str | None:
+        """Render, redact, fit to max_seq_len, filter and dedup; ``"split"`` asks the caller
+        to split the chunk; ``None`` means dropped (counted)."""
+        cfg = self.cfg
+        fmt = cfg.format
+        data = render(ex, fmt)
+        if data is None:
+            self.stats.dropped["not_" + fmt.replace("-", "_")] += 1
+            return None
+        if self.redactor is not None:
+            data = redact_record(data, fmt, self.redactor)
+        text = record_text(data, fmt)
+        tokens = self.counter.count(text)
+        if tokens > cfg.max_seq_len:
+            if cfg.overlength == "split" and splittable:
+                return "split"
+            if cfg.overlength == "truncate":
+                data = self._truncate(data, tokens)
+                if data is None:
+                    self.stats.dropped["too_long"] += 1
+                    return None
+                text = record_text(data, fmt)
+                tokens = self.counter.count(text)
+            else:
+                self.stats.dropped["too_long"] += 1
+                return None
+        if _has_empty(data, fmt):
+            self.stats.dropped["empty"] += 1
+            return None
+        chars = len(text)
+        if chars < cfg.min_chars:
+            self.stats.dropped["min_chars"] += 1
+            return None
+        if cfg.max_chars and chars > cfg.max_chars:
+            self.stats.dropped["max_chars"] += 1
+            return None
+        if tokens < cfg.min_tokens:
+            self.stats.dropped["min_tokens"] += 1
+            return None
+        if cfg.max_tokens and tokens > cfg.max_tokens:
+            self.stats.dropped["max_tokens"] += 1
+            return None
+        if self.exact is not None and self.exact.is_duplicate(text):
+            self.stats.dropped["duplicate"] += 1
+            return None
+        if self.near is not None and self.near.is_duplicate(text):
+            self.stats.dropped["near_duplicate"] += 1
+            return None
+        return Record(data=data, tokens=tokens, lineage=lineage)
+
+    def _truncate(self, data: dict[str, Any], tokens: int) -> dict[str, Any] | None:
+        """Shorten the answer field until the record fits; ``None`` if it cannot."""
+        fmt = self.cfg.format
+        data = copy.deepcopy(data)
+        holder, key = main_field(data, fmt)
+        for _ in range(8):
+            excess = tokens - self.cfg.max_seq_len
+            if excess <= 0:
+                return data
+            value = holder[key]
+            keep = self.counter.count(value) - excess - 1
+            if keep <= 0:
+                return None
+            holder[key] = value[: self.counter.prefix_chars(value, keep)].rstrip()
+            if not holder[key]:
+                return None
+            tokens = self.counter.count(record_text(data, fmt))
+        return data if tokens <= self.cfg.max_seq_len else None
+
+
+def chunk_lineage(doc: Document, chunk: Chunk) -> dict[str, Any]:
+    return {
+        "document_id": doc.id,
+        "document_sha256": doc.sha256,
+        "document": doc.name,
+        "pages": list(chunk.pages),
+        "chunk": chunk.index,
+        "chars": [chunk.start, chunk.end],
+        "heading": chunk.heading,
+        "row": None,
+    }
+
+
+def _has_empty(data: dict[str, Any], fmt: str) -> bool:
+    if fmt == "text":
+        return not data["text"].strip()
+    if fmt == "prompt-completion":
+        return not data["prompt"].strip() or not data["completion"].strip()
+    if fmt == "messages":
+        return any(not m["content"].strip() for m in data["messages"])
+    if fmt == "sharegpt":
+        return any(not m["value"].strip() for m in data["conversations"])
+    return not data["instruction"].strip() or not data["output"].strip()
+
+
+def redact_record(data: dict[str, Any], fmt: str, redactor: Redactor) -> dict[str, Any]:
+    """Apply ``redactor`` to every content string of a record (never to keys or roles)."""
+    if fmt == "messages":
+        return {"messages": [{**m, "content": redactor(m["content"])} for m in data["messages"]]}
+    if fmt == "sharegpt":
+        return {
+            "conversations": [{**m, "value": redactor(m["value"])} for m in data["conversations"]],
+            "system": redactor(data["system"]),
+        }
+    return {k: redactor(v) if isinstance(v, str) else v for k, v in data.items()}
+
+
+def require_documents(docs: list[Document], project: Project, cfg: ExportConfig) -> None:
+    if docs:
+        return
+    what = f" tagged {', '.join(cfg.tags)}" if cfg.tags else ""
+    raise LoratuiError(
+        "invalid",
+        f"project {project.name!r} has no processed documents{what} to export",
+        f"add files with `loratui add {project.name!r} FILES` and run "
+        f"`loratui process {project.name!r}`",
+    )

@@ -1,0 +1,614 @@
+"""Running an export: one immutable, numbered dataset version per run.
+
+Records stream from the pipeline straight into ``train.jsonl`` / ``validation.jsonl`` and
+``lineage.jsonl`` in a temporary folder under ``PROJECT_DIR/exports``. When every record is
+written and the files pass the trainer-style check, the manifest, dataset card and trainer
+configs are added and the folder is renamed to ``vN`` in one step, and a ``DatasetVersion``
+row records it. A crash or kill leaves only a hidden temporary folder, removed by the next
+export; never a half-written ``vN``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import random
+import re
+import shutil
+import socket
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, Any
+
+from loratui import __version__
+from loratui.core import home as home_mod
+from loratui.core import projects
+from loratui.core.audit import log_event
+from loratui.core.db import write_txn
+from loratui.core.errors import LoratuiError
+from loratui.core.export import card
+from loratui.core.export.check import check_report
+from loratui.core.export.config import ExportConfig
+from loratui.core.export.pipeline import (
+    RECORDS_KIND,
+    Pipeline,
+    Record,
+    page_counts,
+    require_documents,
+    select_documents,
+)
+from loratui.core.models import (
+    JOB_DONE,
+    JOB_FAILED,
+    JOB_RUNNING,
+    DatasetVersion,
+    Document,
+    Job,
+    Page,
+    Project,
+    now,
+)
+
+ProgressFn = Callable[[int, int, str], None]
+TMP_PREFIX = ".tmp-export-"
+LEASE_S = 600.0
+PROGRESS_EVERY_S = 0.5
+_VERSION_DIR = re.compile(r"^v(\d+)$")
+
+
+def dumps(obj: Any) -> str:
+    """One JSONL line: compact, UTF-8, key order as built (stable, so re-exports match)."""
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+
+# ---- split ---------------------------------------------------------------------------
+
+
+def assign_splits(docs: list[Document], fraction: float, seed: int) -> dict[int, str]:
+    """Split text documents by document: a seeded shuffle of their sha256, the first
+    ``round(n * fraction)`` (at least one when there are two or more) to validation."""
+    text_docs = sorted((d for d in docs if d.kind != RECORDS_KIND), key=lambda d: (d.sha256, d.id))
+    out = {d.id: "train" for d in docs}
+    if fraction <= 0 or len(text_docs) < 2:
+        return out
+    order = list(text_docs)
+    random.Random(seed).shuffle(order)
+    n_val = min(len(order) - 1, max(1, round(len(order) * fraction)))
+    for d in order[:n_val]:
+        out[d.id] = "validation"
+    return out
+
+
+def row_split(doc: Document, row: int, fraction: float, seed: int) -> str:
+    """Rows of a records file are independent examples: each is split on its own hash."""
+    if fraction <= 0:
+        return "train"
+    h = hashlib.sha256(f"{seed}:{doc.sha256}:{row}".encode()).digest()
+    return "validation" if int.from_bytes(h[:8], "big") / 2**64 < fraction else "train"
+
+
+# ---- stale leftovers -----------------------------------------------------------------
+
+
+def _owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:export"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def clean_stale(project: Project) -> int:
+    """Remove temporary folders of exports whose process is gone; fail their job rows."""
+    removed = 0
+    base = projects.exports_dir(project)
+    if base.is_dir():
+        for p in base.iterdir():
+            if not p.name.startswith(TMP_PREFIX):
+                continue
+            pid = p.name[len(TMP_PREFIX) :].split("-", 1)[0]
+            if pid.isdigit() and not _pid_alive(int(pid)):
+                shutil.rmtree(p, ignore_errors=True)
+                removed += 1
+    host = socket.gethostname()
+    with write_txn():
+        for job in Job.select().where(
+            (Job.project == project)
+            & (Job.kind == "export")
+            & (Job.state != JOB_DONE)
+            & (Job.state != JOB_FAILED)
+        ):
+            parts = (job.lease_owner or "").split(":")
+            dead = len(parts) < 2 or (
+                parts[0] == host and parts[1].isdigit() and not _pid_alive(int(parts[1]))
+            )
+            if dead:
+                job.state = JOB_FAILED
+                job.last_error = "the export process stopped before it finished"
+                job.updated_at = now()
+                job.save()
+    return removed
+
+
+# ---- the export ----------------------------------------------------------------------
+
+
+class _Progress:
+    def __init__(self, project: Project, job: Job, total: int, fn: ProgressFn | None) -> None:
+        self.project, self.job, self.total, self.fn = project, job, total, fn
+        self.done = 0
+        self._last = 0.0
+
+    def step(self, message: str = "", force: bool = False) -> None:
+        self.done += 1
+        self.report(message, force)
+
+    def report(self, message: str = "", force: bool = False) -> None:
+        t = time.monotonic()
+        if not force and t - self._last < PROGRESS_EVERY_S:
+            return
+        self._last = t
+        with write_txn():
+            Job.update(
+                progress_done=min(self.done, self.total),
+                progress_total=self.total,
+                lease_expires=now() + LEASE_S,
+                updated_at=now(),
+            ).where(Job.id == self.job.id).execute()
+        if self.fn is not None:
+            self.fn(min(self.done, self.total), self.total, message)
+
+
+class _Splits:
+    """The open output files of one export and what has gone into them."""
+
+    def __init__(self, folder: Path, with_validation: bool) -> None:
+        self.folder = folder
+        self.names = ["train"] + (["validation"] if with_validation else [])
+        self.files: dict[str, IO[str]] = {
+            s: home_mod.open_private(folder / f"{s}.jsonl") for s in self.names
+        }
+        self.lineage = home_mod.open_private(folder / "lineage.jsonl")
+        self.counts: Counter[str] = Counter()
+        self.token_hist: Counter[int] = Counter()
+        self.tokens = 0
+
+    def write(self, split: str, rec: Record) -> None:
+        self.files[split].write(dumps(rec.data) + "\n")
+        self.counts[split] += 1
+        self.token_hist[rec.tokens] += 1
+        self.tokens += rec.tokens
+        self.lineage.write(
+            dumps({"split": split, "line": self.counts[split], **rec.lineage, "tokens": rec.tokens})
+            + "\n"
+        )
+
+    def close(self) -> None:
+        for fh in [*self.files.values(), self.lineage]:
+            fh.flush()
+            os.fsync(fh.fileno())
+            fh.close()
+
+
+def token_stats(hist: Counter[int]) -> dict[str, Any]:
+    n = sum(hist.values())
+    if not n:
+        return {"total": 0, "records": 0, "min": 0, "mean": 0, "p50": 0, "p95": 0, "max": 0}
+    values = sorted(hist)
+    total = sum(v * c for v, c in hist.items())
+
+    def pct(p: float) -> int:
+        rank = max(1, math.ceil(p * n))
+        seen = 0
+        for v in values:
+            seen += hist[v]
+            if seen >= rank:
+                return v
+        return values[-1]
+
+    return {
+        "total": total,
+        "records": n,
+        "min": values[0],
+        "mean": round(total / n, 2),
+        "p50": pct(0.5),
+        "p95": pct(0.95),
+        "max": values[-1],
+    }
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def next_number(project: Project) -> int:
+    """One above both the highest recorded version and any ``vN`` folder on disk."""
+    last = (
+        DatasetVersion.select(DatasetVersion.number)
+        .where(DatasetVersion.project == project)
+        .order_by(DatasetVersion.number.desc())
+        .first()
+    )
+    n = last.number if last else 0
+    base = projects.exports_dir(project)
+    if base.is_dir():
+        for p in base.iterdir():
+            m = _VERSION_DIR.match(p.name)
+            if m:
+                n = max(n, int(m.group(1)))
+    return n + 1
+
+
+def dataset_name(project: Project, cfg: ExportConfig) -> str:
+    if cfg.dataset_name.strip():
+        return cfg.dataset_name.strip()
+    return re.sub(r"[^a-z0-9]+", "_", project.name.lower()).strip("_") or "dataset"
+
+
+def run_export(
+    project: Project,
+    cfg: ExportConfig,
+    on_progress: ProgressFn | None = None,
+    origin: str | None = None,
+) -> DatasetVersion:
+    """Export ``project`` under ``cfg`` into a new version; return its ``DatasetVersion``.
+
+    ``on_progress(done, total, message)`` is called (throttled) as pages and records files
+    are processed. Raises ``LoratuiError`` (``invalid`` for a bad configuration, no
+    documents, or a file that fails the trainer check).
+    """
+    cfg.check()
+    pipeline = Pipeline(cfg)  # resolves the tokenizer before any side effect
+    clean_stale(project)
+    docs = select_documents(project, cfg)
+    require_documents(docs, project, cfg)
+    pages = page_counts(docs)
+    total = sum(1 if d.kind == RECORDS_KIND else max(1, pages.get(d.id, 0)) for d in docs)
+    splits = assign_splits(docs, cfg.validation_fraction, cfg.seed)
+    config_hash = cfg.config_hash()
+    with write_txn():
+        job = Job.create(
+            project=project,
+            kind="export",
+            state=JOB_RUNNING,
+            lease_owner=_owner(),
+            lease_expires=now() + LEASE_S,
+            progress_total=total,
+            payload={"config_hash": config_hash, "format": cfg.format, "pid": os.getpid()},
+            max_attempts=1,
+            attempts=1,
+        )
+    log_event(
+        project,
+        "export.started",
+        f"export started: {len(docs)} documents, format {cfg.format}",
+        data={
+            "config_hash": config_hash,
+            "documents": len(docs),
+            "format": cfg.format,
+            "job": job.id,
+        },
+        origin=origin,
+    )
+    base = home_mod.ensure_private_dir(projects.exports_dir(project))
+    tmp = base / f"{TMP_PREFIX}{os.getpid()}-{time.time_ns()}"
+    home_mod.ensure_private_dir(tmp)
+    progress = _Progress(project, job, total, on_progress)
+    try:
+        version = _write_version(project, cfg, pipeline, docs, splits, tmp, progress, config_hash)
+    except BaseException as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        err = exc if isinstance(exc, LoratuiError) else None
+        with write_txn():
+            Job.update(
+                state=JOB_FAILED,
+                last_error=err.message if err else f"{type(exc).__name__}: {exc}",
+                updated_at=now(),
+            ).where(Job.id == job.id).execute()
+        if isinstance(exc, Exception):
+            log_event(
+                project,
+                "export.failed",
+                f"export failed: {err.message if err else exc}",
+                level="error",
+                data={"config_hash": config_hash, "error": err.as_dict() if err else str(exc)},
+                origin=origin,
+            )
+        raise
+    with write_txn():
+        Job.update(
+            state=JOB_DONE, progress_done=total, progress_total=total, updated_at=now()
+        ).where(Job.id == job.id).execute()
+    if on_progress is not None:
+        on_progress(total, total, f"v{version.number} written")
+    log_event(
+        project,
+        "export.done",
+        f"exported v{version.number}: {version.records_train} train, "
+        f"{version.records_validation} validation records, {version.tokens} tokens",
+        data={
+            "version": version.number,
+            "path": version.path,
+            "config_hash": config_hash,
+            "documents": [d["id"] for d in version.documents],
+            "records": {"train": version.records_train, "validation": version.records_validation},
+            "tokens": version.tokens,
+            "dropped": version.dropped,
+        },
+        origin=origin,
+    )
+    return version
+
+
+def _write_version(
+    project: Project,
+    cfg: ExportConfig,
+    pipeline: Pipeline,
+    docs: list[Document],
+    splits: dict[int, str],
+    tmp: Path,
+    progress: _Progress,
+    config_hash: str,
+) -> DatasetVersion:
+    fraction = cfg.validation_fraction
+    out = _Splits(tmp, with_validation=fraction > 0)
+    per_doc: dict[int, Counter[str]] = {}
+    try:
+        for doc in docs:
+            counts: Counter[str] = Counter()
+            on_page = (
+                (lambda d=doc: progress.step(f"{d.name}")) if doc.kind != RECORDS_KIND else None
+            )
+            for rec in pipeline.records(doc, on_page=on_page):
+                if doc.kind == RECORDS_KIND:
+                    split = row_split(doc, rec.lineage["row"], fraction, cfg.seed)
+                else:
+                    split = splits[doc.id]
+                out.write(split, rec)
+                counts[split] += 1
+            per_doc[doc.id] = counts
+            if doc.kind == RECORDS_KIND:
+                progress.step(doc.name)
+    finally:
+        out.close()
+    if out.counts["train"] == 0:
+        raise LoratuiError(
+            "invalid",
+            "no records are left after cleaning and filtering",
+            "lower min_chars/min_tokens or turn dedup off; see the dropped counts with "
+            "`loratui export --json`",
+        )
+    # the trainer-style check, on the bytes as written
+    files: dict[str, dict[str, Any]] = {}
+    for split in out.names:
+        path = tmp / f"{split}.jsonl"
+        if split == "validation" and out.counts[split] == 0:
+            path.unlink()
+            continue
+        report = check_report(path, cfg.format, cfg.max_seq_len, pipeline.counter)
+        errors = [p for p in report["problems"] if p["level"] == "error"]
+        if errors:
+            first = errors[0]
+            raise LoratuiError(
+                "invalid",
+                f"{split}.jsonl failed the trainer check at line {first['line']}: "
+                f"{first['message']} ({report['problem_count']} problems)",
+                "this is a bug in the export; report it with the configuration used",
+            )
+        files[f"{split}.jsonl"] = {
+            "records": out.counts[split],
+            "bytes": path.stat().st_size,
+            "sha256": sha256_file(path),
+        }
+    data_splits = [s for s in out.names if f"{s}.jsonl" in files]
+    documents = [
+        {
+            "id": d.id,
+            "name": d.name,
+            "sha256": d.sha256,
+            "text_sha256": d.text_sha256,
+            "kind": d.kind,
+            "pages": d.pages,
+            "tags": d.tags or [],
+            "split": "by row" if d.kind == RECORDS_KIND else splits[d.id],
+            "records": dict(per_doc.get(d.id, {})),
+        }
+        for d in docs
+    ]
+    stats = token_stats(out.token_hist)
+    dropped = dict(sorted(pipeline.stats.dropped.items()))
+    name = dataset_name(project, cfg)
+    with write_txn():
+        number = next_number(project)
+        final = projects.exports_dir(project) / f"v{number}"
+        manifest = {
+            "loratui_version": __version__,
+            "project": project.name,
+            "version": number,
+            "dataset_name": name,
+            "created_at": now(),
+            "format": cfg.format,
+            "config": cfg.to_dict(),
+            "config_hash": config_hash,
+            "tokenizer": {
+                "spec": cfg.tokenizer,
+                "name": pipeline.counter.name,
+                "fingerprint": pipeline.counter.fingerprint,
+            },
+            "documents": documents,
+            "records": {s: out.counts[s] for s in data_splits},
+            "dropped": dropped,
+            "cleaning": {
+                "repeated_lines_removed": pipeline.stats.repeated_lines_removed,
+                "documents_with_repeated_lines": pipeline.stats.documents_with_repeated_lines,
+                "redacted": dict(sorted(pipeline.redactor.counts.items()))
+                if pipeline.redactor
+                else {},
+            },
+            "chunks": pipeline.stats.chunks,
+            "rows": pipeline.stats.rows,
+            "tokens": stats,
+            "files": files,
+        }
+        home_mod.write_private(
+            tmp / "manifest.json",
+            (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode(),
+        )
+        home_mod.write_private(tmp / "README.md", card.dataset_card(manifest, data_splits).encode())
+        home_mod.write_private(
+            tmp / "axolotl.yaml", card.axolotl_yaml(manifest, data_splits).encode()
+        )
+        home_mod.write_private(
+            tmp / "dataset_info.json",
+            (json.dumps(card.dataset_info(manifest, data_splits), indent=2) + "\n").encode(),
+        )
+        os.rename(tmp, final)
+        size = sum(p.stat().st_size for p in final.iterdir())
+        version = DatasetVersion.create(
+            project=project,
+            number=number,
+            path=str(final),
+            config=cfg.to_dict(),
+            config_hash=config_hash,
+            records_train=out.counts["train"],
+            records_validation=out.counts["validation"],
+            tokens=out.tokens,
+            bytes=size,
+            documents=[{"id": d["id"], "sha256": d["sha256"]} for d in documents],
+            dropped=dropped,
+        )
+    return version
+
+
+# ---- reading versions ----------------------------------------------------------------
+
+
+def list_versions(project: Project) -> list[DatasetVersion]:
+    return list(
+        DatasetVersion.select()
+        .where(DatasetVersion.project == project)
+        .order_by(DatasetVersion.number)
+    )
+
+
+def get_version(project: Project, ref: str | int) -> DatasetVersion:
+    """A version by number (``3`` or ``"v3"``)."""
+    text = str(ref).strip().lower().lstrip("v")
+    row = None
+    if text.isdigit():
+        row = DatasetVersion.get_or_none(
+            (DatasetVersion.project == project) & (DatasetVersion.number == int(text))
+        )
+    if row is None:
+        have = ", ".join(f"v{v.number}" for v in list_versions(project)) or "none yet"
+        raise LoratuiError(
+            "not_found",
+            f"no version {ref!r} in project {project.name!r}",
+            f"versions: {have}; make one with `loratui export {project.name!r}`",
+        )
+    return row
+
+
+def version_row(v: DatasetVersion) -> dict[str, Any]:
+    """A version as ``versions --json`` prints it."""
+    return {
+        "version": v.number,
+        "path": v.path,
+        "created_at": v.created_at,
+        "format": (v.config or {}).get("format"),
+        "config_hash": v.config_hash,
+        "records": {"train": v.records_train, "validation": v.records_validation},
+        "tokens": v.tokens,
+        "bytes": v.bytes,
+        "documents": len(v.documents or []),
+        "dropped": v.dropped or {},
+    }
+
+
+# ---- the TUI's live sample -----------------------------------------------------------
+
+
+def preview_records(
+    project: Project, cfg: ExportConfig, limit: int = 5
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The first ``limit`` records an export under ``cfg`` would write, and an estimate.
+
+    The estimate (``documents``, ``records``, ``tokens``, ``exact: False``) comes from the
+    documents' stored sizes, not a full run: records ~ tokens / (chunk - overlap) for text
+    documents, and the row count for records files (counted from lines or size).
+    """
+    pipeline = Pipeline(cfg)
+    docs = select_documents(project, cfg)
+    sample: list[dict[str, Any]] = []
+    for doc in docs:
+        if len(sample) >= limit:
+            break
+        for rec in pipeline.records(doc):
+            sample.append(rec.data)
+            if len(sample) >= limit:
+                break
+    step = max(1, cfg.chunk_tokens - cfg.chunk_overlap)
+    est_records = 0
+    est_tokens = 0
+    chars = text_chars([d for d in docs if d.kind != RECORDS_KIND])
+    for d in docs:
+        if d.kind == RECORDS_KIND:
+            rows = _count_rows(d)
+            est_records += rows
+            est_tokens += max(d.tokens or 0, (d.size or 0) // 4)
+        else:
+            t = d.tokens or math.ceil((d.chars or chars.get(d.id, 0)) / 4)
+            est_tokens += t
+            est_records += max(1, math.ceil(t / step)) if t else 0
+    return sample, {
+        "documents": len(docs),
+        "records": est_records,
+        "tokens": est_tokens,
+        "exact": False,
+        "sample_dropped": dict(pipeline.stats.dropped),
+    }
+
+
+def text_chars(docs: list[Document]) -> dict[int, int]:
+    """Characters of stored text per document id, summed in SQL."""
+    from peewee import fn
+
+    ids = [d.id for d in docs]
+    out: dict[int, int] = {}
+    for i in range(0, len(ids), 500):
+        q = (
+            Page.select(Page.document, fn.SUM(fn.LENGTH(Page.text)))
+            .where(Page.document.in_(ids[i : i + 500]))
+            .group_by(Page.document)
+            .tuples()
+        )
+        out.update({doc_id: int(n or 0) for doc_id, n in q})
+    return out
+
+
+def _count_rows(doc: Document) -> int:
+    from loratui.core import ingest
+
+    path = ingest.stored_path(doc)
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(1)
+            fh.seek(0)
+            lines = sum(block.count(b"\n") for block in iter(lambda: fh.read(1 << 20), b""))
+    except OSError:
+        return 0
+    return max(1, lines - (0 if head in (b"{", b"[") else 1))
