@@ -1,9 +1,281 @@
-"""CLI commands of the queue group (being built; see the issue tracker)."""
+"""Queue commands: process, retry, unlock, pause, resume, cancel, exclude, include."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import signal
+import sys
+import time
+from typing import Any
+
+from loratui.cli_commands.common import add_json_flag, is_tty, open_project, print_json
+from loratui.core import queue
+from loratui.core.documents import get_document
+from loratui.core.errors import LoratuiError
+from loratui.core.models import FAILED, Document, Project
+from loratui.core.worker import Worker, WorkerUpdate
+
+
+def _doc_ids(project: Project, refs: list[str]) -> list[int]:
+    return [get_document(project, ref).id for ref in refs]
+
+
+def _failures_since(project: Project, since: float) -> list[dict[str, Any]]:
+    rows = (
+        Document.select()
+        .where(
+            (Document.project == project)
+            & (Document.state == FAILED)
+            & (Document.finished_at >= since)
+        )
+        .order_by(Document.id)
+    )
+    return [
+        {
+            "id": d.id,
+            "name": d.name,
+            "error_code": d.error_code,
+            "error": d.error_message,
+            "hint": d.hint,
+        }
+        for d in rows
+    ]
+
+
+async def _run_worker(worker: Worker) -> str | None:
+    """Run until idle; SIGINT/SIGTERM stop it cleanly (jobs go back to the queue)."""
+    loop = asyncio.get_running_loop()
+    stopping: list[asyncio.Task[None]] = []
+    received: list[str] = []
+
+    def on_signal(sig: signal.Signals) -> None:
+        received.append(sig.name)
+        if not stopping:
+            stopping.append(loop.create_task(worker.stop()))
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, on_signal, sig)
+    try:
+        await worker.run_until_idle()
+        for task in stopping:
+            await task
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+    return received[0] if received else None
+
+
+def _progress(total: int):  # noqa: ANN202 - a rich Progress, only on a TTY
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    bar = Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        transient=True,
+    )
+    task = bar.add_task("extracting", total=total)
+    return bar, task
+
+
+def cmd_process(args: argparse.Namespace) -> int:
+    project = open_project(args)
+    if args.workers is not None and args.workers < 1:
+        raise LoratuiError("invalid", "--workers must be at least 1")
+    before = queue.counts(project)
+    todo = before["states"]["queued"] + before["states"]["processing"]
+    started = time.time()
+    bar = task = None
+    if is_tty() and not args.json and todo:
+        bar, task = _progress(todo)
+
+    def on_update(u: WorkerUpdate) -> None:
+        if bar is not None and u.document_id is not None and u.state in ("done", "failed"):
+            bar.advance(task)
+
+    worker = Worker(project.id, workers=args.workers, on_update=on_update)
+    if bar is not None:
+        with bar:
+            stopped_by = asyncio.run(_run_worker(worker))
+    else:
+        stopped_by = asyncio.run(_run_worker(worker))
+    elapsed = time.time() - started
+    project = Project.get_by_id(project.id)
+    after = queue.counts(project)
+    summary = {
+        "project": project.name,
+        "processed": worker.processed,
+        "done": worker.done,
+        "failed": worker.failed,
+        "retries": worker.retried,
+        "pages": worker.pages,
+        "workers": worker.concurrency,
+        "elapsed_s": round(elapsed, 3),
+        "paused": bool(project.paused),
+        "interrupted": stopped_by,
+        "failures": _failures_since(project, started),
+        "counts": after,
+    }
+    if args.json:
+        print_json(summary)
+    else:
+        _print_summary(summary)
+    return 130 if stopped_by else 0
+
+
+def _print_summary(s: dict[str, Any]) -> None:
+    c = s["counts"]
+    by_code: dict[str, int] = {}
+    for f in s["failures"]:
+        by_code[f["error_code"]] = by_code.get(f["error_code"], 0) + 1
+    codes = ", ".join(f"{k} {v}" for k, v in sorted(by_code.items()))
+    print(
+        f"processed {s['processed']} document(s) in {s['elapsed_s']:.1f} s with "
+        f"{s['workers']} worker(s): {s['done']} done, {s['failed']} failed"
+        + (f" ({codes})" if codes else "")
+        + f", {s['pages']} pages"
+    )
+    for f in s["failures"]:
+        print(f"  failed  {f['id']} {f['name']}: {f['error_code']}: {f['error']}")
+        if f["hint"]:
+            print(f"          hint: {f['hint']}")
+    st = c["states"]
+    print(
+        f"project {s['project']!r}: {st['done']} done, {st['failed']} failed, "
+        f"{st['queued']} queued, {st['processing']} processing, {st['duplicate']} duplicate, "
+        f"{st['cancelled']} cancelled; {c['pages']} pages, {c['chars']:,} chars, "
+        f"~{c['tokens']:,} tokens"
+    )
+    if s["paused"]:
+        print("the queue is paused: run `loratui resume PROJECT` to continue")
+    if s["interrupted"]:
+        print(f"stopped by {s['interrupted']}; unfinished files are back in the queue")
+
+
+def cmd_retry(args: argparse.Namespace) -> int:
+    project = open_project(args)
+    if args.docs:
+        ids = _doc_ids(project, args.docs)
+        n = queue.retry(project, ids, failed_only=args.failed)
+    else:
+        n = queue.retry(project, None, failed_only=True)
+    if args.json:
+        print_json({"project": project.name, "requeued": n})
+    else:
+        print(f"re-queued {n} document(s); run `loratui process {project.name!r}`")
+    return 0
+
+
+def cmd_unlock(args: argparse.Namespace) -> int:
+    project = open_project(args)
+    doc = get_document(project, args.doc)
+    if not args.password_stdin:
+        raise LoratuiError(
+            "invalid",
+            "the password is read from standard input, never from the command line",
+            f"echo PASSWORD | loratui unlock {project.name!r} {args.doc!r} --password-stdin",
+        )
+    line = sys.stdin.readline()
+    password = line[:-1] if line.endswith("\n") else line
+    if password.endswith("\r"):
+        password = password[:-1]
+    if not password:
+        raise LoratuiError("invalid", "no password on standard input")
+    queue.unlock(project, doc, password)
+    if args.json:
+        print_json({"id": doc.id, "name": doc.name, "state": "queued"})
+    else:
+        print(f"password stored for {doc.name}; re-queued. Run `loratui process {project.name!r}`")
+    return 0
+
+
+def cmd_pause(args: argparse.Namespace) -> int:
+    project = open_project(args)
+    queue.pause(project)
+    if args.json:
+        print_json({"project": project.name, "paused": True})
+    else:
+        print(f"paused {project.name!r}: running files finish, no new ones start")
+    return 0
+
+
+def cmd_resume(args: argparse.Namespace) -> int:
+    project = open_project(args)
+    queue.resume(project)
+    if args.json:
+        print_json({"project": project.name, "paused": False})
+    else:
+        print(f"resumed {project.name!r}")
+    return 0
+
+
+def cmd_cancel(args: argparse.Namespace) -> int:
+    project = open_project(args)
+    ids = _doc_ids(project, args.docs) if args.docs else None
+    n = queue.cancel(project, ids)
+    if args.json:
+        print_json({"project": project.name, "cancelled": n})
+    else:
+        print(f"cancelled {n} document(s)")
+    return 0
+
+
+def _set_excluded(args: argparse.Namespace, excluded: bool) -> int:
+    project = open_project(args)
+    ids = _doc_ids(project, args.docs)
+    n = queue.set_excluded(project, ids, excluded)
+    if args.json:
+        print_json({"project": project.name, "changed": n, "excluded": excluded, "ids": ids})
+    else:
+        print(f"{'excluded' if excluded else 'included'} {n} document(s)")
+    return 0
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add this group's subcommands to the parser."""
+    p = sub.add_parser("process", help="extract queued documents until nothing is left to run")
+    p.add_argument("project")
+    p.add_argument("--workers", type=int, help="worker processes (default: one per CPU)")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_process)
+
+    p = sub.add_parser("retry", help="re-queue failed documents (all, or the ones named)")
+    p.add_argument("project")
+    p.add_argument("docs", nargs="*", metavar="DOC")
+    p.add_argument("--failed", action="store_true", help="only documents that failed")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_retry)
+
+    p = sub.add_parser("unlock", help="store an encrypted PDF's password and re-queue it")
+    p.add_argument("project")
+    p.add_argument("doc", metavar="DOC")
+    p.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_unlock)
+
+    for name, func, text in (
+        ("pause", cmd_pause, "stop starting new files (running ones finish)"),
+        ("resume", cmd_resume, "start files again after a pause"),
+    ):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("project")
+        add_json_flag(p)
+        p.set_defaults(func=func)
+
+    p = sub.add_parser("cancel", help="cancel queued and running documents (all, or those named)")
+    p.add_argument("project")
+    p.add_argument("docs", nargs="*", metavar="DOC")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_cancel)
+
+    for name, excluded, text in (
+        ("exclude", True, "leave documents out of processing and export"),
+        ("include", False, "take excluded documents back in"),
+    ):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("project")
+        p.add_argument("docs", nargs="+", metavar="DOC")
+        add_json_flag(p)
+        p.set_defaults(func=lambda a, ex=excluded: _set_excluded(a, ex))

@@ -121,6 +121,7 @@ class Worker:
 
     async def run_until_idle(self) -> None:
         """Process until nothing runnable is left (the CLI ``process`` command)."""
+        self._main = asyncio.current_task()
         await self._run(until_idle=True)
 
     def start(self) -> asyncio.Task[None]:
