@@ -1,0 +1,165 @@
+"""Adding files: content-addressed store, one job per queued document, duplicates, skips."""
+
+from __future__ import annotations
+
+import hashlib
+import stat
+from pathlib import Path
+
+from loratui.core import extract, ingest, projects, validate
+from loratui.core.db import write_txn
+from loratui.core.models import Document, Event, Job
+from tests.unit.docmakers import make_docx, make_pdf
+
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256))
+
+
+def _tree(root: Path) -> Path:
+    (root / "sub" / "deeper").mkdir(parents=True)
+    (root / ".git").mkdir()
+    (root / ".git" / "config").write_text("[core]\n")
+    make_pdf(root / "report.pdf", ["Annual report.", "Second page."])
+    make_docx(root / "sub" / "memo.docx")
+    (root / "sub" / "deeper" / "notes.md").write_text("# Notes\n\nSome text.\n")
+    (root / "sub" / "copy-of-notes.md").write_text("# Notes\n\nSome text.\n")
+    for name in (".hidden.txt", "~$memo.docx", "video.part", "x.tmp", "dl.crdownload"):
+        (root / name).write_text("ignored")
+    return root
+
+
+def _by_path(results: list[ingest.AddResult]) -> dict[str, ingest.AddResult]:
+    return {Path(r.path).name: r for r in results}
+
+
+def test_add_folder_recursively(home: Path, tmp_path: Path) -> None:
+    project = projects.create_project("alpha")
+    src = _tree(tmp_path / "src")
+    results = ingest.add_paths(project, [src])
+    by = _by_path(results)
+    assert by["report.pdf"].state == "queued"
+    assert by["memo.docx"].state == "queued"
+    queued = {r for r in by if by[r].state == "queued"}
+    dups = {r for r in by if by[r].state == "duplicate"}
+    assert queued | dups == {"report.pdf", "memo.docx", "notes.md", "copy-of-notes.md"}
+    assert len(dups) == 1  # the two notes files hold the same bytes
+    skipped = {r: by[r].reason for r in by if by[r].state == "skipped"}
+    assert set(skipped) == {
+        ".git",
+        ".hidden.txt",
+        "~$memo.docx",
+        "video.part",
+        "x.tmp",
+        "dl.crdownload",
+    }
+    assert "hidden" in skipped[".git"] and "temporary" in skipped["x.tmp"]
+    docs = {d.name: d for d in Document.select()}
+    assert docs["report.pdf"].kind == "pdf" and docs["memo.docx"].kind == "docx"
+    assert docs["notes.md"].kind == "text"
+    # exactly one queued extract job per queued document, none for the duplicate
+    for name in queued:
+        jobs = list(Job.select().where(Job.document == docs[name]))
+        assert [(j.kind, j.state) for j in jobs] == [("extract", "queued")]
+    dup = docs[dups.pop()]
+    assert dup.state == "duplicate" and dup.duplicate_of_id is not None
+    assert Job.select().where(Job.document == dup).count() == 0
+    kinds = [e.kind for e in Event.select().where(Event.project_id == project.id)]
+    assert kinds.count("document.added") == 3
+    assert kinds.count("document.duplicate") == 1
+    assert "ingest.skipped" in kinds
+
+
+def test_stored_original_is_private_and_identical(home: Path, tmp_path: Path) -> None:
+    project = projects.create_project("beta")
+    src = make_pdf(tmp_path / "a.pdf", ["Private bytes."])
+    (result,) = ingest.add_paths(project, [src])
+    doc = Document.get_by_id(result.document_id)
+    data = src.read_bytes()
+    assert doc.sha256 == hashlib.sha256(data).hexdigest()
+    assert doc.size == len(data)
+    assert doc.source_path == str(src.resolve())
+    stored = ingest.stored_path(doc)
+    assert stored == projects.store_dir(project) / doc.sha256[:2] / doc.sha256
+    assert stored.read_bytes() == data
+    assert stat.S_IMODE(stored.stat().st_mode) == 0o600
+    assert stat.S_IMODE(stored.parent.stat().st_mode) == 0o700
+    # no temporary files are left behind in the store
+    assert [p.name for p in projects.store_dir(project).iterdir()] == [doc.sha256[:2]]
+    # the stored copy is what extraction reads
+    assert "Private bytes." in extract.extract_pages(str(stored), "pdf", 1, 1, None, {})[0][1]
+
+
+def test_duplicates_are_recorded_not_requeued(home: Path, tmp_path: Path) -> None:
+    project = projects.create_project("gamma")
+    a = tmp_path / "a.txt"
+    a.write_text("same text\n")
+    (first,) = ingest.add_paths(project, [a])
+    again = ingest.add_paths(project, [a, a])
+    assert [r.state for r in again] == ["duplicate", "duplicate"]
+    for r in again:
+        doc = Document.get_by_id(r.document_id)
+        assert doc.duplicate_of_id == first.document_id
+        assert str(first.document_id) in r.reason
+    assert Job.select().count() == 1
+    assert len(list((projects.store_dir(project)).rglob("*"))) == 2  # one dir, one file
+
+
+def test_failed_detection_is_a_visible_document_without_job(home: Path, tmp_path: Path) -> None:
+    project = projects.create_project("delta")
+    png = tmp_path / "holiday.txt"
+    png.write_bytes(PNG)
+    empty = tmp_path / "empty.md"
+    empty.write_bytes(b"")
+    results = _by_path(ingest.add_paths(project, [png, empty]))
+    assert results["holiday.txt"].state == "failed"
+    assert results["holiday.txt"].error_code == "type_mismatch"
+    doc = Document.get_by_id(results["holiday.txt"].document_id)
+    assert doc.state == "failed" and doc.error_code == "type_mismatch"
+    assert "holiday.txt" in doc.error_message and "PNG" in doc.error_message
+    assert doc.hint
+    assert Document.get_by_id(results["empty.md"].document_id).error_code == "empty"
+    assert Job.select().count() == 0
+    failed = Event.select().where(Event.kind == "document.failed")
+    assert {e.data["code"] for e in failed} == {"type_mismatch", "empty"}
+
+
+def test_too_large_is_failed_and_not_stored(home: Path, tmp_path: Path) -> None:
+    project = projects.update_settings(projects.create_project("eps"), {"max_file_mb": 1})
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"word " * 300_000)
+    (r,) = ingest.add_paths(project, [big])
+    assert (r.state, r.error_code) == ("failed", "too_large")
+    assert "1 MB" in r.reason
+    assert not any(p.is_file() for p in projects.store_dir(project).rglob("*"))
+
+
+def test_missing_path_fails_without_document(home: Path, tmp_path: Path) -> None:
+    project = projects.create_project("zeta")
+    (r,) = ingest.add_paths(project, [tmp_path / "nope.pdf"])
+    assert (r.state, r.error_code, r.document_id) == ("failed", "not_found", None)
+    assert r.as_dict()["path"].endswith("nope.pdf")
+    assert Document.select().count() == 0
+
+
+def test_duplicate_text_warning(home: Path, tmp_path: Path) -> None:
+    project = projects.create_project("eta")
+    (tmp_path / "unix.txt").write_bytes(b"the same words\n")
+    (tmp_path / "dos.txt").write_bytes(b"the same words\r\n")  # other bytes, same text
+    results = ingest.add_paths(project, [tmp_path / "unix.txt", tmp_path / "dos.txt"])
+    assert [r.state for r in results] == ["queued", "queued"]
+    docs = [Document.get_by_id(r.document_id) for r in results]
+    digests = []
+    for doc in docs:
+        path = str(ingest.stored_path(doc))
+        pages = [t for _, t in extract.extract_pages(path, doc.kind, 1, 1, None, {})]
+        digests.append(extract.text_digest(pages))
+    assert digests[0] == digests[1]
+    with write_txn():
+        Document.update(state="done", text_sha256=digests[0], chars=15).where(
+            Document.id == docs[0].id
+        ).execute()
+    second = Document.get_by_id(docs[1].id)
+    second.text_sha256, second.chars = digests[1], 15
+    warning = validate.duplicate_text_warning(second)
+    assert warning is not None and warning["code"] == "duplicate_text"
+    assert "unix.txt" in warning["message"]
+    assert validate.duplicate_text_warning(Document.get_by_id(docs[0].id)) is None
