@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
 from collections.abc import Callable
 
@@ -46,7 +47,7 @@ def make_document(
     doc = Document.create(
         project=project,
         name=name,
-        sha256=f"{abs(hash((project.id, name))):064x}"[:64],
+        sha256=hashlib.sha256(f"{name}\n{text}".encode()).hexdigest(),
         size=len(text.encode()),
         kind=extra.pop("kind", "pdf"),
         state=state,

@@ -82,7 +82,6 @@ class LogScreen(Screen):
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("slash", "focus_document", "Doc filter", key_display="/"),
-        Binding("v", "focus_level", "Level"),
         Binding("ctrl+l", "focus_log", "Log", show=False),
     ]
 

@@ -1,0 +1,403 @@
+"""The export form: every setting, inline validation, a live sample, save/load, run.
+
+A thin shell over ``loratui.core.export``: the form is read with the core's parser and
+``validate()``, the sample and estimates come from ``version.preview_records`` (run in a
+thread worker, debounced while typing), saving uses ``config.save_config`` and TOML
+files ``read_toml``/``write_toml``, and Run calls ``version.run_export`` with progress.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from rich.markup import escape
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Button, Footer, ProgressBar, Static
+from textual.worker import Worker, WorkerState
+
+from loratui.core import projects
+from loratui.core.errors import LoratuiError
+from loratui.core.export import config as cfgmod
+from loratui.tui.widgets import fmt
+from loratui.tui.widgets.config_form import ConfigForm
+from loratui.tui.widgets.db_thread import thread_connection
+from loratui.tui.widgets.text_prompt import TextPrompt
+from loratui.tui.widgets.text_view import TextView
+
+DEBOUNCE_S = 0.4
+SAMPLE_RECORDS = 5
+
+
+def format_sample(records: list[Any]) -> str:
+    """The sample records as the JSONL lines they would be written as."""
+    if not records:
+        return "no records: check the filters, the selection, and that documents are done"
+    return "\n\n".join(json.dumps(r, ensure_ascii=False) for r in records)
+
+
+def format_estimate(estimate: dict[str, Any]) -> str:
+    """One line of estimated counts, whatever keys the core gives (numbers grouped)."""
+    approx = "" if estimate.get("exact", True) else "≈"
+    parts = []
+    for key, value in estimate.items():
+        if isinstance(value, dict | list | bool):
+            continue
+        shown = (
+            fmt.count(value) if isinstance(value, int) and not isinstance(value, bool) else value
+        )
+        parts.append(f"{approx}{shown} {key.replace('_', ' ')}")
+    return " · ".join(parts)
+
+
+class ExportScreen(Screen):
+    """``ExportScreen(project_id)``: configure, preview and run an export."""
+
+    DEFAULT_CSS = """
+    ExportScreen #ex-title { background: $panel; text-style: bold; padding: 0 1; }
+    ExportScreen ConfigForm { height: 1fr; }
+    ExportScreen #ex-help { height: 1; padding: 0 1; color: $text-muted; }
+    ExportScreen #ex-summary { height: auto; max-height: 2; padding: 0 1; background: $boost; }
+    ExportScreen #ex-summary.-bad { color: $error; }
+    ExportScreen #ex-sample { height: 6; border-top: solid $primary; padding: 0 1; }
+    ExportScreen #ex-run { height: 1; padding: 0 1; display: none; }
+    ExportScreen #ex-run.-shown { display: block; }
+    ExportScreen #ex-run ProgressBar { width: 40; }
+    ExportScreen #ex-run Static { width: 1fr; }
+    ExportScreen #ex-result { height: auto; padding: 0 1; display: none; }
+    ExportScreen #ex-result.-shown { display: block; }
+    ExportScreen #ex-result Static { width: 1fr; height: auto; }
+    ExportScreen #ex-result Button { min-width: 16; }
+    """
+
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("ctrl+r", "run", "Run export", priority=True),
+        Binding("ctrl+s", "save", "Save", priority=True),
+        Binding("ctrl+o", "load_toml", "Load TOML", priority=True),
+        Binding("ctrl+t", "write_toml", "Write TOML", priority=True),
+        Binding("ctrl+n", "defaults", "Defaults", priority=True, show=False),
+    ]
+
+    class ConfigLoaded(Message):
+        def __init__(self, cfg: cfgmod.ExportConfig, source: str, project_name: str = "") -> None:
+            super().__init__()
+            self.cfg = cfg
+            self.source = source
+            self.project_name = project_name
+
+    class SampleReady(Message):
+        def __init__(
+            self, gen: int, records: list[Any], estimate: dict[str, Any], error: str | None
+        ) -> None:
+            super().__init__()
+            self.gen = gen
+            self.records = records
+            self.estimate = estimate
+            self.error = error
+
+    class Progress(Message):
+        def __init__(self, done: float, total: float | None, text: str) -> None:
+            super().__init__()
+            self.done = done
+            self.total = total
+            self.text = text
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, ExportScreen.Progress)
+
+    class ExportDone(Message):
+        def __init__(self, version: Any | None, error: LoratuiError | None) -> None:
+            super().__init__()
+            self.version = version
+            self.error = error
+
+    class Notice(Message):
+        def __init__(self, text: str, severity: str = "information") -> None:
+            super().__init__()
+            self.text = text
+            self.severity = severity
+
+    def __init__(self, project_id: int) -> None:
+        super().__init__()
+        self.project_id = project_id
+        self.project_dir = ""
+        self._gen = 0
+        self._debounce: Timer | None = None
+        self.problems: dict[str, str] = {}
+        self.running = False
+        self.last_version: Any | None = None
+        self.estimate: dict[str, Any] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Static("Export", id="ex-title")
+        yield ConfigForm()
+        yield Static("", id="ex-help")
+        yield Static("reading the saved configuration…", id="ex-summary")
+        with Horizontal(id="ex-run"):
+            yield ProgressBar(show_eta=False, id="ex-progress")
+            yield Static("", id="ex-run-text")
+        with Horizontal(id="ex-result"):
+            yield Static("", id="ex-result-text")
+            yield Button("Versions", id="ex-versions", compact=True)
+        yield TextView(id="ex-sample")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._load_saved()
+
+    @property
+    def form(self) -> ConfigForm:
+        return self.query_one(ConfigForm)
+
+    # -- loading and saving --------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="export-load", exit_on_error=False)
+    def _load_saved(self) -> None:
+        with thread_connection():
+            project = projects.get_project(self.project_id)
+            cfg = cfgmod.load_config(project)
+            self.project_dir = str(projects.project_dir(project))
+        self.post_message(self.ConfigLoaded(cfg, "saved configuration", project.name))
+
+    @on(ConfigLoaded)
+    def _on_loaded(self, message: ConfigLoaded) -> None:
+        if message.project_name:
+            self.query_one("#ex-title", Static).update(f"Export · {message.project_name}")
+        self.form.set_config(message.cfg)
+        self.notify(f"loaded the {message.source}", title="Export")
+
+    def action_save(self) -> None:
+        cfg = self._valid_config("save")
+        if cfg is not None:
+            self._save(cfg)
+
+    @work(thread=True, exclusive=True, group="export-save", exit_on_error=False)
+    def _save(self, cfg: cfgmod.ExportConfig) -> None:
+        with thread_connection():
+            cfgmod.save_config(projects.get_project(self.project_id), cfg)
+        self.post_message(self.Notice("configuration saved to the project"))
+
+    def action_load_toml(self) -> None:
+        default = f"{self.project_dir}/export.toml" if self.project_dir else "export.toml"
+        self.app.push_screen(
+            TextPrompt("Load TOML", "Read the export configuration from:", default),
+            self._load_toml,
+        )
+
+    def _load_toml(self, path: str | None) -> None:
+        if path:
+            self._read_toml(path)
+
+    @work(thread=True, exclusive=True, group="export-toml", exit_on_error=False)
+    def _read_toml(self, path: str) -> None:
+        self.post_message(self.ConfigLoaded(cfgmod.read_toml(path), f"file {path}"))
+
+    def action_write_toml(self) -> None:
+        if self._valid_config("write") is None:
+            return
+        default = f"{self.project_dir}/export.toml" if self.project_dir else "export.toml"
+        self.app.push_screen(
+            TextPrompt("Write TOML", "Write the export configuration to:", default),
+            self._write_toml_to,
+        )
+
+    def _write_toml_to(self, path: str | None) -> None:
+        cfg = self._valid_config("write")
+        if path and cfg is not None:
+            self._write_toml(cfg, path)
+
+    @work(thread=True, exclusive=True, group="export-toml", exit_on_error=False)
+    def _write_toml(self, cfg: cfgmod.ExportConfig, path: str) -> None:
+        written = cfgmod.write_toml(cfg, path)
+        self.post_message(self.Notice(f"configuration written to {written}"))
+
+    def action_defaults(self) -> None:
+        self.form.set_config(cfgmod.ExportConfig())
+
+    @on(Notice)
+    def _on_notice(self, message: Notice) -> None:
+        self.notify(message.text, title="Export", severity=message.severity)  # type: ignore[arg-type]
+
+    def _valid_config(self, verb: str) -> cfgmod.ExportConfig | None:
+        cfg, problems = self.form.config()
+        self.form.show_problems(problems)
+        if problems:
+            self.notify(
+                f"cannot {verb}: fix {', '.join(sorted(problems))} first",
+                title="Export",
+                severity="error",
+            )
+            return None
+        return cfg
+
+    # -- live validation and sample -----------------------------------------
+
+    @on(ConfigForm.FieldFocused)
+    def _field_focused(self, message: ConfigForm.FieldFocused) -> None:
+        spec = message.spec
+        text = f"{spec.name}: {spec.help}" if spec.help else spec.name
+        self.query_one("#ex-help", Static).update(escape(text))
+
+    @on(ConfigForm.Changed)
+    def _form_changed(self) -> None:
+        if self._debounce is not None:
+            self._debounce.stop()
+        self._debounce = self.set_timer(DEBOUNCE_S, self._refresh_sample)
+
+    def _refresh_sample(self) -> None:
+        cfg, problems = self.form.config()
+        self.problems = problems
+        self.form.show_problems(problems)
+        summary = self.query_one("#ex-summary", Static)
+        self._gen += 1
+        if problems:
+            names = ", ".join(sorted(problems))
+            summary.update(f"✗ {len(problems)} setting(s) to fix: {escape(names)}")
+            summary.add_class("-bad")
+            return
+        summary.update("✓ valid · computing the sample…")
+        summary.remove_class("-bad")
+        self._sample(self._gen, cfg)
+
+    @work(thread=True, exclusive=True, group="export-sample", exit_on_error=False)
+    def _sample(self, gen: int, cfg: cfgmod.ExportConfig) -> None:
+        from loratui.core.export import version
+
+        try:
+            with thread_connection():
+                records, estimate = version.preview_records(
+                    projects.get_project(self.project_id), cfg, limit=SAMPLE_RECORDS
+                )
+        except LoratuiError as exc:
+            self.post_message(self.SampleReady(gen, [], {}, f"{exc.message} ({exc.hint})"))
+            return
+        self.post_message(self.SampleReady(gen, list(records), dict(estimate or {}), None))
+
+    @on(SampleReady)
+    def _on_sample(self, message: SampleReady) -> None:
+        if message.gen != self._gen:
+            return
+        summary = self.query_one("#ex-summary", Static)
+        if message.error:
+            summary.update(f"✗ {escape(message.error)}")
+            summary.add_class("-bad")
+            return
+        self.estimate = message.estimate
+        summary.update("✓ valid · estimate: " + escape(format_estimate(message.estimate)))
+        summary.remove_class("-bad")
+        self.query_one("#ex-sample", TextView).set_text(format_sample(message.records))
+
+    # -- running the export --------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("run", "save", "load_toml", "defaults") and self.running:
+            return None
+        return True
+
+    def action_run(self) -> None:
+        if self.running:
+            return
+        cfg = self._valid_config("export")
+        if cfg is None:
+            return
+        self.running = True
+        self.refresh_bindings()
+        self.query_one("#ex-result").remove_class("-shown")
+        self.query_one("#ex-run").add_class("-shown")
+        self.query_one("#ex-run-text", Static).update("starting…")
+        self._run(cfg)
+
+    @work(thread=True, exclusive=True, group="export-run", exit_on_error=False)
+    def _run(self, cfg: cfgmod.ExportConfig) -> None:
+        from loratui.core.export import version
+
+        last = 0.0
+
+        def on_progress(done: float, total: float | None = None, text: str = "") -> None:
+            nonlocal last
+            now = time.monotonic()
+            if now - last >= 0.1 or (total and done >= total):
+                last = now
+                self.post_message(self.Progress(done, total, text))
+
+        try:
+            with thread_connection():
+                dv = version.run_export(
+                    projects.get_project(self.project_id), cfg, on_progress=on_progress
+                )
+        except LoratuiError as exc:
+            self.post_message(self.ExportDone(None, exc))
+            return
+        self.post_message(self.ExportDone(dv, None))
+
+    @on(Progress)
+    def _on_progress(self, message: Progress) -> None:
+        bar = self.query_one("#ex-progress", ProgressBar)
+        bar.update(total=message.total, progress=message.done)
+        self.query_one("#ex-run-text", Static).update(escape(message.text or ""))
+
+    @on(ExportDone)
+    def _on_done(self, message: ExportDone) -> None:
+        self.running = False
+        self.refresh_bindings()
+        self.query_one("#ex-run").remove_class("-shown")
+        result = self.query_one("#ex-result")
+        text = self.query_one("#ex-result-text", Static)
+        if message.error is not None:
+            text.update(f"[b red]export failed[/]: {escape(message.error.message)}")
+            self.notify(
+                f"{message.error.message}\n{message.error.hint}",
+                title="Export failed",
+                severity="error",
+            )
+            result.add_class("-shown")
+            self.query_one("#ex-versions", Button).display = False
+            return
+        dv = message.version
+        self.last_version = dv
+        text.update(
+            f"✓ v{dv.number}: {fmt.count(dv.records_train)} train + "
+            f"{fmt.count(dv.records_validation)} validation records · "
+            f"{fmt.count(dv.tokens)} tokens · {escape(str(dv.path))}"
+        )
+        result.add_class("-shown")
+        button = self.query_one("#ex-versions", Button)
+        button.display = True
+        button.focus()
+        self.notify(f"version v{dv.number} written", title="Export")
+
+    @on(Button.Pressed, "#ex-versions")
+    def _open_versions(self) -> None:
+        from loratui.tui.screens.versions import VersionsScreen
+
+        self.app.push_screen(VersionsScreen(self.project_id))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state != WorkerState.ERROR:
+            return
+        error = event.worker.error
+        if event.worker.group == "export-run":
+            self.post_message(
+                self.ExportDone(
+                    None,
+                    error
+                    if isinstance(error, LoratuiError)
+                    else LoratuiError("internal", f"the export stopped: {error}"),
+                )
+            )
+            return
+        text = f"{error.message}\n{error.hint}" if isinstance(error, LoratuiError) else str(error)
+        self.notify(text, title="Export", severity="error")
+
+    def action_back(self) -> None:
+        if self.running:
+            self.notify("the export is still running; it continues if you leave", title="Export")
+        self.app.pop_screen()

@@ -1,0 +1,116 @@
+"""ExportScreen: fill the form, see inline validation and the live sample, save, run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from textual.widgets import Input, Select, Static
+
+from loratui.core import projects
+from loratui.core.export import config as cfgmod
+from loratui.core.models import DatasetVersion
+from loratui.tui.screens.export import ExportScreen
+from loratui.tui.screens.versions import VersionsScreen
+from loratui.tui.widgets.config_form import ConfigForm, all_specs
+from loratui.tui.widgets.text_view import TextView
+from tests.tui.screen_host import ScreenHost, make_document, wait_for
+
+PARAGRAPH = (
+    "The harbour master kept a ledger of every ship that entered the bay. "
+    "Each entry listed the vessel, its cargo and the weather at dawn. "
+)
+
+
+def _docs(project) -> None:  # noqa: ANN001
+    for n in range(3):
+        pages = [f"Chapter {n}.{p}\n\n" + PARAGRAPH * 12 for p in range(1, 4)]
+        make_document(project, f"ledger-{n}.pdf", pages)
+
+
+def _summary(app) -> str:  # noqa: ANN001
+    return str(app.screen.query_one("#ex-summary", Static).render())
+
+
+def test_the_form_covers_every_export_setting() -> None:
+    names = {s.name for s in all_specs()}
+    assert names == set(cfgmod.ExportConfig().to_dict())
+    assert not [s for s in all_specs() if s.group == "Other"]
+
+
+async def test_fill_the_form_and_run_an_export(home: Path, tmp_path: Path) -> None:
+    project = projects.create_project("ledgers")
+    _docs(project)
+    app = ScreenHost(lambda: ExportScreen(project.id))
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = app.screen.query_one(ConfigForm)
+        await wait_for(pilot, lambda: "estimate" in _summary(app), timeout=30)
+        assert "3 documents" in _summary(app)
+        sample = app.screen.query_one("#ex-sample", TextView)
+        first = json.loads(sample.text.split("\n\n")[0])
+        assert list(first) == ["text"] and "harbour master" in first["text"]
+
+        # an invalid value is reported inline under its field and blocks saving
+        chunk = app.screen.query_one("#f-chunk_tokens", Input)
+        chunk.focus()
+        chunk.value = "8"
+        await wait_for(pilot, lambda: "chunk_tokens" in _summary(app))
+        err = app.screen.query_one("#err-chunk_tokens", Static)
+        assert "at least 16" in str(err.render()) and err.has_class("-shown")
+        help_line = str(app.screen.query_one("#ex-help", Static).render())
+        assert help_line.startswith("chunk_tokens")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert cfgmod.load_config(project).chunk_tokens == 512  # nothing saved
+
+        # fix it by typing, switch to alpaca with the keyboard, add a system prompt
+        await pilot.press("ctrl+a", "ctrl+k", *"128")
+        fmt_select = app.screen.query_one("#f-format", Select)
+        fmt_select.focus()
+        await pilot.press("enter")
+        await pilot.press("down", "down", "down", "down", "enter")
+        await wait_for(pilot, lambda: fmt_select.value == "alpaca")
+        app.screen.query_one("#f-system_prompt").load_text("You are a harbour clerk.")
+        app.screen.query_one("#f-validation_fraction", Input).value = "0"
+        await wait_for(pilot, lambda: "estimate" in _summary(app) and not form.config()[1])
+        await wait_for(pilot, lambda: '"instruction"' in sample.text)
+        rec = json.loads(sample.text.split("\n\n")[0])
+        assert set(rec) >= {"instruction", "input", "output", "system"}
+        assert rec["system"] == "You are a harbour clerk."
+
+        # save to the project, write and read back a TOML file
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: cfgmod.load_config(project).format == "alpaca")
+        saved = cfgmod.load_config(project)
+        assert saved.chunk_tokens == 128 and saved.system_prompt == "You are a harbour clerk."
+        toml_path = tmp_path / "cfg.toml"
+        await pilot.press("ctrl+t")
+        await wait_for(pilot, lambda: app.screen.query_one("#text", Input))
+        prompt = app.screen.query_one("#text", Input)
+        prompt.value = str(toml_path)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: toml_path.exists())
+        assert cfgmod.read_toml(toml_path).format == "alpaca"
+        toml_path.write_text(toml_path.read_text().replace("seed = 42", "seed = 7"))
+        await pilot.press("ctrl+o")
+        await wait_for(pilot, lambda: app.screen.query_one("#text", Input))
+        app.screen.query_one("#text", Input).value = str(toml_path)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.screen.query_one("#f-seed", Input).value == "7")
+
+        # run the export: progress, then the version, then Versions
+        await pilot.press("ctrl+r")
+        await wait_for(
+            pilot,
+            lambda: "v1" in str(app.screen.query_one("#ex-result-text", Static).render()),
+            timeout=60,
+        )
+        dv = DatasetVersion.get(DatasetVersion.project == project)
+        assert dv.number == 1 and dv.config["format"] == "alpaca" and dv.config["seed"] == 7
+        lines = (Path(dv.path) / "train.jsonl").read_text().splitlines()
+        assert len(lines) == dv.records_train > 0
+        assert json.loads(lines[0])["system"] == "You are a harbour clerk."
+        result = str(app.screen.query_one("#ex-result-text", Static).render())
+        assert f"{dv.records_train} train" in result
+        await pilot.press("enter")  # the Versions button has focus
+        await wait_for(pilot, lambda: isinstance(app.screen, VersionsScreen))
