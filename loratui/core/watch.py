@@ -30,7 +30,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
-from loratui.core import audit, db, projects, settings, watch_claims
+from loratui.core import audit, db, privacy, settings, watch_claims
 from loratui.core.errors import LoratuiError
 from loratui.core.home import ensure_private_dir
 from loratui.core.models import Project
@@ -210,8 +210,8 @@ class DropWatcher:
         )
         self._poll_forced = bool(eff["watch_poll"] if self._poll_arg is None else self._poll_arg)
         self._tracker = SettleTracker(settle)
-        self._root = Path(os.path.realpath(projects.drop_dir(project)))
-        ensure_private_dir(self._root)
+        # Created if missing, with its mode (0700, or 0770 when drop_group_writable).
+        self._root = Path(os.path.realpath(privacy.apply_drop_mode(project)))
         self._project = project
         self._stop.clear()
         self._owner = watch_claims.new_owner()
