@@ -10,6 +10,7 @@ gone from ``loratui.db`` and its WAL, not just unlinked inside them.
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -96,21 +97,28 @@ def _sha256_of(path: Path) -> str | None:
         return None
 
 
-def _drop_copy(project: Project, doc: dict[str, Any]) -> Path | None:
-    """The file the document came from, when it sits in the drop folder or the home."""
-    if not doc["source_path"]:
-        return None
-    src = Path(doc["source_path"])
-    inside = (projects.drop_dir(project).resolve(), home_mod.current().resolve())
-    try:
-        resolved = src.resolve()
-    except OSError:
-        return None
-    if not any(resolved.is_relative_to(base) for base in inside):
-        return None
-    if resolved.is_file() and _sha256_of(resolved) == doc["sha256"]:
-        return resolved
-    return None
+def _drop_copies(project: Project, doc: dict[str, Any]) -> list[Path]:
+    """Copies of the document's bytes in the drop folder (``.done/`` etc. included), or
+    where it was added from inside the home; files elsewhere are the user's own."""
+    found: list[Path] = []
+    candidates: list[Path] = []
+    drop = projects.drop_dir(project)
+    if drop.is_dir():
+        for root, _dirs, names in os.walk(drop):
+            candidates.extend(Path(root) / n for n in names)
+    if doc["source_path"]:
+        src = Path(doc["source_path"])
+        if src.resolve().is_relative_to(home_mod.current().resolve()):
+            candidates.append(src)
+    for path in dict.fromkeys(candidates):
+        try:
+            if path.is_symlink() or not path.is_file() or path.stat().st_size != doc["size"]:
+                continue
+        except OSError:
+            continue
+        if _sha256_of(path) == doc["sha256"]:
+            found.append(path)
+    return found
 
 
 def purge_documents(project: Project, docs: Iterable[Any]) -> dict[str, Any]:
@@ -193,7 +201,8 @@ def _remove_files(project: Project, info: list[dict[str, Any]]) -> tuple[list[st
             except OSError:
                 pass  # other originals share the folder
         for d in info:
-            if d["sha256"] == sha and (copy := _drop_copy(project, d)) is not None:
-                copy.unlink()
-                removed.append(str(copy))
+            if d["sha256"] == sha:
+                for copy in _drop_copies(project, d):
+                    copy.unlink(missing_ok=True)
+                    removed.append(str(copy))
     return removed, kept

@@ -101,5 +101,12 @@ def test_shared_bytes_keep_the_original_and_drop_copies_go(home: Path, tmp_path:
     dropped = projects.drop_dir(p) / "dropped.txt"
     dropped.write_text("from the drop folder\n")
     [res] = ingest.add_paths(p, [dropped], origin="drop")
+    moved = projects.drop_dir(p) / ".done" / "sub" / "renamed.txt"  # watch_after=move
+    moved.parent.mkdir(parents=True)
+    moved.write_bytes(dropped.read_bytes())
+    other = projects.drop_dir(p) / "other.txt"
+    other.write_text("from the drop folDER\n")  # same size, other bytes: stays
     result = purge.purge_documents(p, [res.document_id])
     assert str(dropped) in result["files_removed"] and not dropped.exists()
+    assert str(moved) in result["files_removed"] and not moved.exists()
+    assert other.exists()
