@@ -96,3 +96,47 @@ async def test_failed_document_shows_error_hint_and_traceback(home: Path) -> Non
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, PreviewScreen)
+
+
+async def test_unlock_an_encrypted_real_pdf(home: Path, real_corpus: Path) -> None:
+    import json
+
+    from loratui.core import ingest
+    from loratui.core.models import Document
+    from loratui.core.worker import Worker
+
+    manifest = json.loads((real_corpus / "manifest.json").read_text())
+    entry = next(f for f in manifest["files"] if f.get("encrypted") and f.get("password"))
+    project = projects.create_project("locked")
+    [added] = ingest.add_paths(project, [real_corpus / entry["file"]])
+    await Worker(project.id, workers=1).run_until_idle()
+    doc = Document.get_by_id(added.document_id)
+    assert doc.state == "failed" and doc.error_code == "encrypted"
+
+    app = ScreenHost(lambda: PreviewScreen(project.id, doc.id))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: "encrypted" in _static(app, "#pv-issues"))
+        assert app.screen.check_action("password", ()) is True
+        # a wrong password: stored and re-queued, then the worker reports it
+        await pilot.press("p")
+        await wait_for(pilot, lambda: app.screen.query_one("#password"))
+        await pilot.press(*"wrong", "enter")
+        await wait_for(pilot, lambda: "queued for extraction again" in _static(app, "#pv-issues"))
+        await Worker(project.id, workers=1).run_until_idle()
+        await wait_for(pilot, lambda: "wrong_password" in _static(app, "#pv-issues"), timeout=30)
+
+        # the right password from the corpus manifest: the text appears
+        await pilot.press("p")
+        await wait_for(pilot, lambda: app.screen.query_one("#password"))
+        await pilot.press(*entry["password"], "enter")
+        await wait_for(pilot, lambda: "queued" in _static(app, "#pv-meta"))
+        await Worker(project.id, workers=1).run_until_idle()
+        view = app.screen.query_one(TextView)
+        await wait_for(pilot, lambda: "done" in _static(app, "#pv-meta"), timeout=30)
+        await wait_for(pilot, lambda: view.text.strip() != "", timeout=10)
+        assert "Page 1 / 1" in _static(app, "#pv-page")
+        fresh = Document.get_by_id(doc.id)
+        assert fresh.state == "done" and fresh.chars > 0 and fresh.error_code is None
+        assert view.text.strip()[:20] in "\n".join(
+            p.text for p in fresh.page_rows.order_by(fresh.page_rows.model.number)
+        )

@@ -206,8 +206,12 @@ class PreviewScreen(Screen):
             self._pages.clear()
         self._render_info()
         self.page = min(max(1, self.page), max(1, message.info.total_pages))
-        if message.info.pages_stored == 0 and message.info.traceback:
+        if not message.info.traceback:
+            self.showing_traceback = False
+        elif message.info.pages_stored == 0:
             self.showing_traceback = True
+        elif before == 0:  # text has just arrived: show it rather than the old traceback
+            self.showing_traceback = False
         self._show_page()
         self.refresh_bindings()
 
