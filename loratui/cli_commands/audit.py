@@ -27,9 +27,9 @@ FOLLOW_POLL_S = 0.5
 def event_line(ev: Event) -> str:
     """One event as a line of text: time, level, kind, document, message, who/where."""
     d = audit.event_dict(ev)
-    doc = f" doc#{ev.document_id}" if ev.document_id is not None else ""
+    doc = f"doc#{ev.document_id}" if ev.document_id is not None else ""
     who = f"{ev.actor or '?'}@{ev.origin or '?'}"
-    return f"{d['time']}  {ev.level:<7} {ev.kind:<22}{doc}  {ev.message}  [{who}]"
+    return f"{d['time']}  {ev.level:<7} {ev.kind:<22} {doc:<8} {ev.message}  [{who}]"
 
 
 def _doc_id(project, ref: str | None) -> int | None:  # noqa: ANN001
@@ -242,7 +242,7 @@ def cmd_where(args: argparse.Namespace) -> int:
     for r in rows:
         unit = r.get("unit", "files")
         path = r["path"] or ", ".join(r.get("paths", [])) or "-"
-        print(f"{r['label']:<40} {r['count']:>7} {unit:<8} {_human(r['bytes']):>10}  {path}")
+        print(f"{r['label']:<40} {r['count']:>7} {unit:<9} {_human(r['bytes']):>10}  {path}")
     return 0
 
 

@@ -277,7 +277,12 @@ def _record(
                     "document.added",
                     f"{doc.name} added ({prep.kind}, {prep.size} bytes)",
                     document=doc,
-                    data={"sha256": prep.sha256, "kind": prep.kind, "size": prep.size},
+                    data={
+                        "sha256": prep.sha256,
+                        "kind": prep.kind,
+                        "size": prep.size,
+                        "source_path": str(prep.source),
+                    },
                     origin=origin,
                 )
             res.document_id = doc.id

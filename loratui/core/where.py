@@ -75,6 +75,7 @@ def where(project: Project) -> list[dict[str, Any]]:
             db_path,
             docs,
             db_bytes,
+            unit="documents",
             note="documents, pages, jobs, events, versions; shared with other projects",
         )
     )
@@ -107,9 +108,26 @@ def where(project: Project) -> list[dict[str, Any]]:
         )
     )
 
-    events = Event.select().where(Event.project_id == project.id).count()
+    events, event_bytes = (
+        Event.select(
+            peewee.fn.COUNT(Event.id),
+            peewee.fn.COALESCE(
+                peewee.fn.SUM(peewee.fn.LENGTH(Event.message) + peewee.fn.LENGTH(Event.data)), 0
+            ),
+        )
+        .where(Event.project_id == project.id)
+        .tuples()
+        .get()
+    )
     rows.append(
-        _entry("audit_trail", "audit trail (in the database)", db_path, events, 0, unit="events")
+        _entry(
+            "audit_trail",
+            "audit trail (in the database)",
+            db_path,
+            events,
+            int(event_bytes or 0),
+            unit="events",
+        )
     )
 
     files, size = _tree(drop)
