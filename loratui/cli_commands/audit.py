@@ -41,6 +41,12 @@ def _doc_id(project, ref: str | None) -> int | None:  # noqa: ANN001
     except LoratuiError:
         if ref.isdigit():
             return int(ref)
+        tombstones = Event.select().where(
+            (Event.project_id == project.id) & (Event.kind == "document.purged")
+        )
+        for ev in tombstones.order_by(Event.id.desc()):
+            if (ev.data or {}).get("name") == ref:
+                return ev.document_id
         raise
 
 

@@ -373,6 +373,20 @@ def _fix_permissions(folder: Path) -> None:
             os.chmod(Path(root) / d, home_mod.DIR_MODE)
 
 
+STAGING_PREFIX = ".restore-"
+STALE_STAGING_S = 6 * 3600
+
+
+def _remove_stale_staging(root: Path) -> None:
+    """Unpacked archives a killed restore left behind (private, but not to be kept)."""
+    for old in root.glob(STAGING_PREFIX + "*"):
+        try:
+            if time.time() - old.stat().st_mtime > STALE_STAGING_S:
+                shutil.rmtree(old, ignore_errors=True)
+        except OSError:
+            continue
+
+
 def restore_archive(path: str | os.PathLike[str], as_name: str | None = None) -> Project:
     """Recreate the project in ``path``'s archive under new ids; nothing half-written.
 
@@ -384,7 +398,8 @@ def restore_archive(path: str | os.PathLike[str], as_name: str | None = None) ->
     if not src.is_file():
         raise LoratuiError("not_found", f"no archive at {src}")
     projects_root = home_mod.current() / home_mod.PROJECTS_DIR
-    staging = Path(tempfile.mkdtemp(prefix=".restore-", dir=projects_root))
+    _remove_stale_staging(projects_root)
+    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=projects_root))
     moved_to: Path | None = None
     try:
         os.chmod(staging, home_mod.DIR_MODE)

@@ -22,7 +22,7 @@ from loratui.core.audit import lists_document, log_event
 from loratui.core.db import database, write_txn
 from loratui.core.documents import get_document
 from loratui.core.errors import LoratuiError
-from loratui.core.models import DatasetVersion, Document, Job, Page, Project
+from loratui.core.models import JOB_RUNNING, DatasetVersion, Document, Job, Page, Project
 
 
 def compact_database(attempts: int = 20) -> dict[str, Any]:
@@ -83,6 +83,16 @@ def _resolve(project: Project, refs: Iterable[Any]) -> list[Document]:
         docs[doc.id] = doc
     if not docs:
         raise LoratuiError("invalid", "name at least one document to purge")
+    running = Job.select(Job.document).where(
+        Job.document.in_(list(docs)) & (Job.state == JOB_RUNNING)
+    )
+    busy = [docs[j.document_id].name for j in running]
+    if busy:
+        raise LoratuiError(
+            "invalid",
+            f"{', '.join(map(repr, sorted(set(busy))))} is being extracted right now",
+            f"cancel it first (`loratui cancel {project.name!r} DOC`), then purge it",
+        )
     return list(docs.values())
 
 

@@ -136,6 +136,7 @@ def test_purge_asks_first_then_deletes_and_lists_versions(work: CLI) -> None:
     assert [f["name"] for f in work.json("files", "docs")] == ["one.md", "two.txt"]
     tomb = work.json("history", "docs", str(sid))
     assert tomb["document"]["state"] == "purged"
+    assert work.json("history", "docs", "secret.md") == tomb  # its name finds the tombstone
     assert tomb["events"][-1]["kind"] == "document.purged"
     # nothing of the text is left but in the export the user was told about
     for path in work.home.rglob("*"):

@@ -3,8 +3,11 @@
 import asyncio
 from pathlib import Path
 
+import pytest
+
 from loratui.core import audit, ingest, projects, purge
 from loratui.core.db import write_txn
+from loratui.core.errors import LoratuiError
 from loratui.core.models import DatasetVersion, Document, Job, Page
 from loratui.core.worker import Worker
 from tests.unit.sample_docs import add_text_doc
@@ -83,6 +86,13 @@ def test_purge_removes_rows_jobs_and_original_and_lists_versions(
     assert Page.select().join(Document).where(Document.id == a.id).count() == 0
     assert Job.select().where(Job.document == a.id).count() == 0
     assert Document.get_by_id(b.id).state == "done" and ingest.stored_path(b).exists()
+    # a document being extracted right now is refused until it is cancelled
+    with write_txn():
+        Job.update(state="running", lease_owner="elsewhere").where(Job.document == b).execute()
+    with pytest.raises(LoratuiError) as err:
+        purge.purge_documents(p, [b])
+    assert err.value.code == "invalid" and "cancel" in err.value.hint
+    assert Document.get_or_none(Document.id == b.id) is not None
     # a later document never takes the purged one's id (its tombstone keeps it)
     c = add_text_doc(p, tmp_path / "src", "c.txt", "gamma\n")
     assert c.id > b.id > a.id
