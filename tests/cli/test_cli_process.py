@@ -1,0 +1,124 @@
+"""``loratui process`` and the queue commands through real ``loratui`` processes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.conftest import CLI
+from tests.unit.queue_docs import numbered_pdf, slow_pdf, text_files
+
+
+def files(cli: CLI, project: str) -> dict[str, dict]:
+    return {r["name"]: r for r in cli.json("files", project)}
+
+
+def test_real_corpus_reaches_done_or_failed_and_unlock(cli: CLI, real_corpus: Path) -> None:
+    manifest = json.loads((real_corpus / "manifest.json").read_text())["files"]
+    cli.run("new", "real", check=True)
+    cli.run("add", "real", str(real_corpus / "pdf"), str(real_corpus / "docx"), check=True)
+    summary = cli.json("process", "real", "--workers", "2")
+    assert summary["counts"]["states"]["queued"] == 0
+    assert summary["counts"]["states"]["processing"] == 0
+    rows = files(cli, "real")
+    assert len(rows) == len({Path(m["file"]).name for m in manifest})
+    assert {r["state"] for r in rows.values()} <= {"done", "failed", "duplicate"}
+    assert summary["done"] == sum(r["state"] == "done" for r in rows.values())
+    assert summary["failed"] == sum(r["state"] == "failed" for r in rows.values())
+    for r in rows.values():
+        if r["state"] == "failed":
+            assert r["error_code"] and r["error"] and r["hint"]
+            assert r["error_code"] not in ("internal", "crashed", "timeout", "memory")
+    pdfs = {Path(m["file"]).name: m for m in manifest if m["file"].startswith("pdf/")}
+    for name, m in pdfs.items():
+        if rows[name]["state"] == "done":
+            assert rows[name]["pages"] == m["pages"], name
+    (locked,) = [m for m in manifest if m.get("encrypted") and m.get("password")]
+    name = Path(locked["file"]).name
+    assert rows[name]["state"] == "failed" and rows[name]["error_code"] == "encrypted"
+    assert "unlock" in rows[name]["hint"]
+    failed_names = {f["name"] for f in summary["failures"]}
+    assert name in failed_names
+    # the password goes in on stdin, is stored, and the file is extracted
+    unlocked = cli.json("unlock", "real", name, "--password-stdin", input=locked["password"] + "\n")
+    assert unlocked["state"] == "queued"
+    again = cli.json("process", "real")
+    assert (again["processed"], again["done"]) == (1, 1)
+    row = files(cli, "real")[name]
+    assert row["state"] == "done" and row["pages"] == locked["pages"] and row["chars"] > 0
+    assert cli.run("show", "real", name, check=True).stdout.strip()
+    log = cli.run("log", "real", "--json").stdout
+    assert locked["password"] not in log
+
+
+def test_process_summary_and_queue_commands(cli: CLI, tmp_path: Path) -> None:
+    cli.run("new", "q", check=True)
+    paths = text_files(tmp_path / "in", 4)
+    cli.run("add", "q", *map(str, paths), check=True)
+    names = [p.name for p in paths]
+    assert cli.json("exclude", "q", names[0])["changed"] == 1
+    assert cli.json("cancel", "q", names[1]) == {"project": "q", "cancelled": 1}
+    assert cli.json("pause", "q")["paused"] is True
+    paused = cli.run("process", "q")
+    assert paused.returncode == 0 and "paused" in paused.stdout
+    assert cli.json("resume", "q")["paused"] is False
+    text = cli.run("process", "q", "--workers", "1", check=True).stdout
+    assert "processed 2 document(s)" in text and "2 done, 0 failed" in text
+    rows = files(cli, "q")
+    assert [rows[n]["state"] for n in names] == ["queued", "cancelled", "done", "done"]
+    assert rows[names[0]]["excluded"] is True
+    assert cli.json("include", "q", names[0])["changed"] == 1
+    assert cli.json("retry", "q", names[1])["requeued"] == 1  # a cancelled one, by name
+    done = cli.json("process", "q")
+    assert done["done"] == 2 and done["counts"]["states"]["done"] == 4
+    assert cli.json("retry", "q", "--failed")["requeued"] == 0
+    assert cli.run("cancel", "q", "no-such-doc").returncode == 1
+    assert cli.run("unlock", "q", names[2]).returncode == 1  # a text file has no password
+    assert cli.run("process", "q", "--workers", "0").returncode == 1
+
+
+def test_hostile_files_end_in_clear_states(cli: CLI, tmp_path: Path) -> None:
+    cli.run("new", "h", check=True)
+    cli.run("settings", "h", "task_timeout_s=2", "max_attempts=1", check=True)
+    d = tmp_path / "hostile"
+    d.mkdir()
+    (d / "garbage.pdf").write_bytes(b"%PDF-1.7\n" + bytes(range(256)) * 20)
+    good = numbered_pdf(d / "good.pdf", 3)
+    (d / "truncated.pdf").write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    slow_pdf(d / "never-ends.pdf")
+    (d / "latin1.txt").write_bytes("caf\xe9 cr\xe8me br\xfbl\xe9e\n".encode("latin-1") * 20)
+    (d / "utf16.txt").write_text("héllo wörld\n" * 20, encoding="utf-16")
+    cli.run("add", "h", str(d), check=True)
+    summary = cli.json("process", "h")
+    rows = files(cli, "h")
+    assert rows["good.pdf"]["state"] == "done" and rows["good.pdf"]["pages"] == 3
+    assert rows["never-ends.pdf"]["error_code"] == "timeout"
+    assert rows["garbage.pdf"]["state"] == "failed"
+    assert rows["truncated.pdf"]["state"] in ("done", "failed")
+    assert "café crème" in cli.run("show", "h", "latin1.txt", check=True).stdout
+    assert "héllo wörld" in cli.run("show", "h", "utf16.txt", check=True).stdout
+    assert summary["counts"]["states"]["queued"] == 0
+
+
+def test_two_process_commands_share_a_project(cli: CLI, tmp_path: Path) -> None:
+    cli.run("new", "two", check=True)
+    cli.run("settings", "two", "pdf_pages_per_task=5", check=True)
+    src = tmp_path / "src"
+    text_files(src, 24)
+    for i in range(3):
+        numbered_pdf(src / f"book-{i}.pdf", 20, tag=f"book {i}")
+    cli.run("add", "two", str(src), check=True)
+    a = cli.popen("process", "two", "--workers", "2", "--json")
+    b = cli.popen("process", "two", "--workers", "2", "--json")
+    out_a, err_a = a.communicate(timeout=300)
+    out_b, err_b = b.communicate(timeout=300)
+    assert a.returncode == 0, err_a
+    assert b.returncode == 0, err_b
+    sa, sb = json.loads(out_a), json.loads(out_b)
+    assert sa["done"] + sb["done"] == 27 and sa["failed"] + sb["failed"] == 0
+    rows = files(cli, "two")
+    assert all(r["state"] == "done" and r["attempts"] == 1 for r in rows.values())
+    assert rows["book-1.pdf"]["pages"] == 20
+    events = cli.json("log", "two")
+    done_docs = [e["document_id"] for e in events if e["kind"] == "document.done"]
+    assert sorted(done_docs) == sorted(r["id"] for r in rows.values())  # each exactly once
