@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from rich.cells import get_character_cell_size
 from rich.segment import Segment
+from textual.actions import SkipAction
 from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
@@ -136,6 +137,27 @@ class TextView(ScrollView, can_focus=True):
             self._layout_width = width
             self._cache.clear()
         self.virtual_size = Size(width, len(self._rows))
+
+    # keyboard scrolling jumps at once: animating across a long text only delays the reader
+    def action_scroll_home(self) -> None:
+        if not self.allow_vertical_scroll:
+            raise SkipAction()
+        self.scroll_home(animate=False)
+
+    def action_scroll_end(self) -> None:
+        if not self.allow_vertical_scroll:
+            raise SkipAction()
+        self.scroll_end(animate=False)
+
+    def action_page_up(self) -> None:
+        if not self.allow_vertical_scroll:
+            raise SkipAction()
+        self.scroll_page_up(animate=False)
+
+    def action_page_down(self) -> None:
+        if not self.allow_vertical_scroll:
+            raise SkipAction()
+        self.scroll_page_down(animate=False)
 
     def on_resize(self) -> None:
         self._relayout()
