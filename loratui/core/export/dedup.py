@@ -58,7 +58,9 @@ class NearDedup:
     def __init__(self, threshold: float, num_perm: int = 128) -> None:
         self.num_perm = num_perm
         self.threshold = threshold
-        self._lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+        # LSH only proposes candidates (confirmed below), so cap its own threshold: above
+        # ~0.9 datasketch cannot build two bands
+        self._lsh = MinHashLSH(threshold=min(threshold, 0.9), num_perm=num_perm)
         first = MinHash(num_perm=num_perm, seed=MINHASH_SEED)
         self._perms = first.permutations
         self._scheme = first.scheme

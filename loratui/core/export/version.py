@@ -68,18 +68,30 @@ def dumps(obj: Any) -> str:
 # ---- split ---------------------------------------------------------------------------
 
 
-def assign_splits(docs: list[Document], fraction: float, seed: int) -> dict[int, str]:
-    """Split text documents by document: a seeded shuffle of their sha256, the first
-    ``round(n * fraction)`` (at least one when there are two or more) to validation."""
+def assign_splits(
+    docs: list[Document], fraction: float, seed: int, sizes: dict[int, int] | None = None
+) -> dict[int, str]:
+    """Split text documents by document, never one document across both splits.
+
+    A seeded shuffle of the documents (ordered by sha256 first, so ids don't matter) goes to
+    validation until those documents hold ``fraction`` of the text (by characters, from
+    ``sizes``; one each when unknown); at least one document goes each way when there are
+    two or more.
+    """
     text_docs = sorted((d for d in docs if d.kind != RECORDS_KIND), key=lambda d: (d.sha256, d.id))
     out = {d.id: "train" for d in docs}
     if fraction <= 0 or len(text_docs) < 2:
         return out
     order = list(text_docs)
     random.Random(seed).shuffle(order)
-    n_val = min(len(order) - 1, max(1, round(len(order) * fraction)))
-    for d in order[:n_val]:
+    weight = {d.id: max(1, (sizes or {}).get(d.id, 1)) for d in order}
+    target = fraction * sum(weight.values())
+    taken = 0
+    for d in order[:-1]:  # the last one always stays in train
+        if taken >= target:
+            break
         out[d.id] = "validation"
+        taken += weight[d.id]
     return out
 
 
@@ -278,7 +290,8 @@ def run_export(
     require_documents(docs, project, cfg)
     pages = page_counts(docs)
     total = sum(1 if d.kind == RECORDS_KIND else max(1, pages.get(d.id, 0)) for d in docs)
-    splits = assign_splits(docs, cfg.validation_fraction, cfg.seed)
+    sizes = text_chars([d for d in docs if d.kind != RECORDS_KIND])
+    splits = assign_splits(docs, cfg.validation_fraction, cfg.seed, sizes)
     config_hash = cfg.config_hash()
     with write_txn():
         job = Job.create(
@@ -386,11 +399,12 @@ def _write_version(
     finally:
         out.close()
     if out.counts["train"] == 0:
+        dropped = ", ".join(f"{k} {n}" for k, n in sorted(pipeline.stats.dropped.items()))
         raise LoratuiError(
             "invalid",
-            "no records are left after cleaning and filtering",
-            "lower min_chars/min_tokens or turn dedup off; see the dropped counts with "
-            "`loratui export --json`",
+            f"no records are left after cleaning and filtering (dropped: {dropped or 'none'})",
+            "check the reasons: raise max_seq_len, lower min_chars/min_tokens, change the "
+            "template, or turn dedup off",
         )
     # the trainer-style check, on the bytes as written
     files: dict[str, dict[str, Any]] = {}
