@@ -6,7 +6,7 @@ import hashlib
 import stat
 from pathlib import Path
 
-from loratui.core import extract, ingest, projects, validate
+from loratui.core import audit, extract, ingest, projects, validate
 from loratui.core.db import write_txn
 from loratui.core.models import Document, Event, Job
 from tests.unit.docmakers import make_docx, make_pdf
@@ -66,6 +66,12 @@ def test_add_folder_recursively(home: Path, tmp_path: Path) -> None:
     assert kinds.count("document.added") == 3
     assert kinds.count("document.duplicate") == 1
     assert "ingest.skipped" in kinds
+    # the batch's events extend the project's hash chain like any other event
+    assert audit.verify_chain(project.id) == (True, None)
+    added = Event.get(
+        (Event.kind == "document.added") & (Event.document_id == docs["memo.docx"].id)
+    )
+    assert added.data["sha256"] == docs["memo.docx"].sha256 and added.origin == "cli"
 
 
 def test_stored_original_is_private_and_identical(home: Path, tmp_path: Path) -> None:
