@@ -168,6 +168,7 @@ class DropWatcher:
         self._tracker = SettleTracker(2.0)
         self._known: set[tuple[str, int, int]] = set()
         self._missed_streak = 0
+        self._failures: dict[str, int] = {}
         self._status: dict[str, Any] = {
             "mode": MODE_OFF,
             "folder": None,
@@ -338,7 +339,11 @@ class DropWatcher:
                 for rel in self._tracker.due(time.monotonic()):
                     if self._stop.is_set():
                         break
-                    self._guard(self._check, rel)
+                    if self._guard(self._check, rel):
+                        self._failures.pop(rel, None)
+                    else:  # try again later, backing off up to a minute
+                        n = self._failures[rel] = self._failures.get(rel, 0) + 1
+                        self._tracker.touch(rel, time.monotonic() + min(60.0, 2.0**n))
                 self._health_check()
                 with self._lock:
                     self._status["pending"] = len(self._tracker.pending)
@@ -351,17 +356,18 @@ class DropWatcher:
             self._drain_rescans()
             db.close()
 
-    def _guard(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        """Run one step; an error is logged and kept in status, the watcher goes on."""
+    def _guard(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> bool:
+        """Run one step; False when it failed (logged, kept in status; the watcher goes on)."""
         try:
-            return fn(*args, **kwargs)
+            fn(*args, **kwargs)
+            return True
         except Exception as exc:  # noqa: BLE001
             log.exception("drop watcher step failed")
             message = exc.message if isinstance(exc, LoratuiError) else str(exc)
             with self._lock:
                 self._status["error"] = message
             self._notice("error", f"drop folder: {message}")
-            return None
+            return False
 
     def _drain(self, wait: float) -> None:
         try:
@@ -412,7 +418,7 @@ class DropWatcher:
             self._event(
                 "drop.watching",
                 f"watching the drop folder {status['folder']} ({status['mode']})",
-                level="warning" if status["mode"] == MODE_POLLING and arg else "info",
+                level="warning" if arg and not self._poll_forced else "info",
                 data={"mode": status["mode"], "reason": arg or None},
             )
         elif kind == "fallback":
@@ -583,8 +589,7 @@ class DropWatcher:
         try:
             results = ingest.add_paths(self._project, [str(path)], origin=ORIGIN)
         except Exception:
-            watch_claims.release(got.row)
-            self._tracker.touch(rel, time.monotonic())  # try again after a settle time
+            watch_claims.release(got.row)  # the caller tries again after a settle time
             raise
         res = results[0] if results else None
         state = res.state if res else "skipped"
