@@ -201,8 +201,21 @@ def pages(path: str, limits: dict[str, Any]) -> list[str]:
     except PackageNotFoundError as exc:
         raise LoratuiError("corrupt", "the DOCX is damaged: it has no main document") from exc
     except Exception as exc:  # python-docx and lxml raise many kinds on malformed parts
-        detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
-        raise LoratuiError("corrupt", f"the DOCX is damaged and cannot be read ({detail})") from exc
+        raise LoratuiError(
+            "corrupt", f"the DOCX is damaged and cannot be read ({_what_broke(exc)})"
+        ) from exc
+
+
+def _what_broke(exc: Exception) -> str:
+    """A short reason a person can follow; the full exception stays in the traceback."""
+    if type(exc).__module__.startswith("lxml"):
+        line = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else ""
+        return f"one of its XML parts is malformed: {line}" if line else "malformed XML"
+    if isinstance(exc, KeyError):
+        return f"a part it refers to is missing: {exc}"
+    if isinstance(exc, zipfile.BadZipFile):
+        return f"its zip structure is broken: {exc}"
+    return "its parts are not laid out the way Word writes them"
 
 
 def _pages(document: Any) -> list[str]:
