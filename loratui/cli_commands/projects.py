@@ -115,6 +115,25 @@ def cmd_settings(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Create (or reuse) the demo project from the bundled samples, then open the TUI on it."""
+    from loratui.core import demo
+
+    open_home(args)
+    project, results = demo.create_demo()
+    if args.json:
+        print_json({"project": project_row(project), "added": [r.as_dict() for r in results]})
+    else:
+        queued = sum(1 for r in results if r.state == "queued")
+        print(f"demo project {project.name!r}: {queued} of {len(results)} sample files queued")
+        print(f"the encrypted sample's password is {demo.DEMO_PASSWORD!r}")
+    if args.no_open:
+        return 0
+    from loratui.tui.app import run_app
+
+    return run_app(home=args.home, project=project.id)
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("new", help="create a project")
     p.add_argument("name")
@@ -137,6 +156,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--yes", action="store_true", help="confirm")
     add_json_flag(p)
     p.set_defaults(func=cmd_delete)
+
+    p = sub.add_parser("demo", help="create a demo project from sample documents and open it")
+    p.add_argument("--no-open", action="store_true", help="only create it; do not open the TUI")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("settings", help="show or change a project's settings (key=value)")
     p.add_argument("project")

@@ -1,11 +1,331 @@
-"""The loratui Textual application (being built by the TUI issue)."""
+"""LoratuiApp: the full-screen shell over loratui.core.
+
+The app holds only what can be rebuilt from the database: which project is open and the running
+ProjectSession (its Worker and DropWatcher). Worker progress arrives through ``on_update`` on the
+event loop; the app collects document ids and flushes them to the screen as one
+``DocumentsChanged`` message a few times a second, so thousands of updates never flood the UI.
+"""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
-def run_app(home: str | None = None) -> int:
-    """Open the full-screen app on ``home``; return the exit code."""
-    from loratui.core import home as home_mod
+from textual.app import App
+from textual.binding import Binding
+from textual.screen import ModalScreen, Screen
 
-    home_mod.open_home(home)
-    raise SystemExit("the TUI is not built yet")
+from loratui.core import audit
+from loratui.core import home as home_mod
+from loratui.tui.commands import LoratuiCommands
+from loratui.tui.messages import DocumentsChanged, FileTaken, WatchNotice, WorkerStatus
+from loratui.tui.session import ProjectSession, prepare_process_spawning
+from loratui.tui.widgets.confirm import ConfirmModal
+
+FLUSH_S = 0.3  # how often worker progress reaches the screen
+STATE_POLL_S = 1.0
+
+# Project sections reachable from any project screen: key -> (action, footer label).
+SECTIONS = {
+    "dashboard": "DashboardScreen",
+    "files": "QueueScreen",
+    "export": "ExportScreen",
+    "versions": "VersionsScreen",
+    "log": "LogScreen",
+}
+
+
+class LoratuiApp(App[int]):
+    """The app. ``project`` opens that project at start; ``start_worker`` False shows data only."""
+
+    TITLE = "loratui"
+    CSS_PATH = "app.tcss"
+    COMMANDS = App.COMMANDS | {LoratuiCommands}
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS = [
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("d", "section('dashboard')", "Dash"),
+        Binding("f", "section('files')", "Files"),
+        Binding("a", "add_files", "Add"),
+        Binding("e", "section('export')", "Export"),
+        Binding("v", "section('versions')", "Versions"),
+        Binding("l", "section('log')", "Log"),
+        Binding("ctrl+l", "toggle_log_panel", "Log panel", show=False),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(
+        self,
+        home: str | Path | None = None,
+        project: str | int | None = None,
+        start_worker: bool = True,
+        watch: bool = True,
+        workers: int | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        super().__init__()
+        if start_worker:
+            prepare_process_spawning()
+        self.home_path = home_mod.open_home(home)
+        audit.set_origin("tui")
+        self.clock = clock
+        self.start_worker = start_worker
+        self.watch = watch
+        self.worker_count = workers
+        self.project_id: int | None = None
+        self.session: ProjectSession | None = None
+        self.log_panel_open = False
+        self._initial_project = project
+        self._dirty: set[int] = set()
+        self._dirty_all = False
+        self._failed: list[str] = []
+        self._last_worker_state = ""
+        self._quitting = False
+
+    # -- start -----------------------------------------------------------------------------
+    def get_default_screen(self) -> Screen:
+        from loratui.tui.screens.projects import ProjectsScreen
+
+        return ProjectsScreen()
+
+    def on_mount(self) -> None:
+        self.set_interval(FLUSH_S, self._flush_updates)
+        self.set_interval(STATE_POLL_S, self._poll_states)
+        if self._initial_project is not None:
+            from loratui.core.projects import get_project
+
+            self.open_project(get_project(self._initial_project).id)
+
+    # -- the open project ------------------------------------------------------------------
+    def open_project(self, project_id: int) -> None:
+        """Open a project: start its worker and watcher (unless open), show its dashboard."""
+        from loratui.tui.screens.dashboard import DashboardScreen
+
+        if self.project_id != project_id:
+            self.run_worker(self._switch_session(project_id), exclusive=True, group="session")
+            self.project_id = project_id
+        self._show_section(DashboardScreen(project_id))
+
+    async def _switch_session(self, project_id: int) -> None:
+        if self.session is not None:
+            await self.session.stop()
+            self.session = None
+        if not self.start_worker or self.project_id != project_id:
+            return
+        session = ProjectSession(
+            project_id,
+            on_update=self._on_worker_update,
+            on_taken=self._on_file_taken,
+            on_error=self._on_session_error,
+            on_notice=self._on_watch_notice,
+            workers=self.worker_count,
+            watch=self.watch,
+        )
+        self.session = session
+        session.start()
+
+    async def close_project(self) -> None:
+        """Stop the open project's worker and watcher (before deleting it, say)."""
+        if self.session is not None:
+            await self.session.stop()
+            self.session = None
+        self.project_id = None
+
+    def _on_worker_update(self, update: Any) -> None:
+        """Worker callback (event loop thread): remember what changed; the timer flushes it."""
+        doc_id = getattr(update, "document_id", None)
+        if doc_id is None:
+            self._dirty_all = True
+        else:
+            self._dirty.add(int(doc_id))
+        if getattr(update, "state", None) == "failed":
+            self._failed.append(getattr(update, "message", None) or f"document {doc_id}")
+
+    def _on_file_taken(self, name: str) -> None:
+        """Watcher callback (its own thread): post_message is thread-safe."""
+        self.post_message(FileTaken(name))
+
+    def _on_session_error(self, what: str, exc: BaseException) -> None:
+        self.call_later(self.notify, f"{what}: {exc}", title="Error", severity="error")
+
+    def _on_watch_notice(self, level: str, message: str) -> None:
+        """Watcher thread: a problem or mode change worth telling the user."""
+        self.post_message(WatchNotice(level, message))
+
+    def on_watch_notice(self, message: WatchNotice) -> None:
+        severity = {"error": "error", "warning": "warning"}.get(message.level, "information")
+        self.notify(message.text, title="Drop folder", severity=severity)
+
+    def on_file_taken(self, message: FileTaken) -> None:
+        self._dirty_all = True
+        if self.session is not None:
+            self.session.wake()
+        self.screen.post_message(FileTaken(message.name))
+
+    def _flush_updates(self) -> None:
+        if self._failed:
+            failed, self._failed = self._failed, []
+            text = failed[0] if len(failed) == 1 else f"{len(failed)} files failed"
+            self.notify(text, title="Extraction failed", severity="warning")
+        if not (self._dirty or self._dirty_all):
+            return
+        ids = None if self._dirty_all else frozenset(self._dirty)
+        self._dirty.clear()
+        self._dirty_all = False
+        self.screen.post_message(DocumentsChanged(ids))
+
+    def _poll_states(self) -> None:
+        state = self.worker_state
+        if state != self._last_worker_state:
+            self._last_worker_state = state
+            self.screen.post_message(WorkerStatus(state))
+
+    @property
+    def worker_state(self) -> str:
+        if self.session is None:
+            return "stopped" if self.start_worker else "not started"
+        return self.session.worker_state
+
+    def watcher_status(self) -> dict[str, Any]:
+        return self.session.watcher_status if self.session else {"mode": "off"}
+
+    # -- navigation ------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("section", "add_files", "toggle_log_panel"):
+            if isinstance(self.screen, ModalScreen) or self.project_id is None:
+                return False
+            if len(self.screen_stack) < 2:  # on the projects screen
+                return False
+        return True
+
+    def _show_section(self, screen: Screen) -> None:
+        """Show a project section right above the projects screen, closing what is on top."""
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        if len(self.screen_stack) == 2:
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen)
+
+    def section_screen(self, name: str) -> Screen | None:
+        """Build the screen of a section for the open project (H7's screens imported lazily)."""
+        pid = self.project_id
+        if pid is None:
+            return None
+        if name == "dashboard":
+            from loratui.tui.screens.dashboard import DashboardScreen
+
+            return DashboardScreen(pid)
+        if name == "files":
+            from loratui.tui.screens.queue import QueueScreen
+
+            return QueueScreen(pid)
+        modules = {
+            "export": ("loratui.tui.screens.export", "ExportScreen"),
+            "versions": ("loratui.tui.screens.versions", "VersionsScreen"),
+            "log": ("loratui.tui.screens.log", "LogScreen"),
+        }
+        module, cls = modules[name]
+        try:
+            import importlib
+
+            return getattr(importlib.import_module(module), cls)(pid)
+        except (ImportError, AttributeError):
+            self.notify(f"The {name} screen is not part of this build.", severity="warning")
+            return None
+
+    def action_section(self, name: str) -> None:
+        screen = self.section_screen(name)
+        if screen is not None:
+            self._show_section(screen)
+
+    def action_projects(self) -> None:
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+
+    def action_add_files(self) -> None:
+        from loratui.tui.screens.add_files import AddFilesScreen
+
+        if self.project_id is not None:
+            self.push_screen(AddFilesScreen(self.project_id))
+
+    def open_preview(self, document_id: int) -> None:
+        try:
+            from loratui.tui.screens.preview import PreviewScreen
+        except ImportError:
+            self.notify("The preview screen is not part of this build.", severity="warning")
+            return
+        if self.project_id is not None:
+            self.push_screen(PreviewScreen(self.project_id, document_id))
+
+    def action_help(self) -> None:
+        from loratui.tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def action_toggle_log_panel(self) -> None:
+        self.log_panel_open = not self.log_panel_open
+        self.apply_log_panel(self.screen)
+
+    def apply_log_panel(self, screen: Screen) -> None:
+        """Mount or remove the bottom LogPanel on ``screen`` to match ``log_panel_open``."""
+        existing = screen.query(".log-panel")
+        if not self.log_panel_open or self.project_id is None:
+            existing.remove()
+            return
+        if existing:
+            return
+        try:
+            from loratui.tui.widgets.log_panel import LogPanel
+        except ImportError:
+            self.log_panel_open = False
+            self.notify("The log panel is not part of this build.", severity="warning")
+            return
+        panel = LogPanel(self.project_id)
+        panel.add_class("log-panel")
+        screen.mount(panel)
+
+    # -- quitting --------------------------------------------------------------------------
+    async def action_quit(self) -> None:
+        if self._quitting:
+            return
+        if self.session is not None and self.session.busy():
+            self.push_screen(
+                ConfirmModal(
+                    "Quit while processing?",
+                    "Documents are being processed. Quitting stops the worker and puts the "
+                    "files in progress back in the queue; they carry on the next time you open "
+                    "this project (or run `loratui process`).",
+                    confirm="Quit",
+                ),
+                callback=self._quit_answer,
+            )
+            return
+        await self._shutdown()
+
+    async def _quit_answer(self, confirmed: bool | None) -> None:
+        if confirmed:
+            await self._shutdown()
+
+    async def _shutdown(self) -> None:
+        self._quitting = True
+        if self.session is not None:
+            self.notify("Stopping the worker…", timeout=10)
+            await self.session.stop()
+            self.session = None
+        self.exit(0)
+
+    async def on_unmount(self) -> None:
+        if self.session is not None:
+            await self.session.stop()
+            self.session = None
+
+
+def run_app(home: str | None = None, project: str | int | None = None) -> int:
+    """Open the full-screen app on ``home`` (and ``project``, if given); return the exit code."""
+    app = LoratuiApp(home=home, project=project)
+    result = app.run()
+    return int(result or 0)

@@ -1,0 +1,28 @@
+"""What every section screen of an open project shares: header, footer, back key, log panel."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from textual.binding import Binding
+from textual.screen import Screen
+
+if TYPE_CHECKING:
+    from loratui.tui.app import LoratuiApp
+
+
+class ProjectScreen(Screen[None]):
+    """A screen of one project. Escape goes back to the projects list."""
+
+    BINDINGS = [Binding("escape", "app.projects", "Projects")]
+
+    def __init__(self, project_id: int) -> None:
+        super().__init__()
+        self.project_id = project_id
+
+    @property
+    def lapp(self) -> LoratuiApp:
+        return cast("LoratuiApp", self.app)
+
+    def on_screen_resume(self) -> None:
+        self.lapp.apply_log_panel(self)

@@ -1,0 +1,278 @@
+"""A project at a glance: progress, states, throughput and ETA, totals, problems by code,
+drop folder, worker state, the last export and where the data lives."""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any
+
+from rich.table import Table
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Footer, Header, Label, OptionList, ProgressBar, Static
+from textual.widgets.option_list import Option
+
+from loratui.core.models import Project
+from loratui.tui.data import DashboardStats, dashboard_stats, db_thread
+from loratui.tui.messages import DocumentsChanged, FileTaken, WorkerStatus
+from loratui.tui.screens.base import ProjectScreen
+
+REFRESH_S = 1.0
+RATE_WINDOW_S = 30.0
+STATE_ORDER = ("queued", "processing", "done", "failed", "duplicate", "cancelled")
+STATE_STYLE = {
+    "queued": "cyan",
+    "processing": "yellow",
+    "done": "green",
+    "failed": "red",
+    "duplicate": "magenta",
+    "cancelled": "dim",
+    "excluded": "dim",
+}
+
+
+def human(n: float) -> str:
+    for unit in ("", "k", "M", "G"):
+        if abs(n) < 1000:
+            return f"{n:.0f}{unit}" if unit == "" else f"{n:.1f}{unit}"
+        n /= 1000
+    return f"{n:.1f}T"
+
+
+def duration(seconds: float) -> str:
+    seconds = int(seconds)
+    h, rem = divmod(seconds, 3600)
+    m, s = divmod(rem, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+class DashboardScreen(ProjectScreen):
+    TITLE = "Dashboard"
+    HELP = (
+        "The open project at a glance. The worker and the drop-folder watcher run while the "
+        "project is open. Select a failure or warning code and press enter to see those files. "
+        "p pauses or resumes processing."
+    )
+    BINDINGS = [
+        Binding("p", "pause", "Pause/resume"),
+        Binding("r", "retry_failed", "Retry failed"),
+    ]
+
+    def __init__(self, project_id: int) -> None:
+        super().__init__(project_id)
+        self._samples: deque[tuple[float, int]] = deque()
+        self._stats: DashboardStats | None = None
+        self._last_taken: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="dashboard"):
+            with Horizontal(classes="bar-row"):
+                yield Label("Pages ", classes="bar-label")
+                yield ProgressBar(id="pages-bar", show_eta=False, total=None)
+                yield Label("", id="pages-text", classes="bar-text")
+            with Horizontal(classes="bar-row"):
+                yield Label("Files ", classes="bar-label")
+                yield ProgressBar(id="files-bar", show_eta=False, total=None)
+                yield Label("", id="files-text", classes="bar-text")
+            yield Static("", id="status-line")
+            yield Static("", id="states-line")
+            yield Static("", id="totals-line")
+            yield Static("", id="drop-line")
+            yield Static("", id="export-line")
+            with Vertical(id="problems-box"):
+                yield Label("Failures and warnings (enter shows the files)", classes="section")
+                yield OptionList(id="problems")
+            yield Label("Where the data lives", classes="section")
+            yield Static("", id="where")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.set_interval(REFRESH_S, self.refresh_stats)
+        self.refresh_stats()
+        self.load_where()
+
+    def on_screen_resume(self) -> None:
+        super().on_screen_resume()
+        self.refresh_stats()
+
+    def on_documents_changed(self, _: DocumentsChanged) -> None:
+        self.refresh_stats()
+
+    def on_worker_status(self, _: WorkerStatus) -> None:
+        self.refresh_stats()
+
+    def on_file_taken(self, message: FileTaken) -> None:
+        self._last_taken = message.name
+        self.refresh_stats()
+
+    @work(thread=True, exclusive=True, group="dashboard", exit_on_error=False)
+    def refresh_stats(self) -> None:
+        with db_thread():
+            stats = dashboard_stats(self.project_id)
+        self.app.call_from_thread(self._show, stats)
+
+    @work(thread=True, group="dashboard-where", exit_on_error=False)
+    def load_where(self) -> None:
+        try:
+            from loratui.core.where import where
+        except ImportError:
+            self.app.call_from_thread(self._show_where, None)
+            return
+        with db_thread():
+            rows = where(Project.get_by_id(self.project_id))
+        self.app.call_from_thread(self._show_where, rows)
+
+    def _show_where(self, rows: list[dict[str, Any]] | None) -> None:
+        box = self.query_one("#where", Static)
+        if rows is None:
+            box.update(Text("(not available in this build)", style="dim"))
+            return
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style="bold", no_wrap=True)
+        grid.add_column(overflow="fold")
+        for row in rows:
+            label = str(
+                row.get("what") or row.get("label") or row.get("name") or row.get("kind") or ""
+            )
+            path = str(row.get("path") or row.get("location") or "")
+            extra = row.get("size_bytes") or row.get("bytes") or row.get("size")
+            grid.add_row(label, path + (f"  ({human(extra)}B)" if extra else ""))
+        box.update(grid)
+
+    def _rate(self, stats: DashboardStats) -> float | None:
+        now = self.lapp.clock()
+        self._samples.append((now, stats.pages_done))
+        while self._samples and now - self._samples[0][0] > RATE_WINDOW_S:
+            self._samples.popleft()
+        if len(self._samples) < 2:
+            return None
+        t0, p0 = self._samples[0]
+        dt = now - t0
+        if dt <= 0 or stats.pages_done <= p0:
+            return None
+        return (stats.pages_done - p0) / dt
+
+    def _show(self, stats: DashboardStats) -> None:
+        self._stats = stats
+        self.sub_title = stats.project_name
+        pages = self.query_one("#pages-bar", ProgressBar)
+        pages.update(total=max(stats.pages_total, 1), progress=stats.pages_done)
+        self.query_one("#pages-text", Label).update(f"{stats.pages_done:,} / {stats.pages_total:,}")
+        files = self.query_one("#files-bar", ProgressBar)
+        files.update(total=max(stats.files_total, 1), progress=stats.files_finished)
+        self.query_one("#files-text", Label).update(
+            f"{stats.files_finished:,} / {stats.files_total:,}"
+        )
+
+        state = self.lapp.worker_state
+        if stats.paused and state not in ("stopped", "not started"):
+            state = "paused"
+        status = Text.assemble(("Worker ", "bold"), (state, _worker_style(state)))
+        rate = self._rate(stats)
+        busy = stats.states.get("queued", 0) + stats.states.get("processing", 0)
+        if busy and rate:
+            left = max(stats.pages_total - stats.pages_done, 0)
+            status.append(f"   {rate:.1f} pages/s")
+            status.append(f"   ETA {duration(left / rate)}" if left else "")
+        elif busy:
+            status.append(f"   {busy} to process", style="dim")
+        self.query_one("#status-line", Static).update(status)
+
+        states = Text("States ", style="bold")
+        for s in STATE_ORDER:
+            states.append(f"{s} ", style=STATE_STYLE[s])
+            states.append(f"{stats.states.get(s, 0)}  ")
+        if stats.excluded:
+            states.append(f"excluded {stats.excluded}", style="dim")
+        self.query_one("#states-line", Static).update(states)
+
+        self.query_one("#totals-line", Static).update(
+            Text.assemble(
+                ("Totals ", "bold"),
+                f"{stats.pages_done:,} pages · {human(stats.chars)} chars · "
+                f"~{human(stats.tokens)} tokens (done files)",
+            )
+        )
+        watch = self.lapp.watcher_status()
+        mode = str(watch.get("mode", "off"))
+        drop = Text.assemble(("Drop folder ", "bold"), (mode, "green" if mode != "off" else "dim"))
+        drop.append(f"  {stats.drop_folder}")
+        last = watch.get("last_taken") or self._last_taken
+        if last:
+            drop.append(f"  · last taken {last}", style="dim")
+        self.query_one("#drop-line", Static).update(drop)
+        self.query_one("#export-line", Static).update(
+            Text.assemble(("Last export ", "bold"), stats.last_export or "none yet (press e)")
+        )
+        self._show_problems(stats)
+
+    def _show_problems(self, stats: DashboardStats) -> None:
+        options = self.query_one("#problems", OptionList)
+        wanted = [(f"failed:{c}", "failed", c, n) for c, n in stats.failures] + [
+            (f"warning:{c}", "warning", c, n) for c, n in stats.warnings
+        ]
+        current = [options.get_option_at_index(i).id for i in range(options.option_count)]
+        if current == [w[0] for w in wanted] and all(
+            str(options.get_option(w[0]).prompt).endswith(f" {w[3]}") for w in wanted
+        ):
+            return
+        highlighted = options.highlighted
+        options.clear_options()
+        if not wanted:
+            options.add_option(Option(Text("none", style="dim"), id="none", disabled=True))
+            return
+        for oid, kind, code, n in wanted:
+            label = Text.assemble(
+                (f"{kind:<8}", "red" if kind == "failed" else "yellow"), f" {code:<20} {n}"
+            )
+            options.add_option(Option(label, id=oid))
+        if highlighted is not None and highlighted < options.option_count:
+            options.highlighted = highlighted
+
+    @on(OptionList.OptionSelected, "#problems")
+    def _open_code(self, event: OptionList.OptionSelected) -> None:
+        if not event.option.id or ":" not in event.option.id:
+            return
+        kind, code = event.option.id.split(":", 1)
+        from loratui.tui.screens.queue import QueueScreen
+
+        state = "failed" if kind == "failed" else None
+        self.lapp._show_section(QueueScreen(self.project_id, state=state, code=code))
+
+    def action_pause(self) -> None:
+        from loratui.core import queue as queue_mod
+
+        project = Project.get_by_id(self.project_id)
+        if project.paused:
+            queue_mod.resume(project)
+            self.notify("Processing resumed")
+        else:
+            queue_mod.pause(project)
+            self.notify("Processing paused: files in progress finish, no new ones start")
+        self.refresh_stats()
+
+    def action_retry_failed(self) -> None:
+        from loratui.core import queue as queue_mod
+
+        n = queue_mod.retry(Project.get_by_id(self.project_id), None, failed_only=True)
+        self.notify(f"{n} failed files queued again" if n else "No failed files to retry")
+        self.refresh_stats()
+
+    def palette_commands(self) -> list[tuple[str, str, Any]]:
+        return [
+            ("Pause or resume processing", "the worker of this project", self.action_pause),
+            ("Retry all failed files", "queue every failed file again", self.action_retry_failed),
+        ]
+
+
+def _worker_style(state: str) -> str:
+    return {
+        "running": "bold green",
+        "paused": "bold yellow",
+        "idle": "cyan",
+        "stopping": "yellow",
+    }.get(state, "dim")

@@ -1,0 +1,344 @@
+"""The start screen: every project with its documents, done/failed, drop folder and last export.
+
+New, rename and delete go through loratui.core.projects; the dialogs validate as you type with the
+same rules the core applies, so what the dialog accepts the core accepts.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Static
+
+from loratui.cli_commands.projects import project_row
+from loratui.core import projects as core
+from loratui.core.errors import LoratuiError
+from loratui.core.models import Project
+from loratui.tui.data import db_thread
+from loratui.tui.messages import ProjectsChanged
+from loratui.tui.widgets.confirm import ConfirmModal
+
+if TYPE_CHECKING:
+    from loratui.tui.app import LoratuiApp
+
+COLUMNS = (
+    ("name", "Project"),
+    ("documents", "Docs"),
+    ("done", "Done"),
+    ("failed", "Failed"),
+    ("drop", "Drop folder"),
+    ("export", "Last export"),
+)
+
+
+def name_problem(name: str, exclude_id: int | None = None) -> str | None:
+    """What is wrong with a project name (the core's rules), or None if it is fine."""
+    try:
+        name = core.validate_name(name)
+    except LoratuiError as exc:
+        return exc.message if not exc.hint else f"{exc.message}: {exc.hint}"
+    other = Project.get_or_none(Project.name == name)
+    if other is not None and other.id != exclude_id:
+        return f"a project named {name!r} already exists"
+    return None
+
+
+def drop_problem(text: str) -> str | None:
+    """What is wrong with a drop-folder path, or None (empty means the default inbox)."""
+    if not text.strip():
+        return None
+    path = Path(text.strip()).expanduser()
+    if not path.is_absolute():
+        return "give an absolute path (or ~/...)"
+    if path.exists() and not path.is_dir():
+        return "that path is a file, not a folder"
+    parent = path
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        return "a parent of that path is not a folder"
+    return None
+
+
+class ProjectDialog(ModalScreen[dict[str, str] | None]):
+    """New project (name + optional drop folder) or rename (name only), validated inline."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, project: Project | None = None) -> None:
+        super().__init__()
+        self.project = project
+
+    def compose(self) -> ComposeResult:
+        renaming = self.project is not None
+        with Vertical(classes="dialog") as box:
+            box.border_title = "Rename project" if renaming else "New project"
+            yield Label("Name")
+            yield Input(
+                value=self.project.name if renaming else "",
+                placeholder="e.g. support-manuals",
+                id="name",
+            )
+            yield Static("", id="name-error", classes="field-error")
+            if not renaming:
+                yield Label("Drop folder (optional)")
+                yield Input(placeholder="default: the project's inbox folder", id="drop")
+                yield Static(
+                    "Files copied into it (scp, rsync) are added automatically.",
+                    id="drop-error",
+                    classes="field-hint",
+                )
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Rename" if renaming else "Create", id="ok", variant="primary")
+                yield Button("Cancel", id="cancel")
+
+    def _problems(self) -> dict[str, str | None]:
+        name = self.query_one("#name", Input).value
+        problems = {"name": name_problem(name, self.project.id if self.project else None)}
+        if self.project is None:
+            problems["drop"] = drop_problem(self.query_one("#drop", Input).value)
+        return problems
+
+    @on(Input.Changed)
+    def _validate(self) -> None:
+        problems = self._problems()
+        name_err = self.query_one("#name-error", Static)
+        typed = bool(self.query_one("#name", Input).value)
+        name_err.update((problems["name"] or "") if typed else "")
+        if self.project is None:
+            drop = self.query_one("#drop-error", Static)
+            if problems["drop"]:
+                drop.update(problems["drop"])
+                drop.set_class(True, "field-error")
+            else:
+                drop.update("Files copied into it (scp, rsync) are added automatically.")
+                drop.set_class(False, "field-error")
+        self.query_one("#ok", Button).disabled = any(problems.values())
+
+    def on_mount(self) -> None:
+        self._validate()
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#ok")
+    def _submit(self) -> None:
+        problems = self._problems()
+        if any(problems.values()):
+            self._validate()
+            bad = "#name" if problems["name"] else "#drop"
+            self.query_one(bad, Input).focus()
+            return
+        result = {"name": self.query_one("#name", Input).value.strip()}
+        if self.project is None:
+            result["drop"] = self.query_one("#drop", Input).value.strip()
+        self.dismiss(result)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ProjectsScreen(Screen[None]):
+    TITLE = "Projects"
+    HELP = (
+        "Every project in this loratui home. Enter opens one: its worker starts and its drop "
+        "folder is watched while it is open. n creates a project, r renames, delete removes "
+        "one (after saying what goes). Type / to filter the list."
+    )
+    BINDINGS = [
+        Binding("enter", "open", "Open", show=True, priority=False),
+        Binding("n", "new", "New"),
+        Binding("r", "rename", "Rename"),
+        Binding("delete,D", "delete", "Delete", key_display="del"),
+        Binding("slash", "filter", "Filter", key_display="/"),
+        Binding("escape", "clear_filter", "Clear filter", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._rows: list[dict[str, Any]] = []
+
+    @property
+    def lapp(self) -> LoratuiApp:
+        return cast("LoratuiApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Input(placeholder="/ filter projects by name or folder", id="filter")
+        table = DataTable(id="projects", cursor_type="row", zebra_stripes=True)
+        for key, label in COLUMNS:
+            table.add_column(label, key=key)
+        yield table
+        yield Static("", id="projects-empty", classes="empty-hint")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).focus()
+        self.load()
+
+    def on_screen_resume(self) -> None:
+        self.sub_title = str(self.lapp.home_path)
+        self.load()
+
+    def on_projects_changed(self, _: ProjectsChanged) -> None:
+        self.load()
+
+    @work(thread=True, exclusive=True, group="projects-load", exit_on_error=False)
+    def load(self) -> None:
+        with db_thread():
+            rows = [project_row(p) for p in core.list_projects()]
+        self.app.call_from_thread(self._show, rows)
+
+    def _show(self, rows: list[dict[str, Any]]) -> None:
+        self._rows = rows
+        self._render_rows()
+
+    def _render_rows(self) -> None:
+        table = self.query_one(DataTable)
+        text = self.query_one("#filter", Input).value.strip().lower()
+        keep = table.cursor_row
+        selected = self.selected_id()
+        table.clear()
+        for r in self._rows:
+            if text and text not in f"{r['name']} {r['drop_folder']}".lower():
+                continue
+            table.add_row(
+                Text(r["name"], style="bold"),
+                r["documents"],
+                r["done"],
+                Text(str(r["failed"]), style="red" if r["failed"] else ""),
+                Text(_short(r["drop_folder"]), overflow="ellipsis"),
+                r["last_export"] or "–",
+                key=str(r["id"]),
+            )
+        if selected is not None and str(selected) in table.rows:
+            table.move_cursor(row=table.get_row_index(str(selected)))
+        elif table.row_count:
+            table.move_cursor(row=min(keep, table.row_count - 1))
+        empty = self.query_one("#projects-empty", Static)
+        if not self._rows:
+            empty.update("No projects yet. Press n to create one, or run `loratui demo`.")
+        elif not table.row_count:
+            empty.update("No project matches the filter.")
+        else:
+            empty.update("")
+
+    def selected_id(self) -> int | None:
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return int(key) if key is not None else None
+
+    @on(Input.Changed, "#filter")
+    def _filter(self) -> None:
+        self._render_rows()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self) -> None:
+        self.query_one(DataTable).focus()
+
+    def action_filter(self) -> None:
+        self.query_one("#filter", Input).focus()
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.value = ""
+        self.query_one(DataTable).focus()
+
+    @on(DataTable.RowSelected)
+    def action_open(self) -> None:
+        pid = self.selected_id()
+        if pid is not None:
+            self.lapp.open_project(pid)
+
+    def action_new(self) -> None:
+        self.app.push_screen(ProjectDialog(), callback=self._create)
+
+    def _create(self, result: dict[str, str] | None) -> None:
+        if not result:
+            return
+        try:
+            project = core.create_project(result["name"], drop_folder=result.get("drop") or None)
+        except LoratuiError as exc:
+            self.notify(f"{exc.message}\n{exc.hint}", title="Not created", severity="error")
+            return
+        self.notify(f"Drop folder: {core.drop_dir(project)}", title=f"Created {project.name}")
+        self.load()
+
+    def _selected_project(self) -> Project | None:
+        pid = self.selected_id()
+        return Project.get_or_none(Project.id == pid) if pid is not None else None
+
+    def action_rename(self) -> None:
+        project = self._selected_project()
+        if project is not None:
+            self.app.push_screen(ProjectDialog(project), callback=self._rename)
+
+    def _rename(self, result: dict[str, str] | None) -> None:
+        project = self._selected_project()
+        if not result or project is None:
+            return
+        try:
+            core.rename_project(project, result["name"])
+        except LoratuiError as exc:
+            self.notify(f"{exc.message}\n{exc.hint}", title="Not renamed", severity="error")
+            return
+        self.load()
+
+    def action_delete(self) -> None:
+        project = self._selected_project()
+        if project is None:
+            return
+        row = project_row(project)
+        drop = core.drop_dir(project)
+        inside = str(drop).startswith(str(core.project_dir(project)))
+        lines = [
+            f"Delete project {project.name!r}? This cannot be undone. It removes:",
+            f"  • {row['documents']} documents: their stored originals and extracted text",
+            f"  • {project.versions.count()} dataset versions and their files",
+            "  • its activity log (one 'project deleted' event is kept in the home's log)",
+            f"  • the folder {core.project_dir(project)}",
+        ]
+        lines.append(
+            "  • its inbox (drop folder) with anything still in it"
+            if inside
+            else f"The drop folder {drop} is outside the project and is kept."
+        )
+        self.app.push_screen(
+            ConfirmModal("Delete project", "\n".join(lines), confirm="Delete", danger=True),
+            callback=lambda ok: self._delete(project.id) if ok else None,
+        )
+
+    @work(exclusive=True, group="projects-delete", exit_on_error=False)
+    async def _delete(self, project_id: int) -> None:
+        app = self.lapp
+        if app.project_id == project_id:
+            await app.close_project()
+        project = Project.get_or_none(Project.id == project_id)
+        if project is None:
+            return
+        summary = core.delete_project(project)
+        self.notify(f"{summary['documents']} documents removed", title=f"Deleted {summary['name']}")
+        self.load()
+
+    def palette_commands(self) -> list[tuple[str, str, Any]]:
+        return [
+            ("New project", "create a project (name and optional drop folder)", self.action_new),
+            ("Open selected project", "open its dashboard", self.action_open),
+            ("Rename selected project", "give it another name", self.action_rename),
+            ("Delete selected project", "remove it and all its data", self.action_delete),
+        ]
+
+
+def _short(path: str, width: int = 40) -> str:
+    home = str(Path.home())
+    if path.startswith(home):
+        path = "~" + path[len(home) :]
+    return path if len(path) <= width else "…" + path[-(width - 1) :]

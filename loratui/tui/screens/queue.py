@@ -1,0 +1,507 @@
+"""Every document of the project in one live table: updated in place, sortable, filterable.
+
+The database is the only source of truth. The screen keeps the rows it last read (``_rows``) and
+re-reads only what changed: documents whose row or job was updated since the last read, or those
+the worker just reported. Changed cells are patched with keyed ``update_cell`` inside one
+``batch_update``; the table is rebuilt only when the filter or the sort changes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import DataTable, Footer, Header, Input, Static
+
+from loratui.core.models import Project
+from loratui.tui.data import DocRow, db_thread, doc_count, doc_ids, doc_rows
+from loratui.tui.messages import DocumentsChanged, FileTaken, WorkerStatus
+from loratui.tui.screens.base import ProjectScreen
+from loratui.tui.widgets.confirm import ConfirmModal
+
+POLL_S = 2.0  # re-read rows changed by other processes (CLI, another TUI) this often
+OVERLAP_S = 2.0  # re-read a little before the last read so nothing slips between reads
+FILL_CHUNK = 1000  # rows added per event-loop turn when (re)building the table
+
+STATE_FILTERS = (
+    "all",
+    "queued",
+    "processing",
+    "done",
+    "failed",
+    "duplicate",
+    "cancelled",
+    "excluded",
+)
+STATE_STYLE = {
+    "queued": "cyan",
+    "processing": "bold yellow",
+    "done": "green",
+    "failed": "bold red",
+    "duplicate": "magenta",
+    "cancelled": "dim",
+    "excluded": "dim",
+}
+# (key, label, width, sort key)
+COLUMNS: list[tuple[str, str, int | None, Callable[[DocRow], Any]]] = [
+    ("mark", " ", 1, lambda r: 0),
+    ("id", "#", 5, lambda r: r.id),
+    ("name", "Name", 26, lambda r: r.name.lower()),
+    ("kind", "Type", 5, lambda r: r.kind),
+    ("state", "State", 10, lambda r: (r.shown_state, r.id)),
+    ("progress", "Progress", 11, lambda r: (r.pages_done / r.pages) if r.pages else 0),
+    ("pages", "Pages", 5, lambda r: r.pages or 0),
+    ("chars", "Chars", 7, lambda r: r.chars),
+    ("tokens", "Tokens", 7, lambda r: r.tokens),
+    ("attempts", "Try", 3, lambda r: r.attempts),
+    ("error", "Error", None, lambda r: (r.error_code or "", r.error_message or "")),
+]
+SORTABLE = [c[0] for c in COLUMNS if c[0] not in ("mark",)]
+
+
+def _num(n: int | None) -> Text:
+    if n is None:
+        return Text("–", justify="right", style="dim")
+    if n >= 100_000:
+        s = f"{n / 1_000_000:.1f}M" if n >= 1_000_000 else f"{n / 1000:.0f}k"
+    else:
+        s = f"{n:,}"
+    return Text(s, justify="right")
+
+
+def cell_values(row: DocRow, marked: bool) -> dict[str, Any]:
+    """The plain values behind each cell; cells are patched only when these change."""
+    return {
+        "mark": marked,
+        "id": row.id,
+        "name": row.name,
+        "kind": row.kind,
+        "state": row.shown_state,
+        "progress": (row.pages_done, row.pages, row.state),
+        "pages": row.pages,
+        "chars": row.chars,
+        "tokens": row.tokens,
+        "attempts": row.attempts,
+        "error": (row.error_code, row.error_message, row.warning_codes),
+    }
+
+
+def render_cell(key: str, value: Any) -> Any:
+    if key == "mark":
+        return Text("●" if value else " ", style="bold yellow")
+    if key == "id":
+        return Text(str(value), justify="right", style="dim")
+    if key == "name":
+        return Text(value, no_wrap=True, overflow="ellipsis")
+    if key == "kind":
+        return Text(value, style="dim")
+    if key == "state":
+        return Text(value, style=STATE_STYLE.get(value, ""))
+    if key == "progress":
+        done, total, state = value
+        if not total:
+            return Text("–", style="dim", justify="right")
+        width = 5
+        filled = round(width * min(done, total) / total)
+        bar = Text("█" * filled, style="green" if state == "done" else "yellow")
+        bar.append("░" * (width - filled), style="dim")
+        bar.append(f" {done}/{total}" if total < 1000 else f" {done * 100 // total}%")
+        return bar
+    if key in ("pages", "chars", "tokens"):
+        return _num(value)
+    if key == "attempts":
+        return Text(str(value) if value else "", justify="right")
+    if key == "error":
+        code, message, warnings = value
+        if code:
+            return Text.assemble((code, "red"), f" {message or ''}".rstrip())
+        if warnings:
+            return Text("warn: " + ", ".join(warnings), style="yellow")
+        return Text("")
+    return Text(str(value))
+
+
+class QueueScreen(ProjectScreen):
+    TITLE = "Files"
+    HELP = (
+        "Every document of the project, updated live while the worker runs. Enter opens the "
+        "preview. space marks rows; actions work on the marked rows, or on the row under the "
+        "cursor when none are marked. t cycles the state filter, / filters by text, s and S "
+        "change the sort. Escape clears marks and filters, then goes back to the projects."
+    )
+    BINDINGS = [
+        Binding("space", "mark", "Mark", key_display="space"),
+        Binding("p", "pause", "Pause/resume"),
+        Binding("r", "retry", "Retry"),
+        Binding("R", "retry_failed", "Retry all failed"),
+        Binding("c", "cancel", "Cancel"),
+        Binding("x", "exclude", "Excl/incl"),
+        Binding("delete", "delete", "Delete", key_display="del"),
+        Binding("t", "state_filter", "State filter"),
+        Binding("slash", "text_filter", "Filter", key_display="/"),
+        Binding("s", "sort", "Sort"),
+        Binding("S", "sort_reverse", "Reverse sort", show=False),
+        Binding("escape", "back", "Back"),
+    ]
+
+    def __init__(self, project_id: int, state: str | None = None, code: str | None = None) -> None:
+        super().__init__(project_id)
+        self.state_filter = state or "all"
+        self.code_filter = code
+        self.sort_key = "id"
+        self.sort_reverse = False
+        self._rows: dict[int, DocRow] = {}
+        self._cells: dict[int, dict[str, Any]] = {}  # what each shown row displays
+        self._marked: set[int] = set()
+        self._since: float | None = None
+        self._loaded = False
+        self._pending_ids: set[int] = set()
+
+    # -- layout ----------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="queue-bar"):
+            yield Static("", id="queue-status")
+            yield Input(placeholder="/ filter by name or error", id="queue-filter")
+        table = DataTable(id="queue", cursor_type="row", zebra_stripes=True)
+        table.fixed_columns = 2
+        for key, label, width, _ in COLUMNS:
+            table.add_column(label, key=key, width=width)
+        yield table
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).focus()
+        self.set_interval(POLL_S, self.poll)
+        self.load_all()
+
+    def on_screen_resume(self) -> None:
+        super().on_screen_resume()
+        if self._loaded:
+            self.poll()
+
+    # -- reading ---------------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="queue-read", exit_on_error=False)
+    def load_all(self) -> None:
+        started = time.time()
+        with db_thread():
+            rows = doc_rows(self.project_id)
+        self.app.call_from_thread(self._loaded_all, rows, started)
+
+    def _loaded_all(self, rows: list[DocRow], started: float) -> None:
+        self._rows = {r.id: r for r in rows}
+        self._since = started - OVERLAP_S
+        self._loaded = True
+        self.rebuild()
+
+    @work(thread=True, exclusive=True, group="queue-read", exit_on_error=False)
+    def poll(self, ids: frozenset[int] | None = None) -> None:
+        """Re-read what changed since the last read (and ``ids``), and what was deleted."""
+        if self._since is None:
+            return
+        started = time.time()
+        with db_thread():
+            changed = doc_rows(self.project_id, since=self._since)
+            if ids:
+                seen = {r.id for r in changed}
+                missing = [i for i in ids if i not in seen]
+                if missing:
+                    changed += doc_rows(self.project_id, ids=missing)
+            deleted: set[int] = set()
+            known = len(self._rows) + sum(1 for r in changed if r.id not in self._rows)
+            if doc_count(self.project_id) != known:
+                deleted = set(self._rows) - doc_ids(self.project_id)
+        self.app.call_from_thread(self._apply, changed, deleted, started)
+
+    def on_documents_changed(self, message: DocumentsChanged) -> None:
+        if self._loaded:
+            self.poll(message.doc_ids)
+
+    def on_file_taken(self, _: FileTaken) -> None:
+        if self._loaded:
+            self.poll()
+
+    def on_worker_status(self, _: WorkerStatus) -> None:
+        self._update_status()
+
+    # -- showing ---------------------------------------------------------------------------
+    def _visible(self, row: DocRow) -> bool:
+        text = self.query_one("#queue-filter", Input).value.strip()
+        return row.matches(self.state_filter, text, self.code_filter)
+
+    def _sorted(self, rows: list[DocRow]) -> list[DocRow]:
+        key = next(c[3] for c in COLUMNS if c[0] == self.sort_key)
+        return sorted(rows, key=key, reverse=self.sort_reverse)
+
+    @work(exclusive=True, group="queue-fill", exit_on_error=False)
+    async def rebuild(self) -> None:
+        """Rebuild the table for the current filter and sort (in chunks, keeping the UI live)."""
+        table = self.query_one(DataTable)
+        current = self.selected_id()
+        shown = self._sorted([r for r in self._rows.values() if self._visible(r)])
+        table.clear()
+        self._cells.clear()
+        for start in range(0, len(shown), FILL_CHUNK):
+            with self.app.batch_update():
+                for row in shown[start : start + FILL_CHUNK]:
+                    self._add(table, row)
+            await asyncio.sleep(0)
+        if current is not None and str(current) in table.rows:
+            table.move_cursor(row=table.get_row_index(str(current)))
+        self._update_status()
+
+    def _add(self, table: DataTable, row: DocRow) -> None:
+        values = cell_values(row, row.id in self._marked)
+        self._cells[row.id] = values
+        table.add_row(*(render_cell(k, values[k]) for k, *_ in COLUMNS), key=str(row.id))
+
+    def _apply(self, changed: list[DocRow], deleted: set[int], started: float) -> None:
+        self._since = started - OVERLAP_S
+        table = self.query_one(DataTable)
+        with self.app.batch_update():
+            for doc_id in deleted:
+                self._rows.pop(doc_id, None)
+                self._marked.discard(doc_id)
+                if self._cells.pop(doc_id, None) is not None:
+                    table.remove_row(str(doc_id))
+            for row in changed:
+                self._rows[row.id] = row
+                self._patch(table, row)
+        self._update_status()
+
+    def _patch(self, table: DataTable, row: DocRow) -> None:
+        shown = self._cells.get(row.id)
+        visible = self._visible(row)
+        if shown is None:
+            if visible:
+                self._add(table, row)
+            return
+        if not visible:
+            table.remove_row(str(row.id))
+            del self._cells[row.id]
+            return
+        values = cell_values(row, row.id in self._marked)
+        for key, value in values.items():
+            if shown.get(key) != value:
+                table.update_cell(str(row.id), key, render_cell(key, value))
+        self._cells[row.id] = values
+
+    def _update_status(self) -> None:
+        table = self.query_one(DataTable)
+        parts = [f"{table.row_count:,} of {len(self._rows):,} files"]
+        if self.state_filter != "all":
+            parts.append(f"state: {self.state_filter}")
+        if self.code_filter:
+            parts.append(f"code: {self.code_filter}")
+        arrow = "↓" if self.sort_reverse else "↑"
+        parts.append(f"sort: {self.sort_key} {arrow}")
+        if self._marked:
+            parts.append(f"{len(self._marked)} marked")
+        parts.append(f"worker: {self.lapp.worker_state}")
+        self.query_one("#queue-status", Static).update(" · ".join(parts))
+        self.sub_title = Project.get_by_id(self.project_id).name if self.is_mounted else ""
+
+    # -- selection -------------------------------------------------------------------------
+    def selected_id(self) -> int | None:
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return int(key) if key is not None else None
+
+    def targets(self) -> list[int]:
+        """The marked rows, else the row under the cursor."""
+        if self._marked:
+            return sorted(self._marked)
+        current = self.selected_id()
+        return [current] if current is not None else []
+
+    def action_mark(self) -> None:
+        doc_id = self.selected_id()
+        if doc_id is None:
+            return
+        self._marked.symmetric_difference_update({doc_id})
+        self._patch(self.query_one(DataTable), self._rows[doc_id])
+        table = self.query_one(DataTable)
+        if table.cursor_row < table.row_count - 1:
+            table.move_cursor(row=table.cursor_row + 1)
+        self._update_status()
+
+    @on(DataTable.RowSelected, "#queue")
+    def _open_preview(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value is not None:
+            self.lapp.open_preview(int(event.row_key.value))
+
+    # -- filters and sort ------------------------------------------------------------------
+    def action_text_filter(self) -> None:
+        self.query_one("#queue-filter", Input).focus()
+
+    @on(Input.Changed, "#queue-filter")
+    def _text_changed(self) -> None:
+        self.rebuild()
+
+    @on(Input.Submitted, "#queue-filter")
+    def _text_done(self) -> None:
+        self.query_one(DataTable).focus()
+
+    def action_state_filter(self) -> None:
+        i = STATE_FILTERS.index(self.state_filter) if self.state_filter in STATE_FILTERS else 0
+        self.state_filter = STATE_FILTERS[(i + 1) % len(STATE_FILTERS)]
+        self.rebuild()
+
+    def action_sort(self) -> None:
+        i = SORTABLE.index(self.sort_key)
+        self.sort_key = SORTABLE[(i + 1) % len(SORTABLE)]
+        self.rebuild()
+
+    def action_sort_reverse(self) -> None:
+        self.sort_reverse = not self.sort_reverse
+        self.rebuild()
+
+    @on(DataTable.HeaderSelected, "#queue")
+    def _header_sort(self, event: DataTable.HeaderSelected) -> None:
+        key = str(event.column_key.value)
+        if key in SORTABLE:
+            self.sort_reverse = not self.sort_reverse if key == self.sort_key else False
+            self.sort_key = key
+            self.rebuild()
+
+    def action_back(self) -> None:
+        box = self.query_one("#queue-filter", Input)
+        if self.focused is box:
+            self.query_one(DataTable).focus()
+            return
+        if self._marked or box.value or self.state_filter != "all" or self.code_filter:
+            self._marked.clear()
+            box.value = ""
+            self.state_filter = "all"
+            self.code_filter = None
+            self.rebuild()
+            return
+        self.lapp.action_projects()
+
+    # -- actions through loratui.core ------------------------------------------------------
+    @work(thread=True, group="queue-action", exit_on_error=False)
+    def _core(self, what: str, fn: Callable[[Project], Any], describe: Callable[[Any], str]):
+        """Run one core call off the event loop, then report and re-read."""
+        try:
+            with db_thread():
+                result = fn(Project.get_by_id(self.project_id))
+        except Exception as exc:  # noqa: BLE001 - shown, never a crash
+            message = getattr(exc, "message", None) or str(exc)
+            self.app.call_from_thread(
+                self.notify, message, title=f"{what} failed", severity="error"
+            )
+            return
+        self.app.call_from_thread(self._after_action, describe(result))
+
+    def _after_action(self, text: str) -> None:
+        self.notify(text)
+        self._marked.clear()
+        if self.lapp.session is not None:
+            self.lapp.session.wake()
+        self.poll()
+
+    def action_pause(self) -> None:
+        from loratui.core import queue
+
+        project = Project.get_by_id(self.project_id)
+        if project.paused:
+            self._core("Resume", queue.resume, lambda _: "Processing resumed")
+        else:
+            self._core(
+                "Pause",
+                queue.pause,
+                lambda _: "Paused: files in progress finish, no new ones start",
+            )
+
+    def action_retry(self) -> None:
+        from loratui.core import queue
+
+        ids = self.targets()
+        if ids:
+            self._core(
+                "Retry",
+                lambda p: queue.retry(p, ids, failed_only=False),
+                lambda n: f"{n} file(s) queued again" if n else "Nothing to retry there",
+            )
+
+    def action_retry_failed(self) -> None:
+        from loratui.core import queue
+
+        self._core(
+            "Retry",
+            lambda p: queue.retry(p, None, failed_only=True),
+            lambda n: f"{n} failed file(s) queued again" if n else "No failed files",
+        )
+
+    def action_cancel(self) -> None:
+        from loratui.core import queue
+
+        ids = self.targets()
+        if ids:
+            self._core(
+                "Cancel",
+                lambda p: queue.cancel(p, ids),
+                lambda n: f"{n} file(s) cancelled" if n else "Nothing to cancel there",
+            )
+
+    def action_exclude(self) -> None:
+        from loratui.core import queue
+
+        ids = self.targets()
+        if not ids:
+            return
+        exclude = not all(self._rows[i].excluded for i in ids if i in self._rows)
+        verb = "excluded from exports" if exclude else "included in exports again"
+        self._core(
+            "Exclude" if exclude else "Include",
+            lambda p: queue.set_excluded(p, ids, exclude),
+            lambda n: f"{n} file(s) {verb}",
+        )
+
+    def action_delete(self) -> None:
+        ids = self.targets()
+        if not ids:
+            return
+        names = [self._rows[i].name for i in ids if i in self._rows]
+        shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        message = (
+            f"Delete {len(ids)} document(s): {shown}?\n"
+            "This removes their stored originals (unless another document has the same bytes), "
+            "their extracted text and their rows. Dataset versions already exported keep their "
+            "files. A 'document purged' event stays in the log."
+        )
+
+        def confirmed(ok: bool | None) -> None:
+            if ok:
+                from loratui.core.purge import purge_documents
+
+                self._core(
+                    "Delete",
+                    lambda p: purge_documents(p, ids),
+                    lambda r: f"{len(r['purged'])} document(s) deleted",
+                )
+
+        self.app.push_screen(
+            ConfirmModal("Delete documents", message, confirm="Delete", danger=True), confirmed
+        )
+
+    def palette_commands(self) -> list[tuple[str, str, Any]]:
+        return [
+            ("Retry selected files", "queue the marked or current file again", self.action_retry),
+            ("Retry all failed files", "queue every failed file again", self.action_retry_failed),
+            ("Cancel selected files", "stop processing them", self.action_cancel),
+            ("Exclude/include selected files", "leave them out of exports", self.action_exclude),
+            ("Delete selected files", "purge originals, text and rows", self.action_delete),
+            ("Pause or resume processing", "the worker of this project", self.action_pause),
+            ("Filter by state", "cycle all/queued/…/failed", self.action_state_filter),
+            ("Sort by next column", "cycle the sort column", self.action_sort),
+        ]

@@ -1,0 +1,136 @@
+"""The running parts of the open project: its Worker (on the app's event loop) and DropWatcher.
+
+The app owns one ProjectSession at a time. Everything here goes through the core classes; the
+session only starts them, reports their state and stops them cleanly (Worker.stop releases the
+jobs in flight, so quitting loses nothing).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from loratui.core import audit
+
+log = logging.getLogger(__name__)
+
+
+def prepare_process_spawning() -> None:
+    """Start multiprocessing's resource tracker while stderr is still the real terminal.
+
+    Textual replaces sys.stderr with an object whose fileno() is -1 while the app runs; the
+    tracker, started lazily by the first worker pool, would then pass -1 to fork_exec and every
+    extraction would fail with "bad value(s) in fds_to_keep". Starting it now avoids that.
+    """
+    from multiprocessing import resource_tracker
+
+    try:
+        resource_tracker.ensure_running()
+    except Exception:  # noqa: BLE001 - the pool reports its own errors if this did not help
+        log.exception("could not start the multiprocessing resource tracker")
+
+
+class ProjectSession:
+    def __init__(
+        self,
+        project_id: int,
+        on_update: Callable[[Any], None],
+        on_taken: Callable[[str], None],
+        on_error: Callable[[str, BaseException], None],
+        on_notice: Callable[[str, str], None] | None = None,
+        workers: int | None = None,
+        watch: bool = True,
+    ) -> None:
+        self.project_id = project_id
+        self._on_update = on_update
+        self._on_taken = on_taken
+        self._on_error = on_error
+        self._on_notice = on_notice or (lambda level, message: None)
+        self._workers = workers
+        self._watch = watch
+        self.worker: Any = None
+        self.watcher: Any = None
+
+    def start(self) -> None:
+        """Start the worker on the running event loop and the watcher in its threads."""
+        from loratui.core.worker import Worker
+
+        try:
+            self.worker = Worker(self.project_id, workers=self._workers, on_update=self._on_update)
+            self.worker.start()
+        except Exception as exc:  # noqa: BLE001 - shown to the user, never a crash
+            self.worker = None
+            self._report("the worker could not start", exc)
+        if self._watch:
+            from loratui.core.watch import DropWatcher
+
+            try:
+                self.watcher = DropWatcher(
+                    self.project_id, on_taken=self._taken, on_notice=self._notice
+                )
+                self.watcher.start()
+            except Exception as exc:  # noqa: BLE001
+                self.watcher = None
+                self._report("the drop-folder watcher could not start", exc)
+
+    def _taken(self, taken: Any) -> None:
+        """Watcher thread: a file was taken; nudge the worker (thread-safely) and the UI."""
+        name = str(getattr(taken, "rel_path", taken)).rsplit("/", 1)[-1]
+        self._on_taken(name)
+
+    def _notice(self, level: str, message: str) -> None:
+        self._on_notice(level, message)
+
+    def wake(self) -> None:
+        """Look for new jobs now (call on the event loop, e.g. right after adding files)."""
+        if self.worker is not None:
+            self.worker.wake()
+
+    def _report(self, what: str, exc: BaseException) -> None:
+        try:
+            audit.log_event(
+                self.project_id,
+                "tui.error",
+                f"{what}: {exc}",
+                level="error",
+                data={"error": str(exc), "type": type(exc).__name__},
+            )
+        except Exception:  # noqa: BLE001 - the log is best effort here
+            log.exception("could not log %s", what)
+        self._on_error(what, exc)
+
+    @property
+    def worker_state(self) -> str:
+        if self.worker is None:
+            return "stopped"
+        return str(getattr(self.worker, "state", "idle"))
+
+    @property
+    def watcher_status(self) -> dict[str, Any]:
+        if self.watcher is None:
+            return {"mode": "off"}
+        try:
+            return dict(self.watcher.status)
+        except Exception:  # noqa: BLE001
+            return {"mode": "off"}
+
+    def busy(self) -> bool:
+        """Whether stopping now interrupts work (a job in flight or queued for this worker)."""
+        return self.worker_state == "running"
+
+    async def stop(self) -> None:
+        """Stop the worker (releasing jobs in flight) and the watcher; safe to call twice."""
+        worker, self.worker = self.worker, None
+        watcher, self.watcher = self.watcher, None
+        if worker is not None:
+            try:
+                await worker.stop()
+            except Exception as exc:  # noqa: BLE001
+                self._report("the worker did not stop cleanly", exc)
+        if watcher is not None:
+            try:
+                await asyncio.to_thread(watcher.stop)
+            except Exception as exc:  # noqa: BLE001
+                self._report("the drop-folder watcher did not stop cleanly", exc)
