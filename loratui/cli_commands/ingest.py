@@ -178,7 +178,9 @@ def status(project: Project) -> dict[str, Any]:
     out = {"project": project.name, **queue.counts(project)}
     warnings: Counter[str] = Counter()
     query = Document.select(Document.warnings).where(
-        (Document.project == project) & (Document.state == DONE) & (Document.warnings != "[]")
+        (Document.project == project)
+        & (Document.state == DONE)
+        & (Document.warnings != peewee.Value("[]", converter=False))
     )
     for (items,) in query.tuples():
         for w in items or []:
