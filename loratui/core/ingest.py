@@ -15,6 +15,7 @@ import fnmatch
 import hashlib
 import json
 import os
+import stat
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
@@ -42,6 +43,8 @@ from loratui.core.models import (
 from loratui.core.projects import store_dir
 
 SKIP_PATTERNS = ("~$*", "*.part", "*.tmp", "*.crdownload", "*.swp", "*~")
+SYSTEM_FILES = {"thumbs.db", "desktop.ini", "icon\r"}
+UNREADABLE = ("not_found", "io_error")
 CHUNK = 1 << 20
 
 
@@ -63,6 +66,8 @@ def skip_reason(name: str) -> str | None:
     """Why a file or folder name is skipped (hidden, temporary), or None to take it."""
     if name.startswith("."):
         return "hidden file"
+    if name.lower() in SYSTEM_FILES:
+        return "system file"
     for pattern in SKIP_PATTERNS:
         if fnmatch.fnmatch(name, pattern):
             return f"temporary file ({pattern})"
@@ -98,10 +103,10 @@ def _walk(paths: Iterable[str | Path]) -> Iterator[tuple[Path, str | None]]:
             yield path, skip_reason(path.name)
 
 
-def _copy_into_store(project: Project, src: Path, made: set[Path]) -> tuple[str, Path, bool]:
+def _copy_into_store(project: Project, src: Path, made: set[Path]) -> tuple[str, Path, bool, int]:
     """Copy ``src`` into the store while hashing it.
 
-    Returns (sha256, stored path, whether this call wrote it). Not fsynced here: the
+    Returns (sha256, stored path, whether this call wrote it, bytes copied). Not fsynced here: the
     batch is flushed once before it is recorded (``_flush``). ``made`` caches the
     folders already created in this batch.
     """
@@ -127,12 +132,12 @@ def _copy_into_store(project: Project, src: Path, made: set[Path]) -> tuple[str,
             existing = -1
         if existing == size:  # the same bytes are stored already
             tmp.unlink()
-            return sha, final, False
+            return sha, final, False, size
         if final.parent not in made:
             home_mod.ensure_private_dir(final.parent)
             made.add(final.parent)
         os.replace(tmp, final)  # also repairs a stored copy cut short by a power loss
-        return sha, final, True
+        return sha, final, True, size
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -189,9 +194,13 @@ def _prepare(
     """Copy and detect one file (outside any transaction)."""
     prep = _Prepared(AddResult(path=str(path), state=QUEUED), source=path.resolve())
     try:
-        prep.size = path.stat().st_size
+        st = path.stat()
     except OSError as exc:
         return _unreadable(prep, exc)
+    if not stat.S_ISREG(st.st_mode):  # a FIFO or device would block or never end
+        prep.result.state, prep.result.reason = "skipped", "not a regular file"
+        return prep
+    prep.size = st.st_size
     max_mb = float(limits.get("max_file_mb") or 0)
     if max_mb and prep.size > max_mb * 1024 * 1024:
         prep.error = LoratuiError(
@@ -200,7 +209,7 @@ def _prepare(
         )
         return prep  # never copied: too big to keep
     try:
-        prep.sha256, stored, written = _copy_into_store(project, path, made)
+        prep.sha256, stored, written, prep.size = _copy_into_store(project, path, made)
         if written:
             new.append(stored)
     except OSError as exc:
@@ -246,7 +255,7 @@ def add_paths(
             continue
         prep = _prepare(project, path, limits, made, new)
         results.append(prep.result)
-        if prep.result.error_code not in ("not_found", "io_error"):
+        if prep.result.state != "skipped" and prep.result.error_code not in UNREADABLE:
             prepared.append(prep)
     _flush(new, store_dir(project))
     if prepared:

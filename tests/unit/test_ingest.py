@@ -169,3 +169,19 @@ def test_duplicate_text_warning(home: Path, tmp_path: Path) -> None:
     assert warning is not None and warning["code"] == "duplicate_text"
     assert "unix.txt" in warning["message"]
     assert validate.duplicate_text_warning(Document.get_by_id(docs[0].id)) is None
+
+
+def test_fifo_and_system_files_are_skipped(home: Path, tmp_path: Path) -> None:
+    import os
+
+    project = projects.create_project("theta")
+    src = tmp_path / "src"
+    src.mkdir()
+    os.mkfifo(src / "pipe.txt")  # opening it would block forever
+    (src / "Thumbs.db").write_bytes(b"\xd0\xcf\x11\xe0" + bytes(100))
+    (src / "real.txt").write_text("kept\n")
+    by = _by_path(ingest.add_paths(project, [src]))
+    assert (by["pipe.txt"].state, by["pipe.txt"].reason) == ("skipped", "not a regular file")
+    assert (by["Thumbs.db"].state, by["Thumbs.db"].reason) == ("skipped", "system file")
+    assert by["real.txt"].state == "queued"
+    assert [d.name for d in Document.select()] == ["real.txt"]
