@@ -206,6 +206,8 @@ def _prepare(
         prep.error = LoratuiError(
             "too_large",
             f"{path.name} is {prep.size / 1048576:.1f} MB, over the {max_mb:g} MB limit",
+            f"it was not stored; raise the limit (`loratui settings {project.name!r} "
+            "max_file_mb=N`) and add it again, or split the file",
         )
         return prep  # never copied: too big to keep
     try:
