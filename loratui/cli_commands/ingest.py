@@ -156,11 +156,12 @@ def cmd_show(args: argparse.Namespace) -> int:
             }
         )
         return 0
+    tty = sys.stdout.isatty()
     for i, p in enumerate(rows):
-        if i:
-            sys.stdout.write("\f")
+        if i:  # a form feed for scripts; a visible rule for people
+            sys.stdout.write(f"\n──── page {p.number} ────\n" if tty else "\f")
         sys.stdout.write(p.text)
-    if sys.stdout.isatty():
+    if tty:
         sys.stdout.write("\n")
     sys.stdout.flush()
     return 0
