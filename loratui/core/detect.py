@@ -84,6 +84,8 @@ def _docx_or_zip(path: Path, label: str, ext: str, limits: dict[str, Any]) -> st
             ) from exc
         raise _unsupported(label, "a damaged zip archive") from exc
     if "word/document.xml" in names:
+        if ext in _EXPECTED and ext != ".docx":
+            raise _mismatch(label, ext, "a DOCX document")
         docx_mod.check_zip(str(path), limits)
         return "docx"
     if "xl/workbook.xml" in names:

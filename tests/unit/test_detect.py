@@ -54,6 +54,14 @@ def test_binary_named_pdf_and_text_named_pdf(tmp_path: Path) -> None:
     fake = tmp_path / "scan.pdf"
     fake.write_text("this is just text\n")
     assert _refused(fake).code == "type_mismatch"
+    # a supported kind under another supported kind's name is a mismatch too
+    docx_as_md = tmp_path / "memo.md"
+    docx_as_md.write_bytes(make_docx(tmp_path / "memo.docx").read_bytes())
+    err = _refused(docx_as_md)
+    assert err.code == "type_mismatch" and "DOCX" in err.message
+    pdf_as_txt = tmp_path / "paper.txt"
+    pdf_as_txt.write_bytes(make_pdf(tmp_path / "paper.pdf", ["x"]).read_bytes())
+    assert _refused(pdf_as_txt).code == "type_mismatch"
     blob = tmp_path / "data.bin"
     blob.write_bytes(bytes(range(256)) * 20)
     err = _refused(blob)
