@@ -73,7 +73,7 @@ async def test_fill_the_form_and_run_an_export(home: Path, tmp_path: Path) -> No
         app.screen.query_one("#f-system_prompt").load_text("You are a harbour clerk.")
         app.screen.query_one("#f-validation_fraction", Input).value = "0"
         await wait_for(pilot, lambda: "estimate" in _summary(app) and not form.config()[1])
-        await wait_for(pilot, lambda: '"instruction"' in sample.text)
+        await wait_for(pilot, lambda: '"instruction"' in sample.text and "clerk" in sample.text)
         rec = json.loads(sample.text.split("\n\n")[0])
         assert set(rec) >= {"instruction", "input", "output", "system"}
         assert rec["system"] == "You are a harbour clerk."
@@ -114,3 +114,17 @@ async def test_fill_the_form_and_run_an_export(home: Path, tmp_path: Path) -> No
         assert f"{dv.records_train} train" in result
         await pilot.press("enter")  # the Versions button has focus
         await wait_for(pilot, lambda: isinstance(app.screen, VersionsScreen))
+
+
+async def test_an_export_that_cannot_run_says_why(home: Path) -> None:
+    project = projects.create_project("nothing")
+    app = ScreenHost(lambda: ExportScreen(project.id))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: "estimate" in _summary(app), timeout=30)
+        assert "0 documents" in _summary(app)
+        assert "no records" in app.screen.query_one("#ex-sample", TextView).text
+        await pilot.press("ctrl+r")
+        result = app.screen.query_one("#ex-result-text", Static)
+        await wait_for(pilot, lambda: "export failed" in str(result.render()), timeout=30)
+        assert not app.screen.running
+        assert DatasetVersion.select().where(DatasetVersion.project == project).count() == 0

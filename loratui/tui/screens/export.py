@@ -53,7 +53,8 @@ def format_estimate(estimate: dict[str, Any]) -> str:
         shown = (
             fmt.count(value) if isinstance(value, int) and not isinstance(value, bool) else value
         )
-        parts.append(f"{approx}{shown} {key.replace('_', ' ')}")
+        mark = "" if key == "documents" else approx
+        parts.append(f"{mark}{shown} {key.replace('_', ' ')}")
     return " · ".join(parts)
 
 
@@ -172,7 +173,8 @@ class ExportScreen(Screen):
         if message.project_name:
             self.query_one("#ex-title", Static).update(f"Export · {message.project_name}")
         self.form.set_config(message.cfg)
-        self.notify(f"loaded the {message.source}", title="Export")
+        if not message.project_name:  # a file the user chose (not the initial load)
+            self.notify(f"loaded the {message.source}", title="Export")
 
     def action_save(self) -> None:
         cfg = self._valid_config("save")
