@@ -122,12 +122,21 @@ def claim(project_id: int, owner: str, lease_s: float) -> Job | None:
     Runnable: queued, its ``not_before`` passed, its document not excluded, the project
     not paused. The attempt is counted here (``release`` gives it back).
     """
+    jobs = claim_many(project_id, owner, lease_s, 1)
+    return jobs[0] if jobs else None
+
+
+def claim_many(project_id: int, owner: str, lease_s: float, limit: int) -> list[Job]:
+    """Like ``claim``, up to ``limit`` jobs in one transaction (fewer round trips when
+    a worker has several free slots)."""
+    if limit < 1:
+        return []
     t = now()
     with write_txn():
         project = Project.get_or_none(Project.id == project_id)
         if project is None or project.paused:
-            return None
-        job = (
+            return []
+        jobs = list(
             Job.select()
             .join(Document)
             .where(
@@ -138,11 +147,12 @@ def claim(project_id: int, owner: str, lease_s: float) -> Job | None:
                 & (Document.excluded == False)  # noqa: E712 - a SQL comparison
             )
             .order_by(Job.priority.desc(), Job.id)
-            .first()
+            .limit(limit)
         )
-        if job is None:
-            return None
+        if not jobs:
+            return []
         max_attempts = int(_settings(project)["max_attempts"]) or 1
+        ids = [j.id for j in jobs]
         Job.update(
             state=JOB_RUNNING,
             lease_owner=owner,
@@ -150,21 +160,25 @@ def claim(project_id: int, owner: str, lease_s: float) -> Job | None:
             attempts=Job.attempts + 1,
             max_attempts=max_attempts,
             updated_at=t,
-        ).where(Job.id == job.id).execute()
+        ).where(Job.id.in_(ids)).execute()
         Document.update(state=PROCESSING, started_at=t, updated_at=t).where(
-            Document.id == job.document_id
+            Document.id.in_([j.document_id for j in jobs])
         ).execute()
-        job = Job.get_by_id(job.id)
-        log_event(
-            project,
-            "document.processing",
-            f"processing started (attempt {job.attempts} of {job.max_attempts})",
-            level="debug",
-            document=job.document_id,
-            data={"job": job.id, "attempt": job.attempts, "owner": owner},
-            origin="worker",
-        )
-    return job
+        for job in jobs:
+            job.state, job.lease_owner, job.lease_expires = JOB_RUNNING, owner, t + lease_s
+            job.attempts += 1
+            job.max_attempts = max_attempts
+            job.updated_at = t
+            log_event(
+                project,
+                "document.processing",
+                f"processing started (attempt {job.attempts} of {job.max_attempts})",
+                level="debug",
+                document=job.document_id,
+                data={"job": job.id, "attempt": job.attempts, "owner": owner},
+                origin="worker",
+            )
+    return jobs
 
 
 def renew(job: Job | int, owner: str, lease_s: float) -> bool:
@@ -346,13 +360,13 @@ def complete(
     if row.state == JOB_DONE:
         return Document.get_by_id(row.document_id)
     doc = Document.get_by_id(row.document_id)
-    texts = {
-        p.number: p.text for p in Page.select(Page.number, Page.text).where(Page.document == doc.id)
-    }
-    texts.update(dict(pages))
-    total = doc.pages if total is None else total
-    if total is None:
-        total = len(texts)
+    texts = dict(pages)
+    total = (doc.pages if total is None else total) or 0
+    if not total or any(n not in texts for n in range(1, total + 1)):
+        # some pages were committed range by range: read them back
+        stored = Page.select(Page.number, Page.text).where(Page.document == doc.id)
+        texts = {p.number: p.text for p in stored} | texts
+        total = total or len(texts)
     missing = [n for n in range(1, total + 1) if n not in texts]
     if missing:
         raise LoratuiError(
@@ -360,39 +374,43 @@ def complete(
             f"{len(missing)} of {total} pages are missing after extraction",
             "retry the file; the missing pages will be extracted again",
         )
-    ordered = [texts[n] for n in sorted(texts) if n <= total]
+    ordered = [texts[n] for n in range(1, total + 1)]
     chars = sum(len(t) for t in ordered)
     tokens = sum(approx_tokens(t) for t in ordered)
     digest = extract.text_digest(ordered)
-    warnings = list(validate.document_warnings(ordered, kind or doc.kind))
+    kind = kind or doc.kind
+    warnings = list(validate.document_warnings(ordered, kind))
     t = now()
     with write_txn():
-        fresh = Job.get_by_id(job_id)
-        if fresh.state == JOB_DONE:
+        fresh = Job.get_or_none(Job.id == job_id)
+        if fresh is not None and fresh.state == JOB_DONE:
             return Document.get_by_id(row.document_id)
-        _check_lease(job_id, owner)
+        if fresh is None or fresh.state != JOB_RUNNING or fresh.lease_owner != owner:
+            raise LeaseLost(job_id)
         if pages:
             _upsert_pages(doc.id, pages)
-        if total < len(texts):  # a stale page beyond the end (the file changed engines)
+        if len(texts) > total or doc.pages_done > total:  # stale pages past the end
             Page.delete().where((Page.document == doc.id) & (Page.number > total)).execute()
-        doc = Document.get_by_id(doc.id)
-        doc.text_sha256 = digest
-        if kind:
-            doc.kind = kind
+        doc.text_sha256, doc.chars, doc.kind = digest, chars, kind
         dup = validate.duplicate_text_warning(doc)
         if dup:
             warnings.append(dup)
-        doc.state = DONE
-        doc.pages = total
-        doc.pages_done = total
-        doc.chars = chars
-        doc.tokens = tokens
-        doc.warnings = warnings
-        doc.error_code = doc.error_message = doc.hint = None
-        doc.extract_seconds = extract_seconds
-        doc.finished_at = t
-        doc.updated_at = t
-        doc.save()
+        Document.update(
+            state=DONE,
+            kind=kind,
+            pages=total,
+            pages_done=total,
+            chars=chars,
+            tokens=tokens,
+            text_sha256=digest,
+            warnings=warnings,
+            error_code=None,
+            error_message=None,
+            hint=None,
+            extract_seconds=extract_seconds,
+            finished_at=t,
+            updated_at=t,
+        ).where(Document.id == doc.id).execute()
         Job.update(
             state=JOB_DONE,
             lease_owner=None,
@@ -403,8 +421,9 @@ def complete(
             updated_at=t,
         ).where(Job.id == job_id).execute()
         elapsed = t - (doc.started_at or t)
+        project = Project.get_by_id(doc.project_id)
         log_event(
-            doc.project_id,
+            project,
             "document.done",
             f"extracted {total} page{'s' if total != 1 else ''}, {chars:,} characters "
             f"in {elapsed:.1f} s",
@@ -424,7 +443,7 @@ def complete(
         )
         for w in warnings:
             log_event(
-                doc.project_id,
+                project,
                 "document.warning",
                 w.get("message", ""),
                 level=w.get("level", "warning"),
@@ -432,6 +451,9 @@ def complete(
                 data=w,
                 origin="worker",
             )
+    doc.state, doc.pages, doc.pages_done, doc.tokens = DONE, total, total, tokens
+    doc.warnings, doc.finished_at, doc.extract_seconds = warnings, t, extract_seconds
+    doc.error_code = doc.error_message = doc.hint = None
     return doc
 
 

@@ -22,6 +22,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+import peewee
+
 from loratui.core import queue
 from loratui.core import settings as settings_mod
 from loratui.core.errors import LoratuiError
@@ -31,6 +33,7 @@ from loratui.core.pool import ExtractionPool, extract_range, first_look
 UPDATE_INTERVAL_S = 0.25  # at most this often per document for progress updates
 POLL_S = 0.5  # how often an idle worker looks for new jobs (watch / TUI mode)
 RECLAIM_EVERY_S = 30.0
+INFLIGHT_PER_WORKER = 2  # documents held per pool slot, so the pool never waits on the DB
 
 
 @dataclass(frozen=True)
@@ -175,27 +178,34 @@ class Worker:
         self._set_state("running")
         try:
             while not self._stopping:
-                claimed = await self._fill(lease_s)
-                t = time.monotonic()
-                if t - last_renew > lease_s / 4:
-                    await self._renew(lease_s)
-                    last_renew = t
-                if t - last_reclaim > RECLAIM_EVERY_S:
-                    await self._call(queue.reclaim_expired, self.project_id)
-                    last_reclaim = t
-                if self._inflight:
-                    self._set_state("running")
-                    await asyncio.wait(
-                        list(self._inflight.values()),
-                        timeout=POLL_S if not claimed else 0.05,
-                        return_when=asyncio.FIRST_COMPLETED,
+                try:
+                    claimed = await self._fill(lease_s)
+                    t = time.monotonic()
+                    if t - last_renew > lease_s / 4:
+                        await self._renew(lease_s)
+                        last_renew = t
+                    if t - last_reclaim > RECLAIM_EVERY_S:
+                        await self._call(queue.reclaim_expired, self.project_id)
+                        last_reclaim = t
+                    if self._inflight:
+                        self._set_state("running")
+                        await asyncio.wait(
+                            list(self._inflight.values()),
+                            timeout=POLL_S if not claimed else 0.05,
+                            return_when=asyncio.FIRST_COMPLETED,
+                        )
+                        continue
+                    paused = await self._call(
+                        lambda: bool(Project.get_by_id(self.project_id).paused)
                     )
+                    nxt = await self._call(queue.next_runnable_at, self.project_id)
+                except peewee.OperationalError as exc:  # e.g. locked past the busy timeout
+                    self._emit(WorkerUpdate(None, self.state, message=f"database busy: {exc}"))
+                    await asyncio.sleep(1.0)
                     continue
-                wait_s = POLL_S
-                paused = await self._call(lambda: bool(Project.get_by_id(self.project_id).paused))
-                nxt = await self._call(queue.next_runnable_at, self.project_id)
                 if until_idle and nxt is None:
                     break
+                wait_s = POLL_S
                 if nxt is not None:
                     wait_s = min(max(0.05, nxt - time.time()), POLL_S if not until_idle else 5.0)
                 self._set_state("paused" if paused else "idle")
@@ -212,16 +222,19 @@ class Worker:
                 await asyncio.shield(self._shutdown(kill=self._stopping))
 
     async def _fill(self, lease_s: float) -> int:
-        n = 0
-        while not self._stopping and len(self._inflight) < self.concurrency:
-            job = await self._call(queue.claim, self.project_id, self.owner, lease_s)
-            if job is None:
-                break
-            task = asyncio.get_running_loop().create_task(self._process(job))
+        free = self.concurrency * INFLIGHT_PER_WORKER - len(self._inflight)
+        if self._stopping or free <= 0:
+            return 0
+        nxt = await self._call(queue.next_runnable_at, self.project_id)  # a read, no lock
+        if nxt is None or nxt > time.time():
+            return 0
+        jobs = await self._call(queue.claim_many, self.project_id, self.owner, lease_s, free)
+        loop = asyncio.get_running_loop()
+        for job in jobs:
+            task = loop.create_task(self._process(job))
             self._inflight[job.id] = task
             task.add_done_callback(lambda _t, jid=job.id: self._inflight.pop(jid, None))
-            n += 1
-        return n
+        return len(jobs)
 
     async def _renew(self, lease_s: float) -> None:
         ids = list(self._inflight)
@@ -234,7 +247,10 @@ class Worker:
 
     async def _process(self, job: Job) -> None:
         started = time.monotonic()
-        doc: Document = await self._call(Document.get_by_id, job.document_id)
+        try:
+            doc: Document = await self._call(Document.get_by_id, job.document_id)
+        except (peewee.PeeweeException, peewee.DoesNotExist):
+            return  # the database is busy or the document was purged: the lease expires
         self._emit(WorkerUpdate(doc.id, "processing", doc.pages_done, doc.pages or 0), True)
         try:
             await self._extract(job, doc, started)
@@ -246,6 +262,9 @@ class Worker:
             raise
         except queue.LeaseLost:
             self._emit(WorkerUpdate(doc.id, "released", message="no longer ours"), True)
+        except peewee.OperationalError as exc:
+            err = LoratuiError("locked", f"the database stayed busy ({exc})")
+            await self._fail(job, doc, err, tb_mod.format_exc())
         except LoratuiError as err:
             await self._fail(job, doc, err, getattr(err, "traceback", None))
         except Exception as exc:  # noqa: BLE001 - any bug becomes a visible failure
@@ -255,8 +274,8 @@ class Worker:
     async def _fail(self, job: Job, doc: Document, err: LoratuiError, tb: str | None) -> None:
         try:
             outcome = await self._call(queue.fail, job.id, err, tb, self.owner)
-        except queue.LeaseLost:
-            return
+        except (queue.LeaseLost, peewee.OperationalError):
+            return  # not ours any more, or the DB is still busy: the lease will expire
         if outcome == "retry":
             self.retried += 1
         else:

@@ -203,3 +203,18 @@ async def test_paused_project_is_idle_and_resumes(home: Path, tmp_path: Path) ->
     w.start()
     await wait_for(lambda: all(fresh(d).state == "done" for d in docs), what="documents done")
     await w.stop()
+
+
+async def test_same_text_in_two_encodings_is_flagged(home: Path, tmp_path: Path) -> None:
+    p = create_project("w")
+    text = "The same words, whatever the bytes.\n" * 30
+    (tmp_path / "a.txt").write_text(text, encoding="utf-8")
+    (tmp_path / "b.txt").write_text(text, encoding="utf-16")
+    a, b = add(p, tmp_path / "a.txt", tmp_path / "b.txt")
+    await Worker(p.id, workers=1).run_until_idle()
+    a, b = fresh(a), fresh(b)
+    assert a.state == b.state == "done" and a.text_sha256 == b.text_sha256
+    flagged = [d for d in (a, b) if any(w["code"] == "duplicate_text" for w in d.warnings)]
+    assert len(flagged) == 1
+    warn = Event.get((Event.kind == "document.warning") & (Event.document_id == flagged[0].id))
+    assert warn.data["code"] == "duplicate_text"
