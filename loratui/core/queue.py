@@ -332,6 +332,18 @@ def commit_pages(job: Job | int, owner: str, pages: Sequence[tuple[int, str]]) -
         Document.update(pages_done=done, updated_at=t).where(
             Document.id == row.document_id
         ).execute()
+        numbers = [n for n, _ in pages]
+        if numbers:
+            log_event(
+                row.project_id,
+                "document.pages",
+                f"pages {min(numbers)}-{max(numbers)} stored ({done} of "
+                f"{row.progress_total or '?'})",
+                level="debug",
+                document=row.document_id,
+                data={"job": job_id, "first": min(numbers), "last": max(numbers), "done": done},
+                origin="worker",
+            )
     return done
 
 
