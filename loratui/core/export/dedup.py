@@ -11,9 +11,10 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-from datasketch import MinHash, MinHashLSH
+if TYPE_CHECKING:
+    from datasketch import MinHash
 
 _WORDS = re.compile(r"\w+", re.UNICODE)
 SHINGLE = 3
@@ -56,6 +57,9 @@ class NearDedup:
     """
 
     def __init__(self, threshold: float, num_perm: int = 128) -> None:
+        from datasketch import MinHash, MinHashLSH  # imported here: it loads scipy (~0.6 s)
+
+        self._minhash = MinHash
         self.num_perm = num_perm
         self.threshold = threshold
         # LSH only proposes candidates (confirmed below), so cap its own threshold: above
@@ -64,13 +68,13 @@ class NearDedup:
         first = MinHash(num_perm=num_perm, seed=MINHASH_SEED)
         self._perms = first.permutations
         self._scheme = first.scheme
-        self._sigs: list[np.ndarray] = []
+        self._sigs: list[Any] = []
 
     def signature(self, text: str) -> MinHash | None:
         sh = shingles(text)
         if not sh:
             return None
-        m = MinHash(
+        m = self._minhash(
             num_perm=self.num_perm,
             seed=MINHASH_SEED,
             permutations=self._perms,
@@ -86,7 +90,7 @@ class NearDedup:
             return False
         for key in self._lsh.query(m):
             other = self._sigs[key]
-            if float(np.count_nonzero(other == m.hashvalues)) / self.num_perm >= self.threshold:
+            if float((other == m.hashvalues).sum()) / self.num_perm >= self.threshold:
                 return True
         key = len(self._sigs)
         self._sigs.append(m.hashvalues.copy())

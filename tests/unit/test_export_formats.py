@@ -1,0 +1,155 @@
+"""Each format loads with Hugging Face ``datasets`` with the exact field layout of FORMATS.md,
+and the dataset card's front matter makes ``load_dataset(EXPORT_DIR)`` give both splits."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from loratui.core.export.config import ExportConfig
+from loratui.core.export.version import run_export
+from tests.export_support import corpus_project
+
+LAYOUT = {
+    "text": ["text"],
+    "prompt-completion": ["prompt", "completion"],
+    "messages": ["messages"],
+    "sharegpt": ["conversations", "system"],
+    "alpaca": ["instruction", "input", "output", "system"],
+}
+AXOLOTL_TYPE = {
+    "text": "completion",
+    "messages": "chat_template",
+    "sharegpt": "chat_template",
+    "alpaca": "alpaca",
+}
+
+
+@pytest.fixture
+def hf_offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """``datasets`` with no network and a private cache."""
+    cache = tmp_path / "hf"
+    for var, value in {
+        "HF_DATASETS_OFFLINE": "1",
+        "HF_HUB_OFFLINE": "1",
+        "HF_HOME": str(cache),
+        "HF_DATASETS_CACHE": str(cache / "datasets"),
+    }.items():
+        monkeypatch.setenv(var, value)
+    import datasets
+
+    monkeypatch.setattr(datasets.config, "HF_DATASETS_OFFLINE", True, raising=False)
+    monkeypatch.setattr(datasets.config, "HF_HUB_OFFLINE", True, raising=False)
+    datasets.disable_progress_bars()
+    return cache / "datasets"
+
+
+def check_layout(ds, fmt: str) -> None:  # noqa: ANN001 - a datasets.Dataset
+    assert ds.column_names == LAYOUT[fmt]
+    row = ds[0]
+    if fmt == "messages":
+        roles = [m["role"] for m in row["messages"]]
+        assert roles == ["system", "user", "assistant"]
+        assert row["messages"][0]["content"] == "You summarise reports."
+        assert all(set(m) == {"role", "content"} and m["content"] for m in row["messages"])
+    elif fmt == "sharegpt":
+        assert [m["from"] for m in row["conversations"]] == ["human", "gpt"]
+        assert all(set(m) == {"from", "value"} and m["value"] for m in row["conversations"])
+        assert row["system"] == "You summarise reports."
+    elif fmt == "alpaca":
+        assert row["instruction"] and row["output"] and row["input"] == ""
+        assert row["system"] == "You summarise reports."
+    else:
+        assert all(isinstance(row[k], str) and row[k] for k in LAYOUT[fmt])
+
+
+def test_five_formats_load_with_datasets(home: Path, hf_offline: Path) -> None:
+    from datasets import load_dataset
+
+    project = corpus_project(docs=5, pages=3, seed=13)
+    base = ExportConfig(
+        chunk_tokens=128,
+        chunk_overlap=16,
+        validation_fraction=0.3,
+        system_prompt="You summarise reports.",
+    )
+    for fmt in LAYOUT:
+        v = run_export(project, base.with_changes(format=fmt))
+        folder = Path(v.path)
+        train = load_dataset(
+            "json", data_files=str(folder / "train.jsonl"), split="train", cache_dir=str(hf_offline)
+        )
+        assert train.num_rows == v.records_train
+        check_layout(train, fmt)
+        val = load_dataset(
+            "json",
+            data_files=str(folder / "validation.jsonl"),
+            split="train",
+            cache_dir=str(hf_offline),
+        )
+        assert val.num_rows == v.records_validation > 0
+        check_layout(val, fmt)
+        # the trainer configs name the right types and columns
+        ax = yaml.safe_load((folder / "axolotl.yaml").read_text())
+        entry = ax["datasets"][0]
+        assert entry["path"] == "train.jsonl" and ax["sequence_len"] == 2048
+        assert ax["test_datasets"][0]["path"] == "validation.jsonl" and ax["val_set_size"] == 0
+        if fmt in AXOLOTL_TYPE:
+            assert entry["type"] == AXOLOTL_TYPE[fmt]
+        else:
+            assert entry["type"]["field_instruction"] == "prompt"
+            assert entry["type"]["field_output"] == "completion"
+        if fmt == "sharegpt":
+            assert entry["field_messages"] == "conversations"
+            assert entry["message_property_mappings"] == {"role": "from", "content": "value"}
+        info = json.loads((folder / "dataset_info.json").read_text())
+        main = info["corpus"]
+        assert main["file_name"] == "train.jsonl"
+        assert info["corpus_validation"]["file_name"] == "validation.jsonl"
+        if fmt == "alpaca":
+            assert main["columns"] == {
+                "prompt": "instruction",
+                "query": "input",
+                "response": "output",
+                "system": "system",
+            }
+        elif fmt == "sharegpt":
+            assert main["formatting"] == "sharegpt"
+            assert main["columns"] == {"messages": "conversations", "system": "system"}
+        elif fmt == "messages":
+            assert main["tags"]["role_tag"] == "role" and main["columns"] == {
+                "messages": "messages"
+            }
+        elif fmt == "text":
+            assert main["columns"] == {"prompt": "text"}
+
+
+def test_dataset_card_loads_both_splits(home: Path, hf_offline: Path) -> None:
+    from datasets import load_dataset
+
+    project = corpus_project(docs=5, pages=2, seed=17)
+    v = run_export(
+        project, ExportConfig(format="messages", chunk_tokens=128, validation_fraction=0.3)
+    )
+    folder = Path(v.path)
+    card = (folder / "README.md").read_text()
+    front = yaml.safe_load(card.split("---\n")[1])
+    assert front == {
+        "configs": [
+            {
+                "config_name": "default",
+                "data_files": [
+                    {"split": "train", "path": "train.jsonl"},
+                    {"split": "validation", "path": "validation.jsonl"},
+                ],
+            }
+        ]
+    }
+    ds = load_dataset(str(folder), cache_dir=str(hf_offline))
+    assert set(ds) == {"train", "validation"}
+    assert ds["train"].num_rows == v.records_train
+    assert ds["validation"].num_rows == v.records_validation
+    assert ds["train"].column_names == ["messages"]
