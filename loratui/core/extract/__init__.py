@@ -2,8 +2,8 @@
 
 Arguments are picklable and errors are ``LoratuiError`` values (they pickle too). Pages
 are 1-based. A PDF is read range by range so one big file can use every core; DOCX, text
-and records files are parsed whole (the last parse is cached in the process so counting
-pages and then extracting them parses once).
+and records files are parsed whole (the parse is kept in the process until its last page
+has been handed out, so counting pages and then extracting them parses once).
 """
 
 from __future__ import annotations
@@ -77,7 +77,10 @@ def extract_pages(
         raise LoratuiError("invalid", f"bad page range {start}-{end}")
     if kind == "pdf":
         return _pdf_module(limits).extract_pages(path, kind, start, end, password, limits)
+    global _cache
     pages = _whole_pages(path, kind, limits)
+    if end >= len(pages):  # the last page is handed out: don't hold the text any longer
+        _cache = None
     return [(n, pages[n - 1]) for n in range(start, min(end, len(pages)) + 1)]
 
 
