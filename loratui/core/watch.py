@@ -20,6 +20,7 @@ import queue
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import asdict, dataclass
@@ -51,9 +52,11 @@ ORIGIN = "drop"
 MODE_WATCHING = "watching"
 MODE_POLLING = "polling"
 MODE_OFF = "off"
-# After this many periodic rescans in a row that find files inotify never reported,
-# the watcher stops trusting inotify (watch limit hit below the root, lost events).
+# When this many of the last MISSED_WINDOW periodic rescans found files inotify never
+# reported, the watcher stops trusting inotify (watch limit hit below the root).
 MISSED_RESCANS_BEFORE_POLLING = 2
+MISSED_WINDOW = 10
+MISSED_AGE_S = 1.0  # younger files may just have events still on their way
 IGNORED_EVENTS = ("opened", "closed_no_write")
 
 
@@ -167,7 +170,7 @@ class DropWatcher:
         self._project: Project | None = None
         self._tracker = SettleTracker(2.0)
         self._known: set[tuple[str, int, int]] = set()
-        self._missed_streak = 0
+        self._missed_history: deque[bool] = deque(maxlen=MISSED_WINDOW)
         self._failures: dict[str, int] = {}
         self._status: dict[str, Any] = {
             "mode": MODE_OFF,
@@ -407,7 +410,7 @@ class DropWatcher:
         elif kind == "dir":
             rel = self._rel(arg)
             if rel is not None:
-                self._walk(self._root / rel, periodic=False)
+                self._pend_found(self._walk(self._root / rel))
         elif kind == "rescan":
             try:
                 arg.set_result(self._do_rescan(periodic=False))
@@ -448,30 +451,51 @@ class DropWatcher:
     # -- scanning ---------------------------------------------------------------------
 
     def _do_rescan(self, periodic: bool) -> int:
-        found = self._walk(self._root, periodic=periodic)
+        """Walk the whole folder; return how many waiting files it found.
+
+        A periodic rescan in inotify mode also judges inotify: a file it finds that no
+        event reported (even after the events queued meanwhile are read) and that has
+        been there a while was missed. Misses in two of the last ten periodic rescans
+        mean inotify cannot be trusted here (a sub-folder over the watch limit: watchdog
+        drops those silently), so the watcher switches to polling.
+        """
+        found = self._walk(self._root)
+        judge = periodic and self.status["mode"] == MODE_WATCHING
+        if judge:
+            self._drain(0.0)  # events that raced the walk
+        missed = [
+            rel
+            for rel, ctime in found
+            if judge and rel not in self._tracker.pending and time.time() - ctime > MISSED_AGE_S
+        ]
+        self._pend_found(found)
         with self._lock:
             self._status["last_rescan_at"] = time.time()
             self._status["pending"] = len(self._tracker.pending)
-        if periodic and self.status["mode"] == MODE_WATCHING:
-            if found:
-                self._missed_streak += 1
+        if judge:
+            self._missed_history.append(bool(missed))
+            if missed:
                 self._event(
                     "drop.missed",
-                    f"drop folder: the periodic rescan found {found} file(s) inotify did not "
-                    "report",
+                    f"drop folder: the periodic rescan found {len(missed)} file(s) inotify "
+                    "did not report",
                     level="warning",
-                    data={"files": found},
+                    data={"files": len(missed), "paths": missed[:20]},
                 )
-                if self._missed_streak >= MISSED_RESCANS_BEFORE_POLLING:
-                    self._switch_to_polling("inotify keeps missing files (watch limit?)")
-            else:
-                self._missed_streak = 0
-        return found
+            if sum(self._missed_history) >= MISSED_RESCANS_BEFORE_POLLING:
+                self._switch_to_polling("inotify keeps missing files (watch limit?)")
+        return len(found)
 
-    def _walk(self, top: Path, periodic: bool) -> int:
-        """Put every candidate file under ``top`` that is neither known nor pending."""
-        found = 0
+    def _pend_found(self, found: list[tuple[str, float]]) -> None:
+        """Files found by a walk wait for the two agreeing checks, not for a quiet period."""
         now = time.monotonic()
+        for rel, _ in found:
+            if rel not in self._tracker.pending:
+                self._tracker.touch(rel, now - self._tracker.settle_s)
+
+    def _walk(self, top: Path) -> list[tuple[str, float]]:
+        """(path, ctime) of every candidate under ``top`` neither known nor pending."""
+        found = []
         for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
             keep = []
             entries = list(filenames)
@@ -496,9 +520,7 @@ class DropWatcher:
                     st.st_mtime_ns,
                 ) in self._known:
                     continue
-                # Found by a walk: no quiet period to wait for beyond the two checks.
-                self._tracker.touch(rel, now - self._tracker.settle_s)
-                found += 1
+                found.append((rel, st.st_ctime))
         return found
 
     # -- one file ---------------------------------------------------------------------
@@ -511,7 +533,7 @@ class DropWatcher:
             self._tracker.forget(rel)
         elif pr.kind == "dir":
             self._tracker.forget(rel)
-            self._walk(path, periodic=False)
+            self._pend_found(self._walk(path))
         elif pr.kind == "link_inside":
             self._tracker.forget(rel)
             self._known.add((rel, -1, pr.mtime_ns))

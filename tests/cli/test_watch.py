@@ -231,6 +231,8 @@ def test_sigterm_in_the_middle_then_restart_loses_and_repeats_nothing(
     assert w.terminate() == 0, w.output()  # in the middle of the uploads
     first = len(w.of("taken"))
     assert 15 <= first < 81
+    # Stopped cleanly: no job is left leased to the stopped process.
+    assert db_rows(cli, "SELECT COUNT(*) FROM job WHERE state = 'running'") == [(0,)]
     copier.join()
     w2 = Watch(cli, "p", "--workers", "2")
     wait_for(lambda: len(documents(cli)) >= 81, 90, "all files taken after restart")

@@ -242,3 +242,25 @@ def test_claims_of_live_watchers_are_respected_dead_ones_recovered(
     assert rows["held.txt"].state == "claimed" and rows["held.txt"].owner == live
     assert rows["orphan.txt"].state == "queued" and rows["orphan.txt"].document_id
     watch_claims.retire_owner(live)
+
+
+def test_inotify_that_keeps_missing_files_gives_way_to_polling(
+    project: Project, drop: Path, run: Callable[..., Run]
+) -> None:
+    r = run(rescan_s=2.5)  # each file is over MISSED_AGE_S old when a rescan finds it
+    assert r.w.status["mode"] == "watching"
+    wait_for(lambda: r.w.status["last_rescan_at"], what="the start-up scan")
+    r.w._observer.unschedule_all()  # from now on inotify reports nothing
+    (drop / "one.txt").write_text("missed once\n")
+    r.wait_taken(1)
+    wait_for(lambda: events(project, "drop.missed"))
+    assert events(project, "drop.missed")[0].data["paths"] == ["one.txt"]
+    assert r.w.status["mode"] == "watching"  # one miss is not enough to give up
+    (drop / "two.txt").write_text("missed twice\n")
+    wait_for(lambda: r.w.status["mode"] == "polling", what="switch to polling")
+    r.wait_taken(2)
+    ev = events(project, "drop.polling")
+    assert len(ev) == 1 and ev[0].level == "warning" and "keeps missing" in ev[0].message
+    (drop / "three.txt").write_text("found by the poller\n")
+    r.wait_taken(3)
+    assert sorted(r.names()) == ["one.txt", "three.txt", "two.txt"]
