@@ -296,6 +296,8 @@ class DropWatcher:
     def _on_watchdog_log(self, record: logging.LogRecord) -> None:
         """Runs on watchdog's thread: only queue a note for the taker thread."""
         msg = record.getMessage()
+        if record.args and str(self._root) not in msg:
+            return  # about another watcher's folder (one inotify fd serves the process)
         if record.levelno >= logging.ERROR and record.exc_info:
             self._queue.put(("fallback", f"inotify failed: {record.exc_info[1]}", 0.0))
         elif "overflow" in msg.lower():
