@@ -20,9 +20,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
-from loratui.core import documents, projects
+from loratui.core import audit, documents, projects
 from loratui.core.errors import LoratuiError
-from loratui.core.models import DONE, FAILED, PROCESSING, QUEUED, Document, Event
+from loratui.core.models import DONE, FAILED, PROCESSING, QUEUED, Document
 from loratui.tui.widgets import fmt
 from loratui.tui.widgets.db_thread import thread_connection
 from loratui.tui.widgets.password_prompt import PasswordPrompt
@@ -50,15 +50,10 @@ class DocInfo:
         return self.doc.error_code in LOCKED_CODES
 
 
-def last_traceback(document_id: int) -> str | None:
+def last_traceback(project_id: int, document_id: int) -> str | None:
     """The newest traceback the log holds for this document, if any."""
-    rows = (
-        Event.select(Event.data)
-        .where((Event.document_id == document_id) & (Event.level == "error"))
-        .order_by(Event.id.desc())
-        .limit(20)
-    )
-    for row in rows:
+    rows = audit.events(project_id, level="error", document_id=document_id, limit=20)
+    for row in reversed(rows):
         tb = (row.data or {}).get("traceback")
         if tb:
             return str(tb)
@@ -69,7 +64,7 @@ def load_info(project_id: int, document_id: int) -> DocInfo:
     """Read the document, its extracted-page count and its last traceback."""
     project = projects.get_project(project_id)
     doc = documents.get_document(project, document_id)
-    tb = last_traceback(doc.id) if doc.state == FAILED or doc.error_code else None
+    tb = last_traceback(project.id, doc.id) if doc.state == FAILED or doc.error_code else None
     return DocInfo(
         doc=doc, project_name=project.name, pages_stored=documents.pages_stored(doc), traceback=tb
     )
