@@ -10,11 +10,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from loratui.core.export.config import ExportConfig
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u200e\u200f\ufeff\u00ad]")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
@@ -134,30 +129,3 @@ def post_clean(text: str, *, dehyphen: bool, unwrap: bool, whitespace: bool) -> 
     if whitespace:
         text = fix_whitespace(text)
     return text
-
-
-def clean_text(text: str, cfg: ExportConfig) -> str:
-    """Clean one text that has no pages (a records-file value): no header detection."""
-    text = pre_clean(text, cfg.normalize, cfg.fix_whitespace)
-    return fix_whitespace(text) if cfg.fix_whitespace else text
-
-
-def clean_pages(pages: Iterable[tuple[int, str]], cfg: ExportConfig) -> Iterable[tuple[int, str]]:
-    """Apply the full cleaning to pages given in order (used by preview of one document)."""
-    pages = [(n, pre_clean(t, cfg.normalize, cfg.fix_whitespace)) for n, t in pages]
-    rep = RepeatedLines(cfg.repeated_line_fraction, cfg.repeated_min_pages)
-    if cfg.remove_repeated_lines:
-        for _, t in pages:
-            rep.add_page(t)
-    repeated = rep.repeated()
-    for n, t in pages:
-        t, _ = drop_repeated(t, repeated)
-        yield (
-            n,
-            post_clean(
-                t,
-                dehyphen=cfg.dehyphenate,
-                unwrap=cfg.unwrap_lines,
-                whitespace=cfg.fix_whitespace,
-            ),
-        )
