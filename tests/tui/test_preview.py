@@ -144,3 +144,18 @@ async def test_unlock_an_encrypted_real_pdf(home: Path, real_corpus: Path) -> No
         assert view.text.strip()[:20] in "\n".join(
             p.text for p in fresh.page_rows.order_by(fresh.page_rows.model.number)
         )
+
+
+async def test_a_duplicate_points_to_its_original(home: Path) -> None:
+    project = projects.create_project("dups")
+    first = make_document(project, "a.pdf", ["the original text"])
+    dup = make_document(project, "copy-of-a.pdf", [], state="duplicate", duplicate_of=first)
+    app = ScreenHost(lambda: PreviewScreen(project.id, dup.id))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: "duplicate" in _static(app, "#pv-issues"))
+        assert f"#{first.id} a.pdf" in _static(app, "#pv-issues")
+        assert "duplicate of" in app.screen.query_one(TextView).text
+        await pilot.press("o")
+        await wait_for(pilot, lambda: app.screen.document_id == first.id)
+        view = app.screen.query_one(TextView)
+        await wait_for(pilot, lambda: view.text == "the original text")

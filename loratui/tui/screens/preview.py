@@ -8,7 +8,7 @@ message; the handlers own the widgets.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -39,7 +39,7 @@ class DocInfo:
     project_name: str
     pages_stored: int
     traceback: str | None = None
-    error_data: dict = field(default_factory=dict)
+    original: str | None = None  # "#id name" of the document this one duplicates
 
     @property
     def total_pages(self) -> int:
@@ -65,8 +65,16 @@ def load_info(project_id: int, document_id: int) -> DocInfo:
     project = projects.get_project(project_id)
     doc = documents.get_document(project, document_id)
     tb = last_traceback(project.id, doc.id) if doc.state == FAILED or doc.error_code else None
+    original = None
+    if doc.duplicate_of_id is not None:
+        first = Document.get_or_none(Document.id == doc.duplicate_of_id)
+        original = f"#{first.id} {first.name}" if first else f"#{doc.duplicate_of_id} (deleted)"
     return DocInfo(
-        doc=doc, project_name=project.name, pages_stored=documents.pages_stored(doc), traceback=tb
+        doc=doc,
+        project_name=project.name,
+        pages_stored=documents.pages_stored(doc),
+        traceback=tb,
+        original=original,
     )
 
 
@@ -105,6 +113,7 @@ class PreviewScreen(Screen):
         Binding("p", "password", "Password"),
         Binding("t", "toggle_traceback", "Traceback"),
         Binding("r", "reload", "Reload"),
+        Binding("o", "open_original", "Original"),
     ]
 
     class InfoLoaded(Message):
@@ -263,6 +272,11 @@ class PreviewScreen(Screen):
             )
             if doc.hint:
                 issues.append(f"  hint: {_esc(doc.hint)}")
+        if self.info.original:
+            issues.append(
+                f"[cyan]duplicate[/] same bytes as {_esc(self.info.original)}; "
+                "its text is extracted once, there (o: open it)"
+            )
         if self.unlock_message:
             issues.append(_esc(self.unlock_message))
         for w in doc.warnings or []:
@@ -308,6 +322,8 @@ class PreviewScreen(Screen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "password":
             return bool(self.info and self.info.locked)
+        if action == "open_original":
+            return bool(self.info and self.info.original)
         if action == "toggle_traceback":
             return bool(self.info and self.info.traceback)
         if action in ("page", "goto", "first_page", "last_page"):
@@ -370,6 +386,10 @@ class PreviewScreen(Screen):
         self._pages.clear()
         self.load_info()
 
+    def action_open_original(self) -> None:
+        if self.info and self.info.doc.duplicate_of_id is not None:
+            self.app.push_screen(PreviewScreen(self.project_id, self.info.doc.duplicate_of_id))
+
     def action_password(self) -> None:
         if not (self.info and self.info.locked):
             return
@@ -392,6 +412,8 @@ def _no_text_reason(info: DocInfo) -> str:
     doc = info.doc
     if doc.state == FAILED:
         return "the document failed before any text was extracted; see the error above"
+    if info.original:
+        return f"no text of its own: it is a duplicate of {info.original}"
     if doc.state in (QUEUED, PROCESSING):
         return f"no text yet: the document is {doc.state}"
     return "the document has no extracted text"
