@@ -58,6 +58,7 @@ MISSED_RESCANS_BEFORE_POLLING = 2
 MISSED_WINDOW = 10
 MISSED_AGE_S = 1.0  # younger files may just have events still on their way
 IGNORED_EVENTS = ("opened", "closed_no_write")
+AFTER_CHOICES = ("keep", "move")
 
 
 @dataclass(frozen=True)
@@ -326,6 +327,14 @@ class DropWatcher:
 
     def _run(self) -> None:
         try:
+            after = settings.effective(self._project.settings)["watch_after"]
+            if after not in AFTER_CHOICES:
+                self._event(
+                    "drop.setting",
+                    f"drop folder: watch_after={after!r} is not one of "
+                    f"{', '.join(AFTER_CHOICES)}; keeping files in place",
+                    level="warning",
+                )
             self._known = watch_claims.known_keys(self.project_id)
             self._do_rescan(periodic=False)
             next_rescan = time.monotonic() + self._rescan_s if self._rescan_s > 0 else None
