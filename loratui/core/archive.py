@@ -277,6 +277,14 @@ def _extract(path: Path, dest: Path) -> None:
     try:
         with tarfile.open(path, mode="r:*") as tar:
             members = check_members(tar.getmembers())
+            needed = sum(m.size for m in members if m.isfile())
+            free = shutil.disk_usage(dest).free
+            if needed > free:
+                raise LoratuiError(
+                    "io_error",
+                    f"the archive unpacks to {needed:,} bytes but only {free:,} are free",
+                    "free some disk space, or restore into another --home",
+                )
             tar.extractall(dest, members=members, filter="data")
     except tarfile.FilterError as exc:
         raise _unsafe(str(exc)) from exc
