@@ -128,3 +128,22 @@ async def test_an_export_that_cannot_run_says_why(home: Path) -> None:
         await wait_for(pilot, lambda: "export failed" in str(result.render()), timeout=30)
         assert not app.screen.running
         assert DatasetVersion.select().where(DatasetVersion.project == project).count() == 0
+
+
+async def test_leaving_with_unsaved_changes_warns_once(home: Path) -> None:
+    project = projects.create_project("careful")
+    app = ScreenHost(lambda: ExportScreen(project.id))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.screen.saved is not None)
+        await pilot.press("escape")  # nothing changed: leaves at once
+        await wait_for(pilot, lambda: not isinstance(app.screen, ExportScreen))
+
+        app.push_screen(ExportScreen(project.id))
+        await wait_for(pilot, lambda: isinstance(app.screen, ExportScreen) and app.screen.saved)
+        app.screen.query_one("#f-seed", Input).value = "99"
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ExportScreen)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, ExportScreen))

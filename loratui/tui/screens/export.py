@@ -120,6 +120,11 @@ class ExportScreen(Screen):
             self.version = version
             self.error = error
 
+    class Saved(Message):
+        def __init__(self, cfg: cfgmod.ExportConfig) -> None:
+            super().__init__()
+            self.cfg = cfg
+
     class Notice(Message):
         def __init__(self, text: str, severity: str = "information") -> None:
             super().__init__()
@@ -136,6 +141,8 @@ class ExportScreen(Screen):
         self.running = False
         self.last_version: Any | None = None
         self.estimate: dict[str, Any] = {}
+        self.saved: dict[str, Any] | None = None  # the project's stored configuration
+        self._warned_unsaved = False
 
     def compose(self) -> ComposeResult:
         yield Static("Export", id="ex-title")
@@ -173,7 +180,9 @@ class ExportScreen(Screen):
         if message.project_name:
             self.query_one("#ex-title", Static).update(f"Export · {message.project_name}")
         self.form.set_config(message.cfg)
-        if not message.project_name:  # a file the user chose (not the initial load)
+        if message.project_name:  # the project's saved configuration
+            self.saved = message.cfg.to_dict()
+        else:  # a file the user chose (not the initial load)
             self.notify(f"loaded the {message.source}", title="Export")
 
     def action_save(self) -> None:
@@ -185,7 +194,13 @@ class ExportScreen(Screen):
     def _save(self, cfg: cfgmod.ExportConfig) -> None:
         with thread_connection():
             cfgmod.save_config(projects.get_project(self.project_id), cfg)
-        self.post_message(self.Notice("configuration saved to the project"))
+        self.post_message(self.Saved(cfg))
+
+    @on(Saved)
+    def _on_saved(self, message: Saved) -> None:
+        self.saved = message.cfg.to_dict()
+        self._warned_unsaved = False
+        self.notify("configuration saved to the project", title="Export")
 
     def action_load_toml(self) -> None:
         default = f"{self.project_dir}/export.toml" if self.project_dir else "export.toml"
@@ -250,6 +265,7 @@ class ExportScreen(Screen):
 
     @on(ConfigForm.Changed)
     def _form_changed(self) -> None:
+        self._warned_unsaved = False
         if self._debounce is not None:
             self._debounce.stop()
         self._debounce = self.set_timer(DEBOUNCE_S, self._refresh_sample)
@@ -399,7 +415,21 @@ class ExportScreen(Screen):
         text = f"{error.message}\n{error.hint}" if isinstance(error, LoratuiError) else str(error)
         self.notify(text, title="Export", severity="error")
 
+    def _unsaved(self) -> bool:
+        if self.saved is None:
+            return False
+        cfg, problems = self.form.config()
+        return bool(problems) or cfg.to_dict() != self.saved
+
     def action_back(self) -> None:
+        if self._unsaved() and not self._warned_unsaved:
+            self._warned_unsaved = True
+            self.notify(
+                "the form has unsaved changes: ctrl+s saves them, escape again leaves",
+                title="Export",
+                severity="warning",
+            )
+            return
         if self.running:
             self.notify("the export is still running; it continues if you leave", title="Export")
         self.app.pop_screen()
