@@ -22,6 +22,8 @@ import zlib
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
+import peewee
+
 from loratui import __version__
 from loratui.core import home as home_mod
 from loratui.core import privacy, project_rows, projects
@@ -457,6 +459,10 @@ def restore_archive(path: str | os.PathLike[str], as_name: str | None = None) ->
                     },
                 },
             )
+    except (KeyError, TypeError, ValueError, AttributeError, peewee.IntegrityError) as exc:
+        if moved_to is not None:
+            shutil.rmtree(moved_to, ignore_errors=True)
+        raise _corrupt(f"its database rows are malformed ({type(exc).__name__}: {exc})") from exc
     except BaseException:
         if moved_to is not None:
             shutil.rmtree(moved_to, ignore_errors=True)

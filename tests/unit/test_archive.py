@@ -220,12 +220,24 @@ def _edit_event_and_manifest(members: list) -> None:
     members[files["manifest.json"]] = (mi, json.dumps(manifest).encode())
 
 
+def _break_rows_and_manifest(members: list) -> None:
+    files = dict((m.name, i) for i, (m, _) in enumerate(members))
+    m, _data = members[files["rows/page.jsonl"]]
+    data = b'{"text": "a page with no document"}\n'
+    members[files["rows/page.jsonl"]] = (m, data)
+    mi, mdata = members[files["manifest.json"]]
+    manifest = json.loads(mdata)
+    manifest["files"]["rows/page.jsonl"]["sha256"] = hashlib.sha256(data).hexdigest()
+    members[files["manifest.json"]] = (mi, json.dumps(manifest).encode())
+
+
 @pytest.mark.parametrize(
     ("change", "words"),
     [
         (_edit_text, "does not match the manifest"),
         (_add_unlisted, "not in its manifest"),
         (_edit_event_and_manifest, "audit trail does not verify"),
+        (_break_rows_and_manifest, "rows are malformed"),
     ],
 )
 def test_mismatches_are_refused_whole(
