@@ -424,7 +424,7 @@ def _describe(prep: _Prepared, known: dict[str, int]) -> _Entry:
             f"{name} is a duplicate of document {original}",
             "info",
             doc_id,
-            {"sha256": prep.sha256, "duplicate_of": original},
+            {"sha256": prep.sha256, "duplicate_of": original, "source_path": str(prep.source)},
         )
     elif prep.error is not None:
         err = prep.error
@@ -442,5 +442,11 @@ def _describe(prep: _Prepared, known: dict[str, int]) -> _Entry:
         f"{name} added ({prep.kind}, {prep.size:,} bytes)",
         "info",
         doc_id,
-        {"sha256": prep.sha256, "kind": prep.kind, "size": prep.size, "name": name},
+        {
+            "sha256": prep.sha256,
+            "kind": prep.kind,
+            "size": prep.size,
+            "name": name,
+            "source_path": str(prep.source),
+        },
     )

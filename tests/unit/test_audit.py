@@ -24,6 +24,8 @@ def test_chain_verifies_and_every_event_says_who_and_where(home: Path, tmp_path:
     rows = audit.events(p)
     assert [e.kind for e in rows][:2] == ["project.created", "document.added"]
     assert all(e.actor and e.origin == "cli" for e in rows)
+    added = rows[1].data  # who (actor), from where (origin) and which file
+    assert added["source_path"] == str((tmp_path / "src" / "a.txt").resolve())
     assert rows[0].prev_hash == "" and rows[1].prev_hash == rows[0].hash
     assert audit.verify_chain(p) == (True, None)
     assert audit.verify_chain(p.id) == (True, None)
