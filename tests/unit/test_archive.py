@@ -68,6 +68,11 @@ def _snapshot(p: Project) -> dict:
             for f in projects.store_dir(p).rglob("*")
             if f.is_file()
         ),
+        "exports": sorted(
+            (f.relative_to(projects.exports_dir(p)).as_posix(), f.read_bytes())
+            for f in projects.exports_dir(p).rglob("*")
+            if f.is_file()
+        ),
         "events": [(e.kind, e.message) for e in audit.events(p)],
     }
 
@@ -97,6 +102,7 @@ def test_round_trip_archive_delete_restore(home: Path, tmp_path: Path) -> None:
     assert after["docs"] == before["docs"]
     assert after["versions"] == before["versions"]
     assert after["store"] == before["store"]
+    assert after["exports"] == before["exports"] and after["exports"]
     assert after["events"][: len(before["events"])] == before["events"]
     assert after["events"][-1][0] == "project.restored"
     assert audit.verify_chain(restored) == (True, None)
