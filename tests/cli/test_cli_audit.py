@@ -2,9 +2,11 @@
 process, on a home whose documents were really added, processed and exported."""
 
 import json
+import queue
 import shutil
 import signal
 import sqlite3
+import threading
 import time
 from pathlib import Path
 
@@ -62,17 +64,17 @@ def test_log_text_json_level_and_doc(work: CLI) -> None:
 
 def test_log_follow_prints_new_events_until_ctrl_c(work: CLI) -> None:
     proc = work.popen("log", "docs", "--follow", "--json")
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(x) for x in proc.stdout], daemon=True).start()
     try:
         work.run("settings", "docs", "watch_poll=true", check=True)
         seen: list[dict] = []
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            line = proc.stdout.readline()
-            if not line:
-                break
-            seen.append(json.loads(line))
-            if seen[-1]["kind"] == "project.settings":
-                break
+        while time.monotonic() < deadline and not (seen and seen[-1]["kind"] == "project.settings"):
+            try:
+                seen.append(json.loads(lines.get(timeout=1)))
+            except queue.Empty:
+                assert proc.poll() is None, proc.stderr.read()
         assert seen and seen[-1]["kind"] == "project.settings"
         assert seen[-1]["data"] == {"changes": {"watch_poll": True}}
     finally:
