@@ -10,6 +10,9 @@ names when no mapping is given.
 
 from __future__ import annotations
 
+import codecs
+import csv
+import json
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -173,7 +176,11 @@ def row_example(row: dict[str, Any], cfg: ExportConfig) -> Example:
 
 
 def iter_rows(doc: Document) -> Iterator[dict[str, Any]]:
-    """The rows of a records document, read from its stored original."""
+    """The rows of a records document, read from its stored original.
+
+    UTF-8 JSON Lines and CSV are streamed a line at a time (memory stays flat however big
+    the file); a JSON array, or a file in another encoding, is read whole by the extractor.
+    """
     from loratui.core import ingest
     from loratui.core.extract import records as records_mod
 
@@ -184,4 +191,28 @@ def iter_rows(doc: Document) -> Iterator[dict[str, Any]]:
             f"the stored original of {doc.name!r} is missing ({path})",
             "add the file again, or exclude it from the export",
         )
-    yield from records_mod.iter_records(path)
+    with path.open("rb") as fh:
+        head = fh.read(1 << 16)
+    try:
+        head_text = codecs.getincrementaldecoder("utf-8-sig")().decode(head, final=False)
+    except UnicodeDecodeError:
+        head_text = None
+    fmt = records_mod.sniff_format(head_text) if head_text is not None else None
+    if fmt not in ("jsonl", "csv"):
+        yield from records_mod.iter_records(path)
+        return
+    with path.open("r", encoding="utf-8-sig", errors="replace", newline="") as fh:
+        if fmt == "csv":
+            yield from csv.DictReader(fh)
+            return
+        for number, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                yield json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise LoratuiError(
+                    "corrupt",
+                    f"line {number} of {doc.name!r} is not valid JSON ({exc.msg})",
+                    "fix the file and add it again, or exclude it from the export",
+                ) from exc
