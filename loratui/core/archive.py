@@ -96,10 +96,21 @@ class _Writer:
         self.files: dict[str, dict[str, Any]] = {}
 
     def add_path(self, arcname: str, path: Path) -> None:
-        st = path.stat()
-        with open(path, "rb") as fh:
+        try:
+            fh = open(path, "rb")  # noqa: SIM115 - closed below
+        except FileNotFoundError:
+            return  # removed since the folder was listed (a purge, a finished temp file)
+        with fh:
+            st = os.fstat(fh.fileno())
             reader = _HashingReader(fh)
-            self.tar.addfile(_tarinfo(arcname, st.st_size, st.st_mtime), reader)
+            try:
+                self.tar.addfile(_tarinfo(arcname, st.st_size, st.st_mtime), reader)
+            except OSError as exc:
+                raise LoratuiError(
+                    "io_error",
+                    f"{path} changed while it was being archived ({exc})",
+                    "run the archive again (wait for running exports to finish)",
+                ) from exc
         self.files[arcname] = {"sha256": reader.sha.hexdigest(), "size": st.st_size}
 
     def add_stream(self, arcname: str, fh: IO[bytes]) -> None:
@@ -116,7 +127,8 @@ class _Writer:
 
 
 def _project_files(project: Project) -> list[tuple[str, Path]]:
-    """Regular files of the project folder (not the drop folder, not links)."""
+    """Regular files of the project folder: not the drop folder, not links, and no
+    dot-names (exports and additions in progress, ``.tmp-export-*``, ``.incoming-*``)."""
     base = projects.project_dir(project)
     drop = projects.drop_dir(project).resolve()
     found: list[tuple[str, Path]] = []
@@ -125,11 +137,13 @@ def _project_files(project: Project) -> list[tuple[str, Path]]:
         dirs[:] = sorted(
             d
             for d in dirs
-            if not (root_path / d).is_symlink() and (root_path / d).resolve() != drop
+            if not d.startswith(".")
+            and not (root_path / d).is_symlink()
+            and (root_path / d).resolve() != drop
         )
         for name in sorted(files):
             path = root_path / name
-            if path.is_symlink() or not path.is_file():
+            if name.startswith(".") or path.is_symlink() or not path.is_file():
                 continue
             found.append((path.relative_to(base).as_posix(), path))
     return found
@@ -146,12 +160,19 @@ def archive_project(project: Project, out_path: str | os.PathLike[str]) -> dict[
     if not out.parent.is_dir():
         raise LoratuiError("not_found", f"folder {out.parent} does not exist")
     project = Project.get_by_id(project.id)
+    if out.is_relative_to(projects.project_dir(project).resolve()):
+        raise LoratuiError(
+            "invalid",
+            "the archive cannot be written inside the project folder it archives",
+            "write it somewhere else, e.g. your home directory",
+        )
     tmp = out.with_name(f".{out.name}.tmp{os.getpid()}")
     rows_count: dict[str, int] = {}
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, home_mod.FILE_MODE)
     os.chmod(tmp, home_mod.FILE_MODE)
     try:
-        with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as tar:
+        with os.fdopen(fd, "wb") as raw:
+            tar = tarfile.open(fileobj=raw, mode="w:gz")  # noqa: SIM115 - closed below
             writer = _Writer(tar, home_mod.current())
             # One read transaction: the rows are a consistent snapshot (WAL).
             with database.atomic():
@@ -177,6 +198,7 @@ def archive_project(project: Project, out_path: str | os.PathLike[str]) -> dict[
             body = json.dumps(manifest, indent=2, sort_keys=True).encode("utf-8")
             info = _tarinfo(MANIFEST, len(body), time.time())
             tar.addfile(info, _BytesReader(body))
+            tar.close()  # writes the end-of-archive blocks and the gzip trailer
             raw.flush()
             os.fsync(raw.fileno())
         os.replace(tmp, out)

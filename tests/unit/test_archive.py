@@ -4,6 +4,7 @@ import hashlib
 import io
 import json
 import os
+import shutil
 import stat
 import tarfile
 from pathlib import Path
@@ -80,8 +81,12 @@ def _snapshot(p: Project) -> dict:
 def test_round_trip_archive_delete_restore(home: Path, tmp_path: Path) -> None:
     p = _project(tmp_path)
     before = _snapshot(p)
+    in_progress = projects.exports_dir(p) / ".tmp-export-99-1"  # an export being written
+    in_progress.mkdir()
+    (in_progress / "train.jsonl").write_text("{}\n")
     out = tmp_path / "keep.tar.gz"
     summary = archive.archive_project(p, out)
+    shutil.rmtree(in_progress)
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
     assert summary["rows"]["document"] == 3 and summary["rows"]["page"] == 2
     with tarfile.open(out) as tar:
@@ -93,6 +98,7 @@ def test_round_trip_archive_delete_restore(home: Path, tmp_path: Path) -> None:
     assert set(names) == {*manifest["files"], "manifest.json"}
     assert {"rows/event.jsonl", "rows/page.jsonl", "audit.jsonl"} <= set(names)
     assert "project/exports/v1/train.jsonl" in names
+    assert not any(".tmp-export" in n for n in names)
     assert any(n.startswith("text/") for n in names)
 
     projects.delete_project(p)
@@ -122,6 +128,14 @@ def test_round_trip_archive_delete_restore(home: Path, tmp_path: Path) -> None:
     victim = audit.events(restored)[1]
     Event.update(message="edited").where(Event.id == victim.id).execute()
     assert audit.verify_chain(restored) == (False, victim.id)
+
+
+def test_archive_is_not_written_inside_its_own_project(home: Path, tmp_path: Path) -> None:
+    p = projects.create_project("self")
+    with pytest.raises(LoratuiError) as err:
+        archive.archive_project(p, projects.exports_dir(p) / "x.tar.gz")
+    assert err.value.code == "invalid"
+    assert list(projects.exports_dir(p).iterdir()) == []
 
 
 def test_restore_under_another_name_beside_the_original(home: Path, tmp_path: Path) -> None:
