@@ -296,3 +296,20 @@ def test_preview_matches_the_export_and_estimates(home: Path) -> None:
     assert est["documents"] == 3 and est["exact"] is False
     assert 0.5 * v.records_train <= est["records"] <= 2 * v.records_train + 3
     assert est["tokens"] > 0
+
+
+def test_cancel_from_progress_leaves_nothing(home: Path) -> None:
+    project = corpus_project(docs=3, pages=3, seed=6)
+
+    def stop(done: int, total: int, message: str) -> None:
+        raise LoratuiError("cancelled", "stopped by the user")
+
+    with pytest.raises(LoratuiError) as exc:
+        run_export(project, ExportConfig(), on_progress=stop)
+    assert exc.value.code == "cancelled"
+    assert list(projects.exports_dir(project).iterdir()) == []
+    assert Job.get(Job.kind == "export").state == "cancelled"
+    assert Event.get(Event.kind == "export.cancelled").level == "warning"
+    assert DatasetVersion.select().count() == 0
+    assert run_export(project, ExportConfig()).number == 1
+    assert Job.get(Job.kind == "export", Job.state == "cancelled")  # not rewritten as failed

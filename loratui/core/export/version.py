@@ -42,8 +42,10 @@ from loratui.core.export.pipeline import (
     select_documents,
 )
 from loratui.core.models import (
+    JOB_CANCELLED,
     JOB_DONE,
     JOB_FAILED,
+    JOB_QUEUED,
     JOB_RUNNING,
     DatasetVersion,
     Document,
@@ -137,8 +139,7 @@ def clean_stale(project: Project) -> int:
         for job in Job.select().where(
             (Job.project == project)
             & (Job.kind == "export")
-            & (Job.state != JOB_DONE)
-            & (Job.state != JOB_FAILED)
+            & (Job.state.in_([JOB_RUNNING, JOB_QUEUED]))
         ):
             parts = (job.lease_owner or "").split(":")
             dead = len(parts) < 2 or (
@@ -280,8 +281,10 @@ def run_export(
     """Export ``project`` under ``cfg`` into a new version; return its ``DatasetVersion``.
 
     ``on_progress(done, total, message)`` is called (throttled) as pages and records files
-    are processed. Raises ``LoratuiError`` (``invalid`` for a bad configuration, no
-    documents, or a file that fails the trainer check).
+    are processed; raising ``LoratuiError("cancelled")`` from it stops the export cleanly
+    (no version, job ``cancelled``, an ``export.cancelled`` event). Raises ``LoratuiError``
+    (``invalid`` for a bad configuration, no documents, or a file that fails the trainer
+    check).
     """
     cfg.check()
     pipeline = Pipeline(cfg)  # resolves the tokenizer before any side effect
@@ -326,13 +329,23 @@ def run_export(
     except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         err = exc if isinstance(exc, LoratuiError) else None
+        cancelled = err is not None and err.code == "cancelled"
         with write_txn():
             Job.update(
-                state=JOB_FAILED,
+                state=JOB_CANCELLED if cancelled else JOB_FAILED,
                 last_error=err.message if err else f"{type(exc).__name__}: {exc}",
                 updated_at=now(),
             ).where(Job.id == job.id).execute()
-        if isinstance(exc, Exception):
+        if cancelled:
+            log_event(
+                project,
+                "export.cancelled",
+                "export cancelled; no version written",
+                level="warning",
+                data={"config_hash": config_hash},
+                origin=origin,
+            )
+        elif isinstance(exc, Exception):
             log_event(
                 project,
                 "export.failed",
