@@ -317,8 +317,15 @@ def parse_assignment(text: str) -> tuple[str, Any]:
 # ---- TOML ----------------------------------------------------------------------------
 
 
+TOML_HEADER = (
+    "# loratui export configuration. Every key is optional (missing keys take their\n"
+    "# defaults); see README.md, 'CLI reference: export', for what each one does.\n"
+    "# Use: `loratui export PROJECT --config FILE` or `loratui config PROJECT --load FILE`.\n"
+)
+
+
 def to_toml(cfg: ExportConfig) -> str:
-    return tomli_w.dumps(cfg.to_dict())
+    return TOML_HEADER + tomli_w.dumps(cfg.to_dict())
 
 
 def from_toml(text: str) -> ExportConfig:
