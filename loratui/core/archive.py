@@ -233,10 +233,16 @@ class _BytesReader:
         return chunk
 
 
+SECRET_FIELDS = ("password",)  # PDF passwords never leave the database, not even here
+
+
 def _add_rows(writer: _Writer, model: Any, project_id: int) -> int:
     count = 0
     with writer.scratch_file() as fh:
         for row in project_rows.dump_rows(model, project_id):
+            for field in SECRET_FIELDS:
+                if row.get(field) is not None:
+                    row[field] = None
             fh.write(json.dumps(row, ensure_ascii=False, sort_keys=True).encode("utf-8"))
             fh.write(b"\n")
             count += 1

@@ -1,5 +1,6 @@
 """Archive and restore: a real round trip, and archives that must be refused whole."""
 
+import gzip
 import hashlib
 import io
 import json
@@ -80,6 +81,7 @@ def _snapshot(p: Project) -> dict:
 
 def test_round_trip_archive_delete_restore(home: Path, tmp_path: Path) -> None:
     p = _project(tmp_path)
+    Document.update(password="hunter2-secret").where(Document.name == "b.txt").execute()
     before = _snapshot(p)
     in_progress = projects.exports_dir(p) / ".tmp-export-99-1"  # an export being written
     in_progress.mkdir()
@@ -99,6 +101,8 @@ def test_round_trip_archive_delete_restore(home: Path, tmp_path: Path) -> None:
     assert {"rows/event.jsonl", "rows/page.jsonl", "audit.jsonl"} <= set(names)
     assert "project/exports/v1/train.jsonl" in names
     assert not any(".tmp-export" in n for n in names)
+    with gzip.open(out) as fh:
+        assert b"hunter2-secret" not in fh.read()  # PDF passwords stay in the database
     assert any(n.startswith("text/") for n in names)
 
     projects.delete_project(p)
