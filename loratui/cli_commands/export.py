@@ -153,9 +153,10 @@ def _add_config_source(p: argparse.ArgumentParser) -> None:
     p.add_argument("--name", default="default", help="saved configuration name (default)")
     p.add_argument(
         "--set",
-        action="append",
+        action="extend",
+        nargs="+",
         metavar="KEY=VALUE",
-        help="change one setting (repeatable), e.g. --set chunk_tokens=256",
+        help="change settings, e.g. --set chunk_tokens=256 seed=7 (repeatable)",
     )
 
 
