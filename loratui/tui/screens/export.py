@@ -413,6 +413,10 @@ class ExportScreen(Screen):
             )
             return
         text = f"{error.message}\n{error.hint}" if isinstance(error, LoratuiError) else str(error)
+        if event.worker.group == "export-sample":
+            summary = self.query_one("#ex-summary", Static)
+            summary.update(f"✗ the sample could not be made: {escape(str(error))}")
+            summary.add_class("-bad")
         self.notify(text, title="Export", severity="error")
 
     def _unsaved(self) -> bool:

@@ -142,7 +142,7 @@ class PreviewScreen(Screen):
         self.page = 1
         self.showing_traceback = False
         self.unlock_message: str | None = None
-        self._pages: LRUCache[int, str | None] = LRUCache(maxsize=64)
+        self._pages: LRUCache[int, str | None] = LRUCache(maxsize=16)
 
     def compose(self) -> ComposeResult:
         yield Static("Preview", id="pv-title")
