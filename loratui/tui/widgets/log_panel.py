@@ -31,6 +31,7 @@ from loratui.tui.widgets import fmt
 from loratui.tui.widgets.db_thread import thread_connection
 
 POLL_S = 0.5
+POLL_RETRY_S = 2.0
 MAX_LINES = 5000
 LEVEL_CYCLE: tuple[str | None, ...] = (None, "info", "warning", "error")
 LEVEL_LABEL = {"debug": "debug", "info": "info ", "warning": "warn ", "error": "ERROR"}
@@ -277,6 +278,13 @@ class LogPanel(Vertical):
             self.gen = gen
             self.lines = lines
 
+    class PollFailed(Message):
+        """Reading new events failed (``error``) or works again (``None``)."""
+
+        def __init__(self, error: str | None) -> None:
+            super().__init__()
+            self.error = error
+
     class FilterChanged(Message):
         """Posted when the level or document filter changes (LogScreen mirrors it)."""
 
@@ -309,6 +317,7 @@ class LogPanel(Vertical):
         self._filter: tuple[int, str | None, int | None] = (0, level, document_id)
         self._wake = threading.Event()
         self.loaded = False
+        self.poll_error: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("Log · loading…", id="log-status")
@@ -358,32 +367,63 @@ class LogPanel(Vertical):
         worker = get_current_worker()
         seen_gen = -1
         last_id = 0
+        failing = False
         with thread_connection():
             while not worker.is_cancelled:
                 gen, level, document_id = self._filter
-                if gen != seen_gen:
-                    rows = audit.events(
-                        self.project_id, level=level, document_id=document_id, limit=self.max_lines
-                    )
-                    # follow from the newest event, matching or not, so polls stay cheap
-                    newest = rows[-1:] or audit.events(self.project_id, limit=1)
-                    last_id = newest[-1].id if newest else 0
-                    label = _document_label(self.project_id, document_id)
-                    seen_gen = gen
-                    self.post_message(self.Reloaded(gen, [to_line(r) for r in rows], label))
-                else:
-                    rows = audit.events(
-                        self.project_id,
-                        level=level,
-                        document_id=document_id,
-                        since_id=last_id,
-                        limit=self.max_lines,
-                    )
-                    if rows:
-                        last_id = rows[-1].id
-                        self.post_message(self.Appended(gen, [to_line(r) for r in rows]))
+                try:
+                    if gen != seen_gen:
+                        last_id = self._reload(gen, level, document_id)
+                        seen_gen = gen
+                    else:
+                        last_id = self._append_new(gen, level, document_id, last_id)
+                except Exception as exc:  # noqa: BLE001 - keep following; say so once
+                    if not failing:
+                        self.post_message(self.PollFailed(_error_text(exc)))
+                    failing = True
+                    self._wake.wait(POLL_RETRY_S)
+                    self._wake.clear()
+                    continue
+                if failing:
+                    failing = False
+                    self.post_message(self.PollFailed(None))
                 self._wake.wait(self.poll_s)
                 self._wake.clear()
+
+    def _reload(self, gen: int, level: str | None, document_id: int | None) -> int:
+        """Post the newest ``max_lines`` matching events; return the id to follow from."""
+        rows = audit.events(
+            self.project_id, level=level, document_id=document_id, limit=self.max_lines
+        )
+        # follow from the newest event, matching or not, so polls stay cheap
+        newest = rows[-1:] or audit.events(self.project_id, limit=1)
+        label = _document_label(self.project_id, document_id)
+        self.post_message(self.Reloaded(gen, [to_line(r) for r in rows], label))
+        return newest[-1].id if newest else 0
+
+    def _append_new(
+        self, gen: int, level: str | None, document_id: int | None, last_id: int
+    ) -> int:
+        """Post the matching events after ``last_id`` as one batch; return the new last id."""
+        rows = audit.events(
+            self.project_id,
+            level=level,
+            document_id=document_id,
+            since_id=last_id,
+            limit=self.max_lines,
+        )
+        if not rows:
+            return last_id
+        self.post_message(self.Appended(gen, [to_line(r) for r in rows]))
+        return rows[-1].id
+
+    @on(PollFailed)
+    def _on_poll_failed(self, message: PollFailed) -> None:
+        message.stop()
+        self.poll_error = message.error
+        self._update_status()
+        if message.error:
+            self.notify(f"the log cannot be read: {message.error}", title="Log", severity="error")
 
     @on(Reloaded)
     def _on_reloaded(self, message: Reloaded) -> None:
@@ -429,7 +469,15 @@ class LogPanel(Vertical):
             parts.append(f"{fmt.count(len(self.view.lines))} events")
         else:
             parts.append("loading…")
+        if self.poll_error:
+            parts.append("not updating (see the notification)")
         self.query_one("#log-status", Static).update(" · ".join(parts))
+
+
+def _error_text(exc: Exception) -> str:
+    if isinstance(exc, LoratuiError):
+        return f"{exc.message} ({exc.hint})"
+    return str(exc) or type(exc).__name__
 
 
 def _document_label(project_id: int, document_id: int | None) -> str | None:
