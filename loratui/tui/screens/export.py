@@ -62,7 +62,9 @@ class ExportScreen(Screen):
     """``ExportScreen(project_id)``: configure, preview and run an export."""
 
     DEFAULT_CSS = """
-    ExportScreen #ex-title { background: $panel; text-style: bold; padding: 0 1; }
+    ExportScreen #ex-title { background: $panel; text-style: bold; padding: 0 1;
+        text-wrap: nowrap; text-overflow: ellipsis;
+    }
     ExportScreen ConfigForm { height: 1fr; }
     ExportScreen #ex-help { height: 1; padding: 0 1; color: $text-muted; }
     ExportScreen #ex-summary { height: auto; max-height: 2; padding: 0 1; background: $boost; }

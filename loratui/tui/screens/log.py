@@ -65,7 +65,9 @@ class LogScreen(Screen):
     """``LogScreen(project_id)``: the whole log, filterable, with event details."""
 
     DEFAULT_CSS = """
-    LogScreen #ls-title { background: $panel; text-style: bold; padding: 0 1; }
+    LogScreen #ls-title { background: $panel; text-style: bold; padding: 0 1;
+        text-wrap: nowrap; text-overflow: ellipsis;
+    }
     LogScreen #ls-filters { height: 1; padding: 0 1; }
     LogScreen #ls-filters Label { padding: 0 1 0 0; }
     LogScreen #ls-level { width: 26; margin-right: 2; }

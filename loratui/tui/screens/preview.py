@@ -92,7 +92,10 @@ class PreviewScreen(Screen):
     """One document of a project: ``PreviewScreen(project_id, document_id)``."""
 
     DEFAULT_CSS = """
-    PreviewScreen #pv-title { background: $panel; color: $text; text-style: bold; padding: 0 1; }
+    PreviewScreen #pv-title {
+        background: $panel; text-style: bold; padding: 0 1;
+        text-wrap: nowrap; text-overflow: ellipsis;
+    }
     PreviewScreen #pv-meta { padding: 0 1; height: auto; }
     PreviewScreen #pv-issues { padding: 0 1; height: auto; max-height: 8; overflow-y: auto; }
     PreviewScreen #pv-issues.-empty { display: none; }
@@ -212,7 +215,7 @@ class PreviewScreen(Screen):
         self.page = min(max(1, self.page), max(1, message.info.total_pages))
         if not message.info.traceback:
             self.showing_traceback = False
-        elif message.info.pages_stored == 0:
+        elif message.info.pages_stored == 0 and not message.info.locked:
             self.showing_traceback = True
         elif before == 0:  # text has just arrived: show it rather than the old traceback
             self.showing_traceback = False
@@ -410,6 +413,8 @@ def _esc(text: str) -> str:
 
 def _no_text_reason(info: DocInfo) -> str:
     doc = info.doc
+    if info.locked:
+        return "the PDF is encrypted: press p to give its password (t shows the traceback)"
     if doc.state == FAILED:
         return "the document failed before any text was extracted; see the error above"
     if info.original:

@@ -106,7 +106,9 @@ class VersionsScreen(Screen):
     """``VersionsScreen(project_id)``: the versions table and what is in each version."""
 
     DEFAULT_CSS = """
-    VersionsScreen #vs-title { background: $panel; text-style: bold; padding: 0 1; }
+    VersionsScreen #vs-title { background: $panel; text-style: bold; padding: 0 1;
+        text-wrap: nowrap; text-overflow: ellipsis;
+    }
     VersionsScreen DataTable { height: auto; max-height: 9; }
     VersionsScreen #vs-path { height: auto; padding: 0 1; background: $boost; }
     VersionsScreen #vs-view-bar { height: 1; padding: 0 1; }
