@@ -11,6 +11,7 @@ from loratui.core.db import write_txn
 from loratui.tui.screens.log import LogScreen
 from loratui.tui.screens.preview import PreviewScreen
 from loratui.tui.widgets.log_panel import LogPanel, LogView
+from tests.tui.conftest import screen_text
 from tests.tui.screen_host import ScreenHost, make_document, wait_for
 
 
@@ -108,8 +109,15 @@ async def test_thousands_of_events_stay_capped_and_live(home: Path) -> None:
         # the visible rows are the tail (following)
         view = app.screen.query_one(LogView)
         assert view.cursor == len(view.lines) - 1
+        await wait_for(pilot, lambda: "event 3499" in screen_text(app))
+        assert "event 2500" not in screen_text(app)
         await pilot.press("home")
         assert view.cursor == 0 and not view.follow
+        await wait_for(pilot, lambda: "event 2500" in screen_text(app))
+        # new events while reading older ones do not move the view
+        audit.log_event(project, "task.progress", "event 3500")
+        await wait_for(pilot, lambda: view.lines[-1].message == "event 3500")
+        assert view.cursor == 0 and "event 2501" in screen_text(app)
 
 
 from textual.screen import Screen  # noqa: E402
