@@ -36,7 +36,7 @@ async def test_view_versions_files_diff_and_copy_path(home: Path) -> None:
         assert row[1] == "v2" and row[2] == f"{v2.records_train:,}" and row[7] == "alpaca"
         assert table.get_row_at(1)[1] == "v1"
         path_line = str(app.screen.query_one("#vs-path", Static).render())
-        assert v2.path in path_line
+        assert v2.path in path_line and "3 documents" in path_line and "dropped:" in path_line
         # the manifest is shown first; then the card and the trainer snippets
         await wait_for(pilot, lambda: "v2 · manifest.json" in title())
         assert '"format": "alpaca"' in view.text

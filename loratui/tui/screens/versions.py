@@ -225,7 +225,12 @@ class VersionsScreen(Screen):
         v = self.current
         if v is None:
             return
-        self.query_one("#vs-path", Static).update(f"v{v.number} · {escape(str(v.path))}")
+        dropped = ", ".join(f"{k} {fmt.count(n)}" for k, n in sorted((v.dropped or {}).items()))
+        self.query_one("#vs-path", Static).update(
+            f"v{v.number} · {escape(str(v.path))}\n"
+            f"{fmt.count(len(v.documents or []))} documents · "
+            f"dropped: {escape(dropped) if dropped else 'none'}"
+        )
         self.action_show(self.showing)
 
     # -- viewing -------------------------------------------------------------
