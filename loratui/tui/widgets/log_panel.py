@@ -27,6 +27,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from loratui.core import audit, documents, projects
 from loratui.core.errors import LoratuiError
+from loratui.core.models import Event
 from loratui.tui.widgets import fmt
 from loratui.tui.widgets.db_thread import thread_connection
 
@@ -50,14 +51,15 @@ class LogLine:
     document_id: int | None
 
 
-def to_line(ev: object) -> LogLine:
+def to_line(ev: Event) -> LogLine:
+    """The fields of an event row the list shows (its message on one line)."""
     return LogLine(
-        id=ev.id,  # type: ignore[attr-defined]
-        time=ev.time,  # type: ignore[attr-defined]
-        level=ev.level,  # type: ignore[attr-defined]
-        kind=ev.kind,  # type: ignore[attr-defined]
-        message=(ev.message or "").replace("\n", " ⏎ "),  # type: ignore[attr-defined]
-        document_id=ev.document_id,  # type: ignore[attr-defined]
+        id=ev.id,
+        time=ev.time,
+        level=ev.level,
+        kind=ev.kind,
+        message=" ".join((ev.message or "").split()),
+        document_id=ev.document_id,
     )
 
 
