@@ -9,7 +9,7 @@ from textual.widgets import Input, Select, Static
 
 from loratui.core import projects
 from loratui.core.export import config as cfgmod
-from loratui.core.models import DatasetVersion
+from loratui.core.models import DatasetVersion, Event
 from loratui.tui.screens.export import ExportScreen
 from loratui.tui.screens.versions import VersionsScreen
 from loratui.tui.widgets.config_form import ConfigForm, all_specs
@@ -147,3 +147,28 @@ async def test_leaving_with_unsaved_changes_warns_once(home: Path) -> None:
         assert isinstance(app.screen, ExportScreen)
         await pilot.press("escape")
         await wait_for(pilot, lambda: not isinstance(app.screen, ExportScreen))
+
+
+async def test_cancel_a_running_export(home: Path) -> None:
+    project = projects.create_project("long")
+    for n in range(20):
+        pages = [f"Volume {n} part {p}. " + PARAGRAPH * 6 + f"Unique line {n}-{p}." for p in (1, 2)]
+        make_document(project, f"volume-{n}.pdf", pages)
+    app = ScreenHost(lambda: ExportScreen(project.id))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: "estimate" in _summary(app), timeout=30)
+        screen = app.screen
+        assert screen.check_action("cancel_export", ()) is False  # ctrl+e only while running
+        # start and cancel in the same tick (a small export finishes faster than a key press)
+        screen.action_run()
+        assert screen.running and screen.check_action("cancel_export", ()) is True
+        screen.action_cancel_export()
+        result = screen.query_one("#ex-result-text", Static)
+        await wait_for(pilot, lambda: not screen.running, timeout=60)
+        assert "cancelled" in str(result.render())
+        assert DatasetVersion.select().where(DatasetVersion.project == project).count() == 0
+        assert not [p for p in projects.exports_dir(project).iterdir() if p.name.startswith("v")]
+        assert Event.get_or_none(Event.kind == "export.cancelled") is not None
+        # the next export runs to the end
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: "✓ v1" in str(result.render()), timeout=60)

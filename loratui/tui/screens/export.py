@@ -9,6 +9,7 @@ files ``read_toml``/``write_toml``, and Run calls ``version.run_export`` with pr
 from __future__ import annotations
 
 import json
+import threading
 import time
 from typing import Any
 
@@ -87,6 +88,7 @@ class ExportScreen(Screen):
         Binding("ctrl+o", "load_toml", "Load TOML", priority=True),
         Binding("ctrl+t", "write_toml", "Write TOML", priority=True),
         Binding("ctrl+n", "defaults", "Defaults", priority=True, show=False),
+        Binding("ctrl+e", "cancel_export", "Cancel export", priority=True),
     ]
 
     class ConfigLoaded(Message):
@@ -145,6 +147,7 @@ class ExportScreen(Screen):
         self.estimate: dict[str, Any] = {}
         self.saved: dict[str, Any] | None = None  # the project's stored configuration
         self._warned_unsaved = False
+        self._cancel = threading.Event()  # set by ctrl+e; the progress callback raises
 
     def compose(self) -> ComposeResult:
         yield Static("Export", id="ex-title")
@@ -318,9 +321,16 @@ class ExportScreen(Screen):
     # -- running the export --------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel_export":
+            return self.running
         if action in ("run", "save", "load_toml", "defaults") and self.running:
             return None
         return True
+
+    def action_cancel_export(self) -> None:
+        if self.running and not self._cancel.is_set():
+            self._cancel.set()
+            self.query_one("#ex-run-text", Static).update("cancelling…")
 
     def action_run(self) -> None:
         if self.running:
@@ -329,6 +339,7 @@ class ExportScreen(Screen):
         if cfg is None:
             return
         self.running = True
+        self._cancel.clear()
         self.refresh_bindings()
         self.query_one("#ex-result").remove_class("-shown")
         self.query_one("#ex-run").add_class("-shown")
@@ -343,6 +354,8 @@ class ExportScreen(Screen):
 
         def on_progress(done: float, total: float | None = None, text: str = "") -> None:
             nonlocal last
+            if self._cancel.is_set() and (total is None or done < total):
+                raise LoratuiError("cancelled", "export cancelled; no version was written")
             now = time.monotonic()
             if now - last >= 0.1 or (total and done >= total):
                 last = now
@@ -371,6 +384,11 @@ class ExportScreen(Screen):
         self.query_one("#ex-run").remove_class("-shown")
         result = self.query_one("#ex-result")
         text = self.query_one("#ex-result-text", Static)
+        if message.error is not None and message.error.code == "cancelled":
+            text.update("export cancelled; no version was written")
+            result.add_class("-shown")
+            self.query_one("#ex-versions", Button).display = False
+            return
         if message.error is not None:
             text.update(f"[b red]export failed[/]: {escape(message.error.message)}")
             self.notify(
