@@ -85,6 +85,7 @@ class Worker:
         self._inflight: dict[int, asyncio.Task[None]] = {}
         self._stopping = False
         self._wake: asyncio.Event | None = None
+        self._run_done: asyncio.Event | None = None
         self._main: asyncio.Task[None] | None = None
         self._last_update: dict[int | None, float] = {}
         self._limits: dict[str, Any] = {}
@@ -124,7 +125,6 @@ class Worker:
 
     async def run_until_idle(self) -> None:
         """Process until nothing runnable is left (the CLI ``process`` command)."""
-        self._main = asyncio.current_task()
         await self._run(until_idle=True)
 
     def start(self) -> asyncio.Task[None]:
@@ -150,6 +150,8 @@ class Worker:
         if self._main is not None and self._main is not asyncio.current_task():
             with contextlib.suppress(asyncio.CancelledError):
                 await self._main
+        elif self._run_done is not None:  # run_until_idle, awaited by another task
+            await self._run_done.wait()
         await self._shutdown(kill=True)
 
     async def _shutdown(self, kill: bool) -> None:
@@ -168,6 +170,7 @@ class Worker:
     async def _run(self, until_idle: bool) -> None:
         self._stopping = False
         self._wake = asyncio.Event()
+        self._run_done = asyncio.Event()
         self._limits = await self._call(self._load_settings)
         self.concurrency = settings_mod.workers(self._workers_arg or self._limits["workers"])
         self._slots = asyncio.Semaphore(self.concurrency)
@@ -213,6 +216,7 @@ class Worker:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=wait_s)
         finally:
+            self._run_done.set()
             if not self._stopping:
                 if self._inflight:  # cancelled from outside: hand the jobs back
                     self._stopping = True

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import signal
+import sqlite3
+import time
 from pathlib import Path
 
 from tests.conftest import CLI
@@ -122,3 +125,26 @@ def test_two_process_commands_share_a_project(cli: CLI, tmp_path: Path) -> None:
     events = cli.json("log", "two")
     done_docs = [e["document_id"] for e in events if e["kind"] == "document.done"]
     assert sorted(done_docs) == sorted(r["id"] for r in rows.values())  # each exactly once
+
+
+def test_sigterm_stops_cleanly_and_hands_jobs_back(cli: CLI, tmp_path: Path) -> None:
+    cli.run("new", "sig", check=True)
+    cli.run("add", "sig", str(slow_pdf(tmp_path / "slow.pdf")), check=True)
+    proc = cli.popen("process", "sig", "--workers", "1")
+    db = sqlite3.connect(cli.home / "loratui.db", timeout=30)
+    try:
+        deadline = time.monotonic() + 60
+        while db.execute("SELECT COUNT(*) FROM job WHERE state = 'running'").fetchone()[0] == 0:
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        time.sleep(0.5)  # the extraction is under way in the pool
+        proc.send_signal(signal.SIGTERM)
+        out, _err = proc.communicate(timeout=60)
+        assert proc.returncode == 130 and "back in the queue" in out
+        state, attempts, owner = db.execute(
+            "SELECT state, attempts, lease_owner FROM job"
+        ).fetchone()
+    finally:
+        db.close()
+    assert (state, attempts, owner) == ("queued", 0, None)
+    assert files(cli, "sig")["slow.pdf"]["state"] == "queued"
