@@ -125,11 +125,13 @@ class Worker:
 
     async def run_until_idle(self) -> None:
         """Process until nothing runnable is left (the CLI ``process`` command)."""
+        self._stopping = False
         await self._run(until_idle=True)
 
     def start(self) -> asyncio.Task[None]:
         """Run in the background until ``stop()``, picking up new jobs as they come."""
         if self._main is None or self._main.done():
+            self._stopping = False
             self._main = asyncio.get_running_loop().create_task(self._run(until_idle=False))
         return self._main
 
@@ -168,18 +170,18 @@ class Worker:
         self._set_state("stopped")
 
     async def _run(self, until_idle: bool) -> None:
-        self._stopping = False
         self._wake = asyncio.Event()
         self._run_done = asyncio.Event()
-        self._limits = await self._call(self._load_settings)
-        self.concurrency = settings_mod.workers(self._workers_arg or self._limits["workers"])
-        self._slots = asyncio.Semaphore(self.concurrency)
-        self._pool = ExtractionPool.from_settings(self.concurrency, self._limits)
-        lease_s = float(self._limits["lease_s"])
-        await self._call(queue.reclaim_expired, self.project_id)
-        last_renew = last_reclaim = time.monotonic()
-        self._set_state("running")
         try:
+            self._limits = await self._call(self._load_settings)
+            self.concurrency = settings_mod.workers(self._workers_arg or self._limits["workers"])
+            self._slots = asyncio.Semaphore(self.concurrency)
+            self._pool = ExtractionPool.from_settings(self.concurrency, self._limits)
+            lease_s = float(self._limits["lease_s"])
+            await self._call(queue.reclaim_expired, self.project_id)
+            last_renew = last_reclaim = time.monotonic()
+            if not self._stopping:
+                self._set_state("running")
             while not self._stopping:
                 try:
                     claimed = await self._fill(lease_s)

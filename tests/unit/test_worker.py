@@ -218,3 +218,16 @@ async def test_same_text_in_two_encodings_is_flagged(home: Path, tmp_path: Path)
     assert len(flagged) == 1
     warn = Event.get((Event.kind == "document.warning") & (Event.document_id == flagged[0].id))
     assert warn.data["code"] == "duplicate_text"
+
+
+async def test_stop_right_after_start_and_restart(home: Path, tmp_path: Path) -> None:
+    p = create_project("w")
+    docs = add(p, *text_files(tmp_path / "t", 3))
+    w = Worker(p.id, workers=1)
+    w.start()
+    await asyncio.wait_for(w.stop(), 30)  # before the run even began
+    assert w.state == "stopped"
+    w.start()  # the same worker runs again (the TUI reopens a project)
+    await wait_for(lambda: all(fresh(d).state == "done" for d in docs), what="documents done")
+    await asyncio.wait_for(w.stop(), 30)
+    assert w.state == "stopped"
