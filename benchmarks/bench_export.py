@@ -56,7 +56,7 @@ def text_corpus(total_mb: float) -> Path:
     """Markdown documents adding up to about ``total_mb`` MB, cached like the main corpus."""
     n = max(1, round(total_mb * 1e6 / 100_000))
     out = benchlib.cache_dir() / f"export-text-{n}-{benchlib._generator_hash()}"
-    done = out / "done"
+    done = out / ".done"  # hidden: `loratui add` skips it
     if not done.exists():
         out.mkdir(parents=True, exist_ok=True)
         with Pool(os.cpu_count() or 1) as pool:
