@@ -231,3 +231,17 @@ async def test_stop_right_after_start_and_restart(home: Path, tmp_path: Path) ->
     await wait_for(lambda: all(fresh(d).state == "done" for d in docs), what="documents done")
     await asyncio.wait_for(w.stop(), 30)
     assert w.state == "stopped"
+
+
+async def test_retry_of_a_file_refused_at_ingest_detects_again(home: Path, tmp_path: Path) -> None:
+    p = create_project("w")
+    png = tmp_path / "photo.txt"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8)
+    (doc,) = add(p, png)
+    assert (doc.state, doc.error_code, doc.kind) == ("failed", "type_mismatch", None)
+    assert queue.retry(p) == 1
+    await Worker(p.id, workers=1).run_until_idle()
+    doc = fresh(doc)
+    assert (doc.state, doc.error_code) == ("failed", "type_mismatch")
+    assert "photo.txt" in doc.error_message  # the original name, not the stored hash
+    assert Job.get(Job.document == doc.id).attempts == 1  # permanent: no retries
