@@ -33,6 +33,7 @@ from loratui.core.pool import ExtractionPool, extract_range, first_look
 UPDATE_INTERVAL_S = 0.25  # at most this often per document for progress updates
 POLL_S = 0.5  # how often an idle worker looks for new jobs (watch / TUI mode)
 RECLAIM_EVERY_S = 30.0
+RENEW_EVERY_S = 5.0  # also how soon a job cancelled elsewhere stops here
 INFLIGHT_PER_WORKER = 2  # documents held per pool slot, so the pool never waits on the DB
 
 
@@ -186,7 +187,7 @@ class Worker:
                 try:
                     claimed = await self._fill(lease_s)
                     t = time.monotonic()
-                    if t - last_renew > lease_s / 4:
+                    if t - last_renew > min(lease_s / 4, RENEW_EVERY_S):
                         await self._renew(lease_s)
                         last_renew = t
                     if t - last_reclaim > RECLAIM_EVERY_S:
