@@ -123,8 +123,12 @@ def test_two_process_commands_share_a_project(cli: CLI, tmp_path: Path) -> None:
     assert all(r["state"] == "done" and r["attempts"] == 1 for r in rows.values())
     assert rows["book-1.pdf"]["pages"] == 20
     events = cli.json("log", "two")
+    ids = sorted(r["id"] for r in rows.values())
     done_docs = [e["document_id"] for e in events if e["kind"] == "document.done"]
-    assert sorted(done_docs) == sorted(r["id"] for r in rows.values())  # each exactly once
+    assert sorted(done_docs) == ids  # each exactly once
+    claims = [e for e in events if e["kind"] == "document.processing"]
+    assert sorted(e["document_id"] for e in claims) == ids  # each claimed by one command once
+    assert not [e for e in events if e["kind"] in ("document.reclaimed", "document.released")]
 
 
 def test_sigterm_stops_cleanly_and_hands_jobs_back(cli: CLI, tmp_path: Path) -> None:
