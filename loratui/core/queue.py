@@ -248,7 +248,11 @@ def reclaim_expired(project_id: int) -> int:
     """
     t = now()
     with write_txn():
-        running = list(Job.select().where((Job.project == project_id) & (Job.state == JOB_RUNNING)))
+        running = list(
+            Job.select().where(
+                (Job.project == project_id) & (Job.state == JOB_RUNNING) & (Job.kind == EXTRACT)
+            )
+        )
         stale = [j for j in running if (j.lease_expires or 0) < t or owner_is_dead(j.lease_owner)]
         for j in stale:
             Job.update(
