@@ -42,15 +42,20 @@ class LoratuiApp(App[int]):
 
     TITLE = "loratui"
     CSS_PATH = "app.tcss"
-    COMMANDS = App.COMMANDS | {LoratuiCommands}
+    COMMANDS = {LoratuiCommands}  # one provider: a stable order, and quitting always asks
     ENABLE_COMMAND_PALETTE = True
+    QUIT_QUESTION = (
+        "Documents are being processed. Quitting stops the worker and puts the files in "
+        "progress back in the queue; they carry on the next time you open this project "
+        "(or run `loratui process`)."
+    )
     BINDINGS = [
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("d", "section('dashboard')", "Dash"),
         Binding("f", "section('files')", "Files"),
         Binding("a", "add_files", "Add"),
         Binding("e", "section('export')", "Export"),
-        Binding("v", "section('versions')", "Versions"),
+        Binding("v", "section('versions')", "Vers"),
         Binding("l", "section('log')", "Log"),
         Binding("ctrl+l", "toggle_log_panel", "Log panel", show=False),
         Binding("q", "quit", "Quit"),
@@ -294,23 +299,17 @@ class LoratuiApp(App[int]):
             return
         if self.session is not None and self.session.busy():
             self.push_screen(
-                ConfirmModal(
-                    "Quit while processing?",
-                    "Documents are being processed. Quitting stops the worker and puts the "
-                    "files in progress back in the queue; they carry on the next time you open "
-                    "this project (or run `loratui process`).",
-                    confirm="Quit",
-                ),
+                ConfirmModal("Quit while processing?", self.QUIT_QUESTION, confirm="Quit"),
                 callback=self._quit_answer,
             )
             return
-        await self._shutdown()
+        await self._stop_and_exit()
 
     async def _quit_answer(self, confirmed: bool | None) -> None:
         if confirmed:
-            await self._shutdown()
+            await self._stop_and_exit()
 
-    async def _shutdown(self) -> None:
+    async def _stop_and_exit(self) -> None:
         self._quitting = True
         if self.session is not None:
             self.notify("Stopping the worker…", timeout=10)

@@ -42,6 +42,7 @@ class LoratuiCommands(Provider):
             )
         commands.append(("Projects", "back to the list of projects", app.action_projects))
         commands.append(("Help", "keys of this screen", app.action_help))
+        commands.append(("Change theme", "pick the colours", app.action_change_theme))
         commands.append(("Quit", "stop the worker cleanly and quit", app.action_quit))
         return commands
 

@@ -49,3 +49,38 @@ async def wait_for(
 @pytest.fixture
 def samples() -> Path:
     return SAMPLES
+
+
+def make_pdf(path: Path, pages: int, password: str | None = None) -> Path:
+    """A real PDF with ``pages`` pages of distinct text (fpdf2)."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    if password:
+        from fpdf.enums import EncryptionMethod
+
+        pdf.set_encryption(
+            owner_password=password + "x",
+            user_password=password,
+            encryption_method=EncryptionMethod.AES_128,
+        )
+    pdf.set_font("Helvetica", size=11)
+    for n in range(1, pages + 1):
+        pdf.add_page()
+        body = f"Page {n} of the field manual. " + "Check the valve and log it. " * 20
+        pdf.multi_cell(0, 6, body)
+    pdf.output(str(path))
+    return path
+
+
+def make_docx(path: Path) -> Path:
+    import docx
+
+    d = docx.Document()
+    d.add_heading("Shift handover", level=1)
+    d.add_paragraph("The night shift checked every pump in building C and found no leaks.")
+    table = d.add_table(rows=2, cols=2)
+    table.rows[0].cells[0].text, table.rows[0].cells[1].text = "Pump", "Status"
+    table.rows[1].cells[0].text, table.rows[1].cells[1].text = "C-4", "ok"
+    d.save(str(path))
+    return path

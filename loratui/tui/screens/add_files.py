@@ -131,7 +131,7 @@ class AddFilesScreen(Screen[None]):
                 table.add_column("File", key="file")
                 table.add_column("Why", key="why")
                 yield table
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.sub_title = Project.get_by_id(self.project_id).name

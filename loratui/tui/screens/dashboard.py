@@ -57,7 +57,7 @@ class DashboardScreen(ProjectScreen):
         "p pauses or resumes processing."
     )
     BINDINGS = [
-        Binding("p", "pause", "Pause/resume"),
+        Binding("p", "pause", "Pause"),
         Binding("r", "retry_failed", "Retry failed"),
     ]
 
@@ -88,7 +88,7 @@ class DashboardScreen(ProjectScreen):
                 yield OptionList(id="problems")
             yield Label("Where the data lives", classes="section")
             yield Static("", id="where")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.set_interval(REFRESH_S, self.refresh_stats)
@@ -132,7 +132,7 @@ class DashboardScreen(ProjectScreen):
             box.update(Text("(not available in this build)", style="dim"))
             return
         grid = Table.grid(padding=(0, 2))
-        grid.add_column(style="bold", no_wrap=True)
+        grid.add_column(style="bold", no_wrap=True, max_width=24, overflow="ellipsis")
         grid.add_column(overflow="fold")
         for row in rows:
             label = str(

@@ -19,6 +19,10 @@ GENERAL = (
 )
 
 
+MOVEMENT = ("cursor_", "scroll_", "page_", "select_cursor", "toggle_node")
+GENERIC = ("focus_next", "focus_previous", "copy_text")
+
+
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close")]
 
@@ -34,7 +38,7 @@ class HelpScreen(ModalScreen[None]):
         keys.add_column()
         for active in self._under.active_bindings.values():
             b = active.binding
-            if not b.description:
+            if not b.description or b.action.startswith(MOVEMENT) or b.action.endswith(GENERIC):
                 continue
             keys.add_row(b.key_display or self.app.get_key_display(b), b.description)
         keys.add_row("ctrl+p", "Command palette")
@@ -44,4 +48,4 @@ class HelpScreen(ModalScreen[None]):
                 yield Static(Text(about), classes="help-about")
             yield Static(keys, classes="help-keys")
             yield Static(Text(GENERAL, style="dim"), classes="help-general")
-        yield Footer()
+        yield Footer(compact=True)

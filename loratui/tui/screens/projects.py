@@ -176,7 +176,7 @@ class ProjectsScreen(Screen[None]):
             table.add_column(label, key=key)
         yield table
         yield Static("", id="projects-empty", classes="empty-hint")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one(DataTable).focus()

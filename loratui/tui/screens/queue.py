@@ -53,7 +53,7 @@ STATE_STYLE = {
 COLUMNS: list[tuple[str, str, int | None, Callable[[DocRow], Any]]] = [
     ("mark", " ", 1, lambda r: 0),
     ("id", "#", 5, lambda r: r.id),
-    ("name", "Name", 26, lambda r: r.name.lower()),
+    ("name", "Name", 24, lambda r: r.name.lower()),
     ("kind", "Type", 5, lambda r: r.kind),
     ("state", "State", 10, lambda r: (r.shown_state, r.id)),
     ("progress", "Progress", 11, lambda r: (r.pages_done / r.pages) if r.pages else 0),
@@ -138,15 +138,15 @@ class QueueScreen(ProjectScreen):
     )
     BINDINGS = [
         Binding("space", "mark", "Mark", key_display="space"),
-        Binding("p", "pause", "Pause/resume"),
+        Binding("p", "pause", "Pause", show=False),
         Binding("r", "retry", "Retry"),
-        Binding("R", "retry_failed", "Retry all failed"),
-        Binding("c", "cancel", "Cancel"),
-        Binding("x", "exclude", "Excl/incl"),
-        Binding("delete", "delete", "Delete", key_display="del"),
-        Binding("t", "state_filter", "State filter"),
+        Binding("R", "retry_failed", "Retry failed", show=False),
+        Binding("c", "cancel", "Cancel", show=False),
+        Binding("x", "exclude", "Excl/incl", show=False),
+        Binding("delete", "delete", "Delete", key_display="del", show=False),
+        Binding("t", "state_filter", "State"),
         Binding("slash", "text_filter", "Filter", key_display="/"),
-        Binding("s", "sort", "Sort"),
+        Binding("s", "sort", "Sort", show=False),
         Binding("S", "sort_reverse", "Reverse sort", show=False),
         Binding("escape", "back", "Back"),
     ]
@@ -175,7 +175,8 @@ class QueueScreen(ProjectScreen):
         for key, label, width, _ in COLUMNS:
             table.add_column(label, key=key, width=width)
         yield table
-        yield Footer()
+        yield Static("", id="queue-detail")
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one(DataTable).focus()
@@ -255,6 +256,7 @@ class QueueScreen(ProjectScreen):
             await asyncio.sleep(0)
         if current is not None and str(current) in table.rows:
             table.move_cursor(row=table.get_row_index(str(current)))
+        self._show_detail(self.selected_id())
         self._update_status()
 
     def _add(self, table: DataTable, row: DocRow) -> None:
@@ -292,6 +294,8 @@ class QueueScreen(ProjectScreen):
             if shown.get(key) != value:
                 table.update_cell(str(row.id), key, render_cell(key, value))
         self._cells[row.id] = values
+        if row.id == self.selected_id():
+            self._show_detail(row.id)
 
     def _update_status(self) -> None:
         table = self.query_one(DataTable)
@@ -304,7 +308,7 @@ class QueueScreen(ProjectScreen):
         parts.append(f"sort: {self.sort_key} {arrow}")
         if self._marked:
             parts.append(f"{len(self._marked)} marked")
-        parts.append(f"worker: {self.lapp.worker_state}")
+        parts.append(f"worker {self.lapp.worker_state}")
         self.query_one("#queue-status", Static).update(" · ".join(parts))
         self.sub_title = Project.get_by_id(self.project_id).name if self.is_mounted else ""
 
@@ -322,6 +326,26 @@ class QueueScreen(ProjectScreen):
             return sorted(self._marked)
         current = self.selected_id()
         return [current] if current is not None else []
+
+    @on(DataTable.RowHighlighted, "#queue")
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_detail(int(event.row_key.value) if event.row_key.value else None)
+
+    def _show_detail(self, doc_id: int | None) -> None:
+        """The line under the table: the error (or warnings) of the row under the cursor."""
+        row = self._rows.get(doc_id) if doc_id is not None else None
+        detail = Text(no_wrap=True, overflow="ellipsis")
+        if row is not None:
+            detail.append(row.name, style="bold")
+            if row.error_code:
+                detail.append(f"  {row.error_code}", style="bold red")
+                detail.append(f": {row.error_message or ''}")
+            elif row.warning_codes:
+                detail.append("  warnings: " + ", ".join(row.warning_codes), style="yellow")
+            else:
+                detail.append(f"  {row.shown_state}", style=STATE_STYLE.get(row.shown_state, ""))
+            detail.append("  · enter: preview", style="dim")
+        self.query_one("#queue-detail", Static).update(detail)
 
     def action_mark(self) -> None:
         doc_id = self.selected_id()
