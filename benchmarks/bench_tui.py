@@ -15,7 +15,8 @@ so frames cost what they cost on screen.
      frame showing the moved cursor is recorded: ``key_p50_ms``, ``key_p95_ms`` (<= 100).
 2. Start-up: a project holding D documents (default 10,000; rows seeded straight into the
    database in the states a long run leaves, so this measures the app, not ingest): from
-   ``LoratuiApp(...)`` to the first frame, ``startup_10k_s`` (target <= 1.0); then the Files
+   ``LoratuiApp(...)`` to the first frame, ``startup_10k_s`` (target <= 1.0), and to the
+   first frame of the project's dashboard, ``startup_dashboard_10k_s``; then the Files
    table opened until all D rows are in it (``queue_open_10k_s``) and scrolled from the
    first to the last row with ``pagedown`` (``scroll_10k_s``, ``scroll_page_ms``).
 With ``--quick`` the sizes are smaller (the ``files`` and ``docs`` fields say which); the
@@ -249,12 +250,18 @@ async def startup_run(home: Path, docs: int) -> dict:
     app = BenchApp(home=home, project="big")
     app.frames = []
     first_frame: dict[str, float] = {}
-    app.on_frame = lambda t: first_frame.setdefault("t", t)
+
+    def on_frame(t: float) -> None:
+        first_frame.setdefault("any", t)
+        if len(app.screen_stack) >= 2:  # the project's dashboard is on top
+            first_frame.setdefault("dashboard", t)
+
+    app.on_frame = on_frame
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(lambda: "t" in first_frame, 60, step=0.005)
-        startup = first_frame.get("t", time.perf_counter()) - t0
+        await wait_for(lambda: "dashboard" in first_frame, 60, step=0.005)
+        startup = first_frame.get("any", time.perf_counter()) - t0
+        dashboard = first_frame.get("dashboard", time.perf_counter()) - t0
         app.on_frame = None
-        await wait_for(lambda: len(app.screen_stack) >= 2, 30)
         await pilot.pause()
         t1 = time.perf_counter()
         await pilot.press("f")
@@ -273,6 +280,7 @@ async def startup_run(home: Path, docs: int) -> dict:
         at_end = table.cursor_row
     return {
         "startup_s": startup,
+        "dashboard_s": dashboard,
         "queue_open_s": queue_open,
         "rows": rows,
         "scroll_s": scroll,
@@ -327,6 +335,7 @@ def main(argv: list[str] | None = None) -> int:
         "key_max_ms": max(keys) if keys else 0.0,
         "docs": docs,
         "startup_10k_s": start["startup_s"],
+        "startup_dashboard_10k_s": start["dashboard_s"],
         "queue_open_10k_s": start["queue_open_s"],
         "scroll_10k_s": start["scroll_s"],
         "scroll_page_ms": start["scroll_s"] / max(1, start["scroll_presses"]) * 1000,
