@@ -121,10 +121,10 @@ class LoratuiApp(App[int]):
             return
         session = ProjectSession(
             project_id,
-            on_update=self._on_worker_update,
-            on_taken=self._on_file_taken,
-            on_error=self._on_session_error,
-            on_notice=self._on_watch_notice,
+            on_update=self._worker_update_cb,
+            on_taken=self._file_taken_cb,
+            on_error=self._session_error_cb,
+            on_notice=self._watch_notice_cb,
             workers=self.worker_count,
             watch=self.watch,
         )
@@ -138,7 +138,7 @@ class LoratuiApp(App[int]):
             self.session = None
         self.project_id = None
 
-    def _on_worker_update(self, update: Any) -> None:
+    def _worker_update_cb(self, update: Any) -> None:
         """Worker callback (event loop thread): remember what changed; the timer flushes it."""
         doc_id = getattr(update, "document_id", None)
         if doc_id is None:
@@ -148,14 +148,14 @@ class LoratuiApp(App[int]):
         if getattr(update, "state", None) == "failed":
             self._failed.append(getattr(update, "message", None) or f"document {doc_id}")
 
-    def _on_file_taken(self, name: str) -> None:
+    def _file_taken_cb(self, name: str) -> None:
         """Watcher callback (its own thread): post_message is thread-safe."""
         self.post_message(FileTaken(name))
 
-    def _on_session_error(self, what: str, exc: BaseException) -> None:
+    def _session_error_cb(self, what: str, exc: BaseException) -> None:
         self.call_later(self.notify, f"{what}: {exc}", title="Error", severity="error")
 
-    def _on_watch_notice(self, level: str, message: str) -> None:
+    def _watch_notice_cb(self, level: str, message: str) -> None:
         """Watcher thread: a problem or mode change worth telling the user."""
         self.post_message(WatchNotice(level, message))
 

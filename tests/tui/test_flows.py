@@ -184,3 +184,19 @@ async def test_quit_while_processing_asks_and_releases_jobs(home: Path, tmp_path
     assert 0 < doc.pages_done < 300
     job = Job.get(Job.document == doc)
     assert job.state == "queued" and job.lease_owner is None
+
+
+async def test_drop_folder_file_is_taken_while_the_app_runs(home: Path, tmp_path: Path) -> None:
+    project = projects.create_project("inbox")
+    projects.update_settings(project, {"watch_settle_s": 0.3})
+    app = LoratuiApp(home=home, workers=1, project="inbox")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.watcher_status().get("mode") in ("watching", "polling"))
+        drop = projects.drop_dir(project)
+        (drop / "arrived.txt").write_text("A file copied in with scp.\n")
+        await wait_for(pilot, lambda: "last taken arrived.txt" in screen_text(app), timeout=60)
+        await wait_for(pilot, lambda: "done 1" in screen_text(app), timeout=60)
+        doc = Document.get(Document.name == "arrived.txt")
+        assert doc.origin == "drop" and doc.state == "done"
+        await pilot.press("f")  # the app still answers keys
+        await wait_for(pilot, lambda: isinstance(app.screen, QueueScreen))
