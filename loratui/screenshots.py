@@ -20,9 +20,9 @@ FIXED_HOME = Path("/tmp/loratui-screenshots/home")
 FIXED_TIME = 1_767_225_600.0  # 2026-01-01 00:00 UTC: the clock the screenshots are taken at
 
 
-def build_demo_home(home: Path = FIXED_HOME, workers: int = 1) -> int:
-    """A fresh home at ``home`` with the demo project processed and its clock fixed
-    (see ``freeze_times``); return the project id."""
+def build_demo_home(home: Path = FIXED_HOME, workers: int = 1, export: bool = False) -> int:
+    """A fresh home at ``home`` with the demo project processed (and exported once if
+    ``export``) and its clock fixed (see ``freeze_times``); return the project id."""
     from loratui.core import db, demo
     from loratui.core import home as home_mod
     from loratui.core.worker import Worker
@@ -32,6 +32,11 @@ def build_demo_home(home: Path = FIXED_HOME, workers: int = 1) -> int:
     home_mod.open_home(home)
     project, _ = demo.create_demo()
     asyncio.run(Worker(project.id, workers=workers).run_until_idle())
+    if export:
+        from loratui.core.export.config import load_config
+        from loratui.core.export.version import run_export
+
+        run_export(project, load_config(project))
     freeze_times()
     db.close()
     return project.id
@@ -149,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     cols, rows = (int(x) for x in args.size.lower().split("x"))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    project_id = build_demo_home()
+    project_id = build_demo_home(export=True)
     written = asyncio.run(_shoot(out, (cols, rows), project_id))
     for path in written:
         print(path)
