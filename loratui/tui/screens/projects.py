@@ -6,6 +6,7 @@ same rules the core applies, so what the dialog accepts the core accepts.
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -321,12 +322,18 @@ class ProjectsScreen(Screen[None]):
         app = self.lapp
         if app.project_id == project_id:
             await app.close_project()
-        project = Project.get_or_none(Project.id == project_id)
-        if project is None:
+        summary = await asyncio.to_thread(self._delete_now, project_id)
+        if summary is None:
             return
-        summary = core.delete_project(project)
         self.notify(f"{summary['documents']} documents removed", title=f"Deleted {summary['name']}")
         self.load()
+
+    @staticmethod
+    def _delete_now(project_id: int) -> dict[str, object] | None:
+        """Delete in a thread: removing a big project's folder takes a while."""
+        with db_thread():
+            project = Project.get_or_none(Project.id == project_id)
+            return core.delete_project(project) if project is not None else None
 
     def palette_commands(self) -> list[tuple[str, str, Any]]:
         return [

@@ -1,0 +1,50 @@
+"""`loratui demo` builds the demo project from the shipped samples; NO_COLOR is respected."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from loratui.core.demo import sample_files
+from loratui.tui.app import LoratuiApp
+from tests.tui.conftest import screen_text
+
+
+def test_samples_are_small_real_documents() -> None:
+    files = sample_files()
+    kinds = {f.suffix for f in files}
+    assert {".pdf", ".docx", ".md", ".txt"} <= kinds
+    assert all(f.stat().st_size < 30_000 for f in files)
+    assert all(
+        f.read_bytes()[:4] in (b"%PDF", b"PK\x03\x04")
+        for f in files
+        if f.suffix != ".md" and f.suffix != ".txt"
+    )
+
+
+def test_demo_creates_then_reuses_the_project(cli) -> None:
+    first = cli.json("demo", "--no-open")
+    assert first["project"]["name"] == "demo"
+    states = [r["state"] for r in first["added"]]
+    assert states.count("queued") == len(sample_files())
+    again = cli.json("demo", "--no-open")
+    assert {r["state"] for r in again["added"]} == {"duplicate"}
+    assert again["project"]["id"] == first["project"]["id"]
+    projects = cli.json("projects")
+    assert [p["name"] for p in projects] == ["demo"]
+
+
+async def test_no_color_gives_a_monochrome_app(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = LoratuiApp(home=home, start_worker=False)
+    assert app.no_color
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.3)
+        assert "No projects yet" in screen_text(app)
+        svg = app.export_screenshot()
+    colours = {c.lower() for c in re.findall(r"fill: (#[0-9a-fA-F]{6})", svg)}
+    greys = {c for c in colours if c[1:3] == c[3:5] == c[5:7]}
+    svg_default_text = {"#c5c8c6"}  # the SVG exporter's own default foreground
+    assert colours - greys <= svg_default_text, sorted(colours - greys)
