@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from loratui.core import db
+from loratui.core import audit, db
 from loratui.core import home as home_mod
 
 REPO = Path(__file__).resolve().parents[1]
@@ -23,6 +23,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A fresh loratui home in a tmp dir, opened in this process."""
     path = tmp_path / "home"
     monkeypatch.setenv("LORATUI_HOME", str(path))
+    audit.set_origin("cli")  # an in-process TUI test may have set "tui"
     opened = home_mod.open_home(path)
     yield opened
     db.close()
