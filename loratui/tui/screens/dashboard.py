@@ -232,6 +232,8 @@ class DashboardScreen(ProjectScreen):
             options.add_option(Option(label, id=oid))
         if highlighted is not None and highlighted < options.option_count:
             options.highlighted = highlighted
+        else:
+            options.highlighted = 0
 
     @on(OptionList.OptionSelected, "#problems")
     def _open_code(self, event: OptionList.OptionSelected) -> None:
