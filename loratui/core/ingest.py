@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import ctypes
 import fnmatch
-import hashlib
 import json
 import os
 import stat
@@ -29,6 +28,7 @@ from loratui.core.audit import log_event
 from loratui.core.db import write_txn
 from loratui.core.detect import detect_kind
 from loratui.core.errors import LoratuiError
+from loratui.core.hashing import copy_hashed
 from loratui.core.models import (
     DUPLICATE,
     FAILED,
@@ -45,7 +45,6 @@ from loratui.core.projects import store_dir
 SKIP_PATTERNS = ("~$*", "*.part", "*.tmp", "*.crdownload", "*.swp", "*~")
 SYSTEM_FILES = {"thumbs.db", "desktop.ini", "icon\r"}
 UNREADABLE = ("not_found", "io_error")
-CHUNK = 1 << 20
 
 
 @dataclass
@@ -115,16 +114,10 @@ def _copy_into_store(project: Project, src: Path, made: set[Path]) -> tuple[str,
         home_mod.ensure_private_dir(store)
         made.add(store)
     tmp = store / f".incoming-{os.getpid()}-{os.urandom(6).hex()}"
-    digest = hashlib.sha256()
-    size = 0
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, home_mod.FILE_MODE)
     try:
         with open(src, "rb") as fin, os.fdopen(fd, "wb") as fout:
-            while chunk := fin.read(CHUNK):
-                digest.update(chunk)
-                fout.write(chunk)
-                size += len(chunk)
-        sha = digest.hexdigest()
+            sha, size = copy_hashed(fin, fout)
         final = store_path(project, sha)
         try:
             existing = final.stat().st_size

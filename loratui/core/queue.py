@@ -15,10 +15,7 @@ transition is logged with ``audit.log_event`` inside the same transaction.
 
 from __future__ import annotations
 
-import os
 import random
-import socket
-import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -46,6 +43,7 @@ from loratui.core.models import (
     Project,
     now,
 )
+from loratui.core.owners import owner_is_dead
 
 EXTRACT = "extract"
 MAX_BACKOFF_S = 300.0
@@ -54,38 +52,6 @@ _PAGE_BATCH = 200  # rows per INSERT (3 bound values each, far below SQLite's li
 
 class LeaseLost(Exception):
     """The job is no longer ours: its lease was reclaimed, or it was cancelled."""
-
-
-# ---------------------------------------------------------------- owners and leases
-
-
-def new_owner() -> str:
-    """A lease owner id: ``host:pid:random`` (the pid lets a restart spot a dead owner)."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie (killed, not yet reaped) is dead for our purposes
-        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
-            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return True
-
-
-def owner_is_dead(owner: str | None) -> bool:
-    """True when ``owner`` ran on this host and its process no longer exists."""
-    if not owner:
-        return True
-    parts = owner.split(":")
-    if len(parts) < 2 or parts[0] != socket.gethostname() or not parts[1].isdigit():
-        return False
-    return not _pid_alive(int(parts[1]))
 
 
 def _project(project: Project | int) -> Project:

@@ -24,7 +24,7 @@ from typing import Any
 
 import peewee
 
-from loratui.core import queue
+from loratui.core import owners, queue
 from loratui.core import settings as settings_mod
 from loratui.core.errors import LoratuiError
 from loratui.core.models import Document, Job, Project
@@ -70,7 +70,7 @@ class Worker:
         on_update: Callable[[WorkerUpdate], None] | None = None,
     ) -> None:
         self.project_id = project_id
-        self.owner = owner or queue.new_owner()
+        self.owner = owner or owners.new_owner()
         self.on_update = on_update
         self._workers_arg = workers
         self.concurrency = 1

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from loratui.core import db, queue
+from loratui.core import db, owners, queue
 from loratui.core.errors import LoratuiError
 from loratui.core.models import Document, Event, Job, Page, Project
 from loratui.core.projects import create_project, update_settings
@@ -62,7 +62,7 @@ def test_two_claimers_never_get_the_same_job(home: Path) -> None:
 def test_expired_lease_and_dead_owner_are_reclaimed(home: Path) -> None:
     p = create_project("q")
     a, b, c = make_docs(p, 3)
-    expired = queue.claim(p.id, queue.new_owner(), lease_s=-1)  # already expired
+    expired = queue.claim(p.id, owners.new_owner(), lease_s=-1)  # already expired
     proc = subprocess.run(
         [sys.executable, "-c", "import os; print(os.getpid())"],
         text=True,
@@ -71,7 +71,7 @@ def test_expired_lease_and_dead_owner_are_reclaimed(home: Path) -> None:
     )
     dead_owner = f"{socket.gethostname()}:{int(proc.stdout)}:dead"
     dead = queue.claim(p.id, dead_owner, lease_s=3600)
-    alive = queue.claim(p.id, queue.new_owner(), lease_s=3600)  # ours, alive: kept
+    alive = queue.claim(p.id, owners.new_owner(), lease_s=3600)  # ours, alive: kept
     assert queue.reclaim_expired(p.id) == 2
     states = {j.id: (j.state, j.attempts, j.lease_owner) for j in Job.select()}
     assert states[expired.id] == ("queued", 0, None)
