@@ -62,7 +62,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_versions(args: argparse.Namespace) -> int:
-    from loratui.core.export.version import list_versions, version_row
+    from loratui.core.export.versions import list_versions, version_row
 
     project = open_project(args)
     rows = [version_row(v) for v in list_versions(project)]

@@ -198,7 +198,8 @@ def test_real_corpus_exports_in_every_format(
     exported = {"text": cli.json("export", "real", "--set", "validation_fraction=0.2")}
     # the other four in this process (same code path, without four interpreter start-ups)
     from loratui.core.export.config import ExportConfig
-    from loratui.core.export.version import run_export, version_row
+    from loratui.core.export.version import run_export
+    from loratui.core.export.versions import version_row
 
     home_mod.open_home(cli.home)
     try:

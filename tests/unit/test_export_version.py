@@ -13,7 +13,9 @@ from loratui.core import projects
 from loratui.core.errors import LoratuiError
 from loratui.core.export.config import ExportConfig
 from loratui.core.export.diff import diff_versions
-from loratui.core.export.version import list_versions, preview_records, run_export
+from loratui.core.export.preview import preview_records
+from loratui.core.export.version import run_export
+from loratui.core.export.versions import list_versions
 from loratui.core.models import FAILED, DatasetVersion, Event, Job
 from tests.export_support import add_doc, corpus_project, page_text, paragraph, train_bpe
 

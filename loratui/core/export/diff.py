@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from loratui.core.export.config import diff_configs
-from loratui.core.export.version import get_version
+from loratui.core.export.versions import get_version
 from loratui.core.models import Project
 
 SAMPLE = 5

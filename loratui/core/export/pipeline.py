@@ -100,6 +100,23 @@ def page_counts(docs: list[Document]) -> dict[int, int]:
     return out
 
 
+def text_chars(docs: list[Document]) -> dict[int, int]:
+    """Characters of stored text per document id, summed in SQL."""
+    from peewee import fn
+
+    ids = [d.id for d in docs]
+    out: dict[int, int] = {}
+    for i in range(0, len(ids), 500):
+        q = (
+            Page.select(Page.document, fn.SUM(fn.LENGTH(Page.text)))
+            .where(Page.document.in_(ids[i : i + 500]))
+            .group_by(Page.document)
+            .tuples()
+        )
+        out.update({doc_id: int(n or 0) for doc_id, n in q})
+    return out
+
+
 class Pipeline:
     """Turns documents into records under one configuration."""
 

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import os
-import random
 import re
 import shutil
 import socket
@@ -22,7 +20,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from loratui import __version__
 from loratui.core import home as home_mod
@@ -36,124 +34,33 @@ from loratui.core.export.config import ExportConfig
 from loratui.core.export.pipeline import (
     RECORDS_KIND,
     Pipeline,
-    Record,
     page_counts,
     require_documents,
     select_documents,
+    text_chars,
 )
+from loratui.core.export.split import SplitFiles, assign_splits, row_split, token_stats
+from loratui.core.export.stale import TMP_PREFIX, clean_stale
 from loratui.core.models import (
     JOB_CANCELLED,
     JOB_DONE,
     JOB_FAILED,
-    JOB_QUEUED,
     JOB_RUNNING,
     DatasetVersion,
     Document,
     Job,
-    Page,
     Project,
     now,
 )
 
 ProgressFn = Callable[[int, int, str], None]
-TMP_PREFIX = ".tmp-export-"
 LEASE_S = 600.0
 PROGRESS_EVERY_S = 0.5
 _VERSION_DIR = re.compile(r"^v(\d+)$")
 
 
-def dumps(obj: Any) -> str:
-    """One JSONL line: compact, UTF-8, key order as built (stable, so re-exports match)."""
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
-
-
-# ---- split ---------------------------------------------------------------------------
-
-
-def assign_splits(
-    docs: list[Document], fraction: float, seed: int, sizes: dict[int, int] | None = None
-) -> dict[int, str]:
-    """Split text documents by document, never one document across both splits.
-
-    A seeded shuffle of the documents (ordered by sha256 first, so ids don't matter) goes to
-    validation until those documents hold ``fraction`` of the text (by characters, from
-    ``sizes``; one each when unknown); at least one document goes each way when there are
-    two or more.
-    """
-    text_docs = sorted((d for d in docs if d.kind != RECORDS_KIND), key=lambda d: (d.sha256, d.id))
-    out = {d.id: "train" for d in docs}
-    if fraction <= 0 or len(text_docs) < 2:
-        return out
-    order = list(text_docs)
-    random.Random(seed).shuffle(order)
-    weight = {d.id: max(1, (sizes or {}).get(d.id, 1)) for d in order}
-    target = fraction * sum(weight.values())
-    taken = 0
-    for d in order[:-1]:  # the last one always stays in train
-        if taken >= target:
-            break
-        out[d.id] = "validation"
-        taken += weight[d.id]
-    return out
-
-
-def row_split(doc: Document, row: int, fraction: float, seed: int) -> str:
-    """Rows of a records file are independent examples: each is split on its own hash."""
-    if fraction <= 0:
-        return "train"
-    h = hashlib.sha256(f"{seed}:{doc.sha256}:{row}".encode()).digest()
-    return "validation" if int.from_bytes(h[:8], "big") / 2**64 < fraction else "train"
-
-
-# ---- stale leftovers -----------------------------------------------------------------
-
-
 def _owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:export"
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def clean_stale(project: Project) -> int:
-    """Remove temporary folders of exports whose process is gone; fail their job rows."""
-    removed = 0
-    base = projects.exports_dir(project)
-    if base.is_dir():
-        for p in base.iterdir():
-            if not p.name.startswith(TMP_PREFIX):
-                continue
-            pid = p.name[len(TMP_PREFIX) :].split("-", 1)[0]
-            if pid.isdigit() and not _pid_alive(int(pid)):
-                shutil.rmtree(p, ignore_errors=True)
-                removed += 1
-    host = socket.gethostname()
-    with write_txn():
-        for job in Job.select().where(
-            (Job.project == project)
-            & (Job.kind == "export")
-            & (Job.state.in_([JOB_RUNNING, JOB_QUEUED]))
-        ):
-            parts = (job.lease_owner or "").split(":")
-            dead = len(parts) < 2 or (
-                parts[0] == host and parts[1].isdigit() and not _pid_alive(int(parts[1]))
-            )
-            if dead:
-                job.state = JOB_FAILED
-                job.last_error = "the export process stopped before it finished"
-                job.updated_at = now()
-                job.save()
-    return removed
-
-
-# ---- the export ----------------------------------------------------------------------
 
 
 class _Progress:
@@ -180,64 +87,6 @@ class _Progress:
             ).where(Job.id == self.job.id).execute()
         if self.fn is not None:
             self.fn(min(self.done, self.total), self.total, message)
-
-
-class _Splits:
-    """The open output files of one export and what has gone into them."""
-
-    def __init__(self, folder: Path, with_validation: bool) -> None:
-        self.folder = folder
-        self.names = ["train"] + (["validation"] if with_validation else [])
-        self.files: dict[str, IO[str]] = {
-            s: home_mod.open_private(folder / f"{s}.jsonl") for s in self.names
-        }
-        self.lineage = home_mod.open_private(folder / "lineage.jsonl")
-        self.counts: Counter[str] = Counter()
-        self.token_hist: Counter[int] = Counter()
-        self.tokens = 0
-
-    def write(self, split: str, rec: Record) -> None:
-        self.files[split].write(dumps(rec.data) + "\n")
-        self.counts[split] += 1
-        self.token_hist[rec.tokens] += 1
-        self.tokens += rec.tokens
-        self.lineage.write(
-            dumps({"split": split, "line": self.counts[split], **rec.lineage, "tokens": rec.tokens})
-            + "\n"
-        )
-
-    def close(self) -> None:
-        for fh in [*self.files.values(), self.lineage]:
-            fh.flush()
-            os.fsync(fh.fileno())
-            fh.close()
-
-
-def token_stats(hist: Counter[int]) -> dict[str, Any]:
-    n = sum(hist.values())
-    if not n:
-        return {"total": 0, "records": 0, "min": 0, "mean": 0, "p50": 0, "p95": 0, "max": 0}
-    values = sorted(hist)
-    total = sum(v * c for v, c in hist.items())
-
-    def pct(p: float) -> int:
-        rank = max(1, math.ceil(p * n))
-        seen = 0
-        for v in values:
-            seen += hist[v]
-            if seen >= rank:
-                return v
-        return values[-1]
-
-    return {
-        "total": total,
-        "records": n,
-        "min": values[0],
-        "mean": round(total / n, 2),
-        "p50": pct(0.5),
-        "p95": pct(0.95),
-        "max": values[-1],
-    }
 
 
 def sha256_file(path: Path) -> str:
@@ -391,7 +240,7 @@ def _write_version(
     config_hash: str,
 ) -> DatasetVersion:
     fraction = cfg.validation_fraction
-    out = _Splits(tmp, with_validation=fraction > 0)
+    out = SplitFiles(tmp, with_validation=fraction > 0)
     per_doc: dict[int, Counter[str]] = {}
     try:
         for doc in docs:
@@ -519,123 +368,3 @@ def _write_version(
             dropped=dropped,
         )
     return version
-
-
-# ---- reading versions ----------------------------------------------------------------
-
-
-def list_versions(project: Project) -> list[DatasetVersion]:
-    return list(
-        DatasetVersion.select()
-        .where(DatasetVersion.project == project)
-        .order_by(DatasetVersion.number)
-    )
-
-
-def get_version(project: Project, ref: str | int) -> DatasetVersion:
-    """A version by number (``3`` or ``"v3"``)."""
-    text = str(ref).strip().lower().lstrip("v")
-    row = None
-    if text.isdigit():
-        row = DatasetVersion.get_or_none(
-            (DatasetVersion.project == project) & (DatasetVersion.number == int(text))
-        )
-    if row is None:
-        have = ", ".join(f"v{v.number}" for v in list_versions(project)) or "none yet"
-        raise LoratuiError(
-            "not_found",
-            f"no version {ref!r} in project {project.name!r}",
-            f"versions: {have}; make one with `loratui export {project.name!r}`",
-        )
-    return row
-
-
-def version_row(v: DatasetVersion) -> dict[str, Any]:
-    """A version as ``versions --json`` prints it."""
-    return {
-        "version": v.number,
-        "path": v.path,
-        "created_at": v.created_at,
-        "format": (v.config or {}).get("format"),
-        "config_hash": v.config_hash,
-        "records": {"train": v.records_train, "validation": v.records_validation},
-        "tokens": v.tokens,
-        "bytes": v.bytes,
-        "documents": len(v.documents or []),
-        "dropped": v.dropped or {},
-    }
-
-
-# ---- the TUI's live sample -----------------------------------------------------------
-
-
-def preview_records(
-    project: Project, cfg: ExportConfig, limit: int = 5
-) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """The first ``limit`` records an export under ``cfg`` would write, and an estimate.
-
-    The estimate (``documents``, ``records``, ``tokens``, ``exact: False``) comes from the
-    documents' stored sizes, not a full run: records ~ tokens / (chunk - overlap) for text
-    documents, and the row count for records files (counted from lines or size).
-    """
-    pipeline = Pipeline(cfg)
-    docs = select_documents(project, cfg)
-    sample: list[dict[str, Any]] = []
-    for doc in docs:
-        if len(sample) >= limit:
-            break
-        for rec in pipeline.records(doc):
-            sample.append(rec.data)
-            if len(sample) >= limit:
-                break
-    step = max(1, cfg.chunk_tokens - cfg.chunk_overlap)
-    est_records = 0
-    est_tokens = 0
-    chars = text_chars([d for d in docs if d.kind != RECORDS_KIND])
-    for d in docs:
-        if d.kind == RECORDS_KIND:
-            rows = _count_rows(d)
-            est_records += rows
-            est_tokens += max(d.tokens or 0, (d.size or 0) // 4)
-        else:
-            t = d.tokens or math.ceil((d.chars or chars.get(d.id, 0)) / 4)
-            est_tokens += t
-            est_records += max(1, math.ceil(t / step)) if t else 0
-    return sample, {
-        "documents": len(docs),
-        "records": est_records,
-        "tokens": est_tokens,
-        "exact": False,
-        "sample_dropped": dict(pipeline.stats.dropped),
-    }
-
-
-def text_chars(docs: list[Document]) -> dict[int, int]:
-    """Characters of stored text per document id, summed in SQL."""
-    from peewee import fn
-
-    ids = [d.id for d in docs]
-    out: dict[int, int] = {}
-    for i in range(0, len(ids), 500):
-        q = (
-            Page.select(Page.document, fn.SUM(fn.LENGTH(Page.text)))
-            .where(Page.document.in_(ids[i : i + 500]))
-            .group_by(Page.document)
-            .tuples()
-        )
-        out.update({doc_id: int(n or 0) for doc_id, n in q})
-    return out
-
-
-def _count_rows(doc: Document) -> int:
-    from loratui.core import ingest
-
-    path = ingest.stored_path(doc)
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(1)
-            fh.seek(0)
-            lines = sum(block.count(b"\n") for block in iter(lambda: fh.read(1 << 20), b""))
-    except OSError:
-        return 0
-    return max(1, lines - (0 if head in (b"{", b"[") else 1))

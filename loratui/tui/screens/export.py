@@ -1,7 +1,7 @@
 """The export form: every setting, inline validation, a live sample, save/load, run.
 
 A thin shell over ``loratui.core.export``: the form is read with the core's parser and
-``validate()``, the sample and estimates come from ``version.preview_records`` (run in a
+``validate()``, the sample and estimates come from ``preview.preview_records`` (run in a
 thread worker, debounced while typing), saving uses ``config.save_config`` and TOML
 files ``read_toml``/``write_toml``, and Run calls ``version.run_export`` with progress.
 """
@@ -292,11 +292,11 @@ class ExportScreen(Screen):
 
     @work(thread=True, exclusive=True, group="export-sample", exit_on_error=False)
     def _sample(self, gen: int, cfg: cfgmod.ExportConfig) -> None:
-        from loratui.core.export import version
+        from loratui.core.export import preview
 
         try:
             with thread_connection():
-                records, estimate = version.preview_records(
+                records, estimate = preview.preview_records(
                     projects.get_project(self.project_id), cfg, limit=SAMPLE_RECORDS
                 )
         except LoratuiError as exc:

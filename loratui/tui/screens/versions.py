@@ -39,10 +39,10 @@ MAX_VIEW_BYTES = 2_000_000
 
 def list_versions(project_id: int) -> tuple[str, list[DatasetVersion]]:
     """The project's name and its versions, newest first."""
-    from loratui.core.export import version
+    from loratui.core.export import versions
 
     project = projects.get_project(project_id)
-    return project.name, list(reversed(version.list_versions(project)))
+    return project.name, list(reversed(versions.list_versions(project)))
 
 
 def read_version_file(path: str, name: str) -> str:

@@ -1,0 +1,50 @@
+"""Reading the versions a project has exported: list, look up by number, show as a row."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from loratui.core.errors import LoratuiError
+from loratui.core.models import DatasetVersion, Project
+
+
+def list_versions(project: Project) -> list[DatasetVersion]:
+    return list(
+        DatasetVersion.select()
+        .where(DatasetVersion.project == project)
+        .order_by(DatasetVersion.number)
+    )
+
+
+def get_version(project: Project, ref: str | int) -> DatasetVersion:
+    """A version by number (``3`` or ``"v3"``)."""
+    text = str(ref).strip().lower().lstrip("v")
+    row = None
+    if text.isdigit():
+        row = DatasetVersion.get_or_none(
+            (DatasetVersion.project == project) & (DatasetVersion.number == int(text))
+        )
+    if row is None:
+        have = ", ".join(f"v{v.number}" for v in list_versions(project)) or "none yet"
+        raise LoratuiError(
+            "not_found",
+            f"no version {ref!r} in project {project.name!r}",
+            f"versions: {have}; make one with `loratui export {project.name!r}`",
+        )
+    return row
+
+
+def version_row(v: DatasetVersion) -> dict[str, Any]:
+    """A version as ``versions --json`` prints it."""
+    return {
+        "version": v.number,
+        "path": v.path,
+        "created_at": v.created_at,
+        "format": (v.config or {}).get("format"),
+        "config_hash": v.config_hash,
+        "records": {"train": v.records_train, "validation": v.records_validation},
+        "tokens": v.tokens,
+        "bytes": v.bytes,
+        "documents": len(v.documents or []),
+        "dropped": v.dropped or {},
+    }
