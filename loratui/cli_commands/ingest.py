@@ -10,7 +10,7 @@ from typing import Any
 import peewee
 
 from loratui.cli_commands.common import add_json_flag, iso, open_project, print_json
-from loratui.core import documents, ingest, queue
+from loratui.core import documents, ingest, queue_control
 from loratui.core.errors import LoratuiError
 from loratui.core.models import DOC_STATES, DONE, FAILED, Document, Job, Page, Project
 
@@ -176,7 +176,7 @@ def _write(text: str) -> None:
 
 def status(project: Project) -> dict[str, Any]:
     """``status --json``: queue counts plus warnings by code."""
-    out = {"project": project.name, **queue.counts(project)}
+    out = {"project": project.name, **queue_control.counts(project)}
     warnings: Counter[str] = Counter()
     query = Document.select(Document.warnings).where(
         (Document.project == project)

@@ -10,7 +10,7 @@ import time
 from typing import Any
 
 from loratui.cli_commands.common import add_json_flag, is_tty, open_project, print_json
-from loratui.core import queue
+from loratui.core import queue_control
 from loratui.core.documents import get_document
 from loratui.core.errors import LoratuiError
 from loratui.core.models import FAILED, Document, Project
@@ -84,7 +84,7 @@ def cmd_process(args: argparse.Namespace) -> int:
     project = open_project(args)
     if args.workers is not None and args.workers < 1:
         raise LoratuiError("invalid", "--workers must be at least 1")
-    before = queue.counts(project)
+    before = queue_control.counts(project)
     todo = before["states"]["queued"] + before["states"]["processing"]
     started = time.time()
     bar = task = None
@@ -103,7 +103,7 @@ def cmd_process(args: argparse.Namespace) -> int:
         stopped_by = asyncio.run(_run_worker(worker))
     elapsed = time.time() - started
     project = Project.get_by_id(project.id)
-    after = queue.counts(project)
+    after = queue_control.counts(project)
     summary = {
         "project": project.name,
         "processed": worker.processed,
@@ -158,9 +158,9 @@ def cmd_retry(args: argparse.Namespace) -> int:
     project = open_project(args)
     if args.docs:
         ids = _doc_ids(project, args.docs)
-        n = queue.retry(project, ids, failed_only=args.failed)
+        n = queue_control.retry(project, ids, failed_only=args.failed)
     else:
-        n = queue.retry(project, None, failed_only=True)
+        n = queue_control.retry(project, None, failed_only=True)
     if args.json:
         print_json({"project": project.name, "requeued": n})
     else:
@@ -183,7 +183,7 @@ def cmd_unlock(args: argparse.Namespace) -> int:
         password = password[:-1]
     if not password:
         raise LoratuiError("invalid", "no password on standard input")
-    queue.unlock(project, doc, password)
+    queue_control.unlock(project, doc, password)
     if args.json:
         print_json({"id": doc.id, "name": doc.name, "state": "queued"})
     else:
@@ -193,7 +193,7 @@ def cmd_unlock(args: argparse.Namespace) -> int:
 
 def cmd_pause(args: argparse.Namespace) -> int:
     project = open_project(args)
-    queue.pause(project)
+    queue_control.pause(project)
     if args.json:
         print_json({"project": project.name, "paused": True})
     else:
@@ -203,7 +203,7 @@ def cmd_pause(args: argparse.Namespace) -> int:
 
 def cmd_resume(args: argparse.Namespace) -> int:
     project = open_project(args)
-    queue.resume(project)
+    queue_control.resume(project)
     if args.json:
         print_json({"project": project.name, "paused": False})
     else:
@@ -214,7 +214,7 @@ def cmd_resume(args: argparse.Namespace) -> int:
 def cmd_cancel(args: argparse.Namespace) -> int:
     project = open_project(args)
     ids = _doc_ids(project, args.docs) if args.docs else None
-    n = queue.cancel(project, ids)
+    n = queue_control.cancel(project, ids)
     if args.json:
         print_json({"project": project.name, "cancelled": n})
     else:
@@ -225,7 +225,7 @@ def cmd_cancel(args: argparse.Namespace) -> int:
 def _set_excluded(args: argparse.Namespace, excluded: bool) -> int:
     project = open_project(args)
     ids = _doc_ids(project, args.docs)
-    n = queue.set_excluded(project, ids, excluded)
+    n = queue_control.set_excluded(project, ids, excluded)
     if args.json:
         print_json({"project": project.name, "changed": n, "excluded": excluded, "ids": ids})
     else:

@@ -24,7 +24,7 @@ from typing import Any
 
 import peewee
 
-from loratui.core import owners, queue
+from loratui.core import job_results, owners, queue
 from loratui.core import settings as settings_mod
 from loratui.core.errors import LoratuiError
 from loratui.core.models import Document, Job, Project
@@ -280,7 +280,7 @@ class Worker:
 
     async def _fail(self, job: Job, doc: Document, err: LoratuiError, tb: str | None) -> None:
         try:
-            outcome = await self._call(queue.fail, job.id, err, tb, self.owner)
+            outcome = await self._call(job_results.fail, job.id, err, tb, self.owner)
         except (queue.LeaseLost, peewee.OperationalError):
             return  # not ours any more, or the DB is still busy: the lease will expire
         if outcome == "retry":
@@ -319,8 +319,8 @@ class Worker:
             if pages is not None:  # small file: extracted whole, complete in one txn
                 await self._finish(job, doc, pages, total, extract_s, started, kind)
                 return
-            await self._call(queue.set_total, job.id, self.owner, total, kind)
-        have = await self._call(queue.stored_page_numbers, doc.id)
+            await self._call(job_results.set_total, job.id, self.owner, total, kind)
+        have = await self._call(job_results.stored_page_numbers, doc.id)
         done = len(have)
         self._emit(WorkerUpdate(doc.id, "processing", done, total))
 
@@ -331,7 +331,7 @@ class Worker:
                 extract_range, path, kind, start, end, doc.password, self._limits
             )
             spent = time.monotonic() - t0
-            done = await self._call(queue.commit_pages, job.id, self.owner, pages)
+            done = await self._call(job_results.commit_pages, job.id, self.owner, pages)
             self._emit(WorkerUpdate(doc.id, "processing", done, total))
             return spent
 
@@ -358,7 +358,9 @@ class Worker:
         started: float,
         kind: str | None = None,
     ) -> None:
-        final = await self._call(queue.complete, job.id, self.owner, pages, total, extract_s, kind)
+        final = await self._call(
+            job_results.complete, job.id, self.owner, pages, total, extract_s, kind
+        )
         self.processed += 1
         self.done += 1
         self.pages += final.pages or 0

@@ -125,10 +125,10 @@ async def test_retry_failed_and_cancelled_files(home: Path, tmp_path: Path) -> N
     notes = tmp_path / "notes.md"
     notes.write_text("# Notes\n\nThe demo should show a retry.\n")
     project = projects.create_project("retry")
-    from loratui.core import ingest, queue
+    from loratui.core import ingest, queue_control
 
     ingest.add_paths(project, [locked, notes])
-    queue.cancel(project, [Document.get(Document.name == "notes.md").id])
+    queue_control.cancel(project, [Document.get(Document.name == "notes.md").id])
 
     app = LoratuiApp(home=home, workers=1, project="retry")
     async with app.run_test(size=SIZE) as pilot:

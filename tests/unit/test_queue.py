@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from loratui.core import db, owners, queue
+from loratui.core import db, job_results, owners, queue, queue_control
 from loratui.core.errors import LoratuiError
 from loratui.core.models import Document, Event, Job, Page, Project
 from loratui.core.projects import create_project, update_settings
@@ -82,7 +82,7 @@ def test_expired_lease_and_dead_owner_are_reclaimed(home: Path) -> None:
     again = queue.claim(p.id, "new-owner", 60)
     assert again is not None and again.id == expired.id
     with pytest.raises(queue.LeaseLost):
-        queue.commit_pages(expired.id, expired.lease_owner, [(1, "x")])
+        job_results.commit_pages(expired.id, expired.lease_owner, [(1, "x")])
     assert Page.select().count() == 0
 
 
@@ -106,7 +106,7 @@ def test_transient_errors_back_off_then_fail(home: Path) -> None:
         job = queue.claim(p.id, "w", 60)
         assert job is not None and job.attempts == attempt
         t = time.time()
-        outcome = queue.fail(job, LoratuiError("timeout"), "Traceback: boom", owner="w")
+        outcome = job_results.fail(job, LoratuiError("timeout"), "Traceback: boom", owner="w")
         job = Job.get_by_id(job.id)
         if attempt < 3:
             assert outcome == "retry" and job.state == "queued"
@@ -131,12 +131,12 @@ def test_permanent_error_fails_at_once(home: Path) -> None:
     p = create_project("q")
     (doc,) = make_docs(p, 1, kind="pdf")
     job = queue.claim(p.id, "w", 60)
-    assert queue.fail(job, LoratuiError("encrypted"), None, owner="w") == "failed"
+    assert job_results.fail(job, LoratuiError("encrypted"), None, owner="w") == "failed"
     doc = Document.get_by_id(doc.id)
     assert doc.state == "failed" and doc.error_code == "encrypted" and "unlock" in doc.hint
     assert Job.get_by_id(job.id).attempts == 1
     # unlock stores the password (not in the log) and re-queues from scratch
-    queue.unlock(p, doc, "s3cret")
+    queue_control.unlock(p, doc, "s3cret")
     doc = Document.get_by_id(doc.id)
     assert doc.password == "s3cret" and doc.state == "queued" and doc.error_code is None
     job = Job.get_by_id(job.id)
@@ -158,17 +158,17 @@ def test_release_does_not_count_an_attempt(home: Path) -> None:
 def test_pause_cancel_retry_exclude(home: Path) -> None:
     p = create_project("q")
     d1, d2, d3, d4 = make_docs(p, 4)
-    queue.pause(p)
+    queue_control.pause(p)
     assert queue.claim(p.id, "w", 60) is None and queue.next_runnable_at(p.id) is None
-    assert queue.counts(p)["paused"] is True
-    queue.resume(p)
-    assert queue.set_excluded(p, [d1.id], True) == 1
-    assert queue.set_excluded(p, [d1.id], True) == 0
+    assert queue_control.counts(p)["paused"] is True
+    queue_control.resume(p)
+    assert queue_control.set_excluded(p, [d1.id], True) == 1
+    assert queue_control.set_excluded(p, [d1.id], True) == 0
     running = queue.claim(p.id, "w", 60)
     assert running.document_id == d2.id  # d1 is excluded
-    assert queue.cancel(p, [d2.id, d3.id]) == 2
+    assert queue_control.cancel(p, [d2.id, d3.id]) == 2
     with pytest.raises(queue.LeaseLost):  # the worker notices at its next commit
-        queue.commit_pages(running.id, "w", [(1, "x")])
+        job_results.commit_pages(running.id, "w", [(1, "x")])
     assert {d.id: d.state for d in Document.select()} == {
         d1.id: "queued",
         d2.id: "cancelled",
@@ -177,14 +177,14 @@ def test_pause_cancel_retry_exclude(home: Path) -> None:
     }
     nxt = queue.claim(p.id, "w", 60)
     assert nxt.document_id == d4.id
-    queue.fail(nxt, LoratuiError("corrupt"), owner="w")
-    assert queue.retry(p) == 1  # failed only: d4
+    job_results.fail(nxt, LoratuiError("corrupt"), owner="w")
+    assert queue_control.retry(p) == 1  # failed only: d4
     assert Document.get_by_id(d4.id).state == "queued"
-    assert queue.retry(p, [d2.id], failed_only=False) == 1  # a cancelled one, on request
-    assert queue.set_excluded(p, [d1.id], False) == 1
+    assert queue_control.retry(p, [d2.id], failed_only=False) == 1  # a cancelled one, on request
+    assert queue_control.set_excluded(p, [d1.id], False) == 1
     claimed = {queue.claim(p.id, "w", 60).document_id for _ in range(3)}
     assert claimed == {d1.id, d2.id, d4.id}
-    c = queue.counts(p)
+    c = queue_control.counts(p)
     assert c["states"]["processing"] == 3 and c["states"]["cancelled"] == 1
     assert c["documents"] == 4 and c["excluded"] == 0
     kinds = {e.kind for e in Event.select().where(Event.project_id == p.id)}
@@ -202,13 +202,13 @@ def test_pages_upsert_and_complete_is_idempotent(home: Path) -> None:
     p = create_project("q")
     (doc,) = make_docs(p, 1, kind="pdf")
     job = queue.claim(p.id, "w", 60)
-    queue.set_total(job, "w", 3)
-    assert queue.commit_pages(job, "w", [(1, "one"), (2, "two")]) == 2
-    assert queue.commit_pages(job, "w", [(2, "two"), (1, "one")]) == 2  # a re-run range
-    done = queue.complete(job, "w", [(3, "three")], 3, 0.5)
+    job_results.set_total(job, "w", 3)
+    assert job_results.commit_pages(job, "w", [(1, "one"), (2, "two")]) == 2
+    assert job_results.commit_pages(job, "w", [(2, "two"), (1, "one")]) == 2  # a re-run range
+    done = job_results.complete(job, "w", [(3, "three")], 3, 0.5)
     assert (done.state, done.pages, done.chars) == ("done", 3, len("onetwothree"))
     assert done.text_sha256 and done.tokens > 0
-    again = queue.complete(job, "w", [(3, "three")], 3, 0.5)  # a duplicate run
+    again = job_results.complete(job, "w", [(3, "three")], 3, 0.5)  # a duplicate run
     assert again.state == "done"
     rows = [(pg.number, pg.text) for pg in Page.select().order_by(Page.number)]
     assert rows == [(1, "one"), (2, "two"), (3, "three")]
@@ -221,6 +221,6 @@ def test_complete_refuses_missing_pages(home: Path) -> None:
     make_docs(p, 1, kind="pdf")
     job = queue.claim(p.id, "w", 60)
     with pytest.raises(LoratuiError) as err:
-        queue.complete(job, "w", [(1, "a"), (3, "c")], 3)
+        job_results.complete(job, "w", [(1, "a"), (3, "c")], 3)
     assert "missing" in err.value.message
     assert Job.get_by_id(job.id).state == "running"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import psutil
 
-from loratui.core import ingest, queue
+from loratui.core import ingest, job_results, queue, queue_control
 from loratui.core.documents import page_texts
 from loratui.core.models import Document, Event, Job, Page, Project
 from loratui.core.projects import create_project, update_settings
@@ -99,8 +99,10 @@ async def test_restart_continues_from_the_first_missing_range(home: Path, tmp_pa
     gone.wait()
     dead_owner = f"{socket.gethostname()}:{gone.pid}:x"
     job = queue.claim(p.id, dead_owner, 3600)
-    queue.set_total(job, dead_owner, 25)
-    queue.commit_pages(job, dead_owner, [(n, f"kept from the first run {n}") for n in range(1, 11)])
+    job_results.set_total(job, dead_owner, 25)
+    job_results.commit_pages(
+        job, dead_owner, [(n, f"kept from the first run {n}") for n in range(1, 11)]
+    )
     assert fresh(doc).state == "processing"
     await Worker(p.id, workers=2).run_until_idle()
     doc = fresh(doc)
@@ -184,7 +186,7 @@ async def test_cancel_stops_a_running_document(home: Path, tmp_path: Path) -> No
     w = Worker(p.id, workers=1)
     run = asyncio.get_running_loop().create_task(w.run_until_idle())
     await wait_for(lambda: busy_worker_pid(w, 0.1) is not None, what="extraction to start")
-    assert queue.cancel(p, [slow.id]) == 1
+    assert queue_control.cancel(p, [slow.id]) == 1
     await asyncio.wait_for(run, 60)  # far sooner than the slow file would take
     assert fresh(slow).state == "cancelled"
     assert Page.select().where(Page.document == slow.id).count() == 0
@@ -194,11 +196,11 @@ async def test_cancel_stops_a_running_document(home: Path, tmp_path: Path) -> No
 async def test_paused_project_is_idle_and_resumes(home: Path, tmp_path: Path) -> None:
     p = create_project("w")
     docs = add(p, *text_files(tmp_path / "t", 2))
-    queue.pause(p)
+    queue_control.pause(p)
     w = Worker(p.id, workers=1)
     await w.run_until_idle()  # nothing runnable: returns at once
     assert w.processed == 0 and all(fresh(d).state == "queued" for d in docs)
-    queue.resume(p)
+    queue_control.resume(p)
     w = Worker(p.id, workers=1)
     w.start()
     await wait_for(lambda: all(fresh(d).state == "done" for d in docs), what="documents done")
@@ -239,7 +241,7 @@ async def test_retry_of_a_file_refused_at_ingest_detects_again(home: Path, tmp_p
     png.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8)
     (doc,) = add(p, png)
     assert (doc.state, doc.error_code, doc.kind) == ("failed", "type_mismatch", None)
-    assert queue.retry(p) == 1
+    assert queue_control.retry(p) == 1
     await Worker(p.id, workers=1).run_until_idle()
     doc = fresh(doc)
     assert (doc.state, doc.error_code) == ("failed", "type_mismatch")

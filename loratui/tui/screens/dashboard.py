@@ -246,21 +246,21 @@ class DashboardScreen(ProjectScreen):
         self.lapp._show_section(QueueScreen(self.project_id, state=state, code=code))
 
     def action_pause(self) -> None:
-        from loratui.core import queue as queue_mod
+        from loratui.core import queue_control
 
         project = Project.get_by_id(self.project_id)
         if project.paused:
-            queue_mod.resume(project)
+            queue_control.resume(project)
             self.notify("Processing resumed")
         else:
-            queue_mod.pause(project)
+            queue_control.pause(project)
             self.notify("Processing paused: files in progress finish, no new ones start")
         self.refresh_stats()
 
     def action_retry_failed(self) -> None:
-        from loratui.core import queue as queue_mod
+        from loratui.core import queue_control
 
-        n = queue_mod.retry(Project.get_by_id(self.project_id), None, failed_only=True)
+        n = queue_control.retry(Project.get_by_id(self.project_id), None, failed_only=True)
         self.notify(f"{n} failed files queued again" if n else "No failed files to retry")
         self.refresh_stats()
 

@@ -80,11 +80,11 @@ def load_info(project_id: int, document_id: int) -> DocInfo:
 
 def unlock_document(project_id: int, document_id: int, password: str) -> str:
     """Give the PDF its password through the core queue; return what happened."""
-    from loratui.core import queue
+    from loratui.core import queue_control
 
     project = projects.get_project(project_id)
     doc = documents.get_document(project, document_id)
-    queue.unlock(project, doc, password)
+    queue_control.unlock(project, doc, password)
     return "password accepted; the document is queued for extraction again"
 
 

@@ -437,51 +437,51 @@ class QueueScreen(ProjectScreen):
         self.poll()
 
     def action_pause(self) -> None:
-        from loratui.core import queue
+        from loratui.core import queue_control
 
         project = Project.get_by_id(self.project_id)
         if project.paused:
-            self._core("Resume", queue.resume, lambda _: "Processing resumed")
+            self._core("Resume", queue_control.resume, lambda _: "Processing resumed")
         else:
             self._core(
                 "Pause",
-                queue.pause,
+                queue_control.pause,
                 lambda _: "Paused: files in progress finish, no new ones start",
             )
 
     def action_retry(self) -> None:
-        from loratui.core import queue
+        from loratui.core import queue_control
 
         ids = self.targets()
         if ids:
             self._core(
                 "Retry",
-                lambda p: queue.retry(p, ids, failed_only=False),
+                lambda p: queue_control.retry(p, ids, failed_only=False),
                 lambda n: f"{n} file(s) queued again" if n else "Nothing to retry there",
             )
 
     def action_retry_failed(self) -> None:
-        from loratui.core import queue
+        from loratui.core import queue_control
 
         self._core(
             "Retry",
-            lambda p: queue.retry(p, None, failed_only=True),
+            lambda p: queue_control.retry(p, None, failed_only=True),
             lambda n: f"{n} failed file(s) queued again" if n else "No failed files",
         )
 
     def action_cancel(self) -> None:
-        from loratui.core import queue
+        from loratui.core import queue_control
 
         ids = self.targets()
         if ids:
             self._core(
                 "Cancel",
-                lambda p: queue.cancel(p, ids),
+                lambda p: queue_control.cancel(p, ids),
                 lambda n: f"{n} file(s) cancelled" if n else "Nothing to cancel there",
             )
 
     def action_exclude(self) -> None:
-        from loratui.core import queue
+        from loratui.core import queue_control
 
         ids = self.targets()
         if not ids:
@@ -490,7 +490,7 @@ class QueueScreen(ProjectScreen):
         verb = "excluded from exports" if exclude else "included in exports again"
         self._core(
             "Exclude" if exclude else "Include",
-            lambda p: queue.set_excluded(p, ids, exclude),
+            lambda p: queue_control.set_excluded(p, ids, exclude),
             lambda n: f"{n} file(s) {verb}",
         )
 
