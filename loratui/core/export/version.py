@@ -10,12 +10,10 @@ export; never a half-written ``vN``.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
 import shutil
-import socket
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -41,6 +39,7 @@ from loratui.core.export.pipeline import (
 )
 from loratui.core.export.split import SplitFiles, assign_splits, row_split, token_stats
 from loratui.core.export.stale import TMP_PREFIX, clean_stale
+from loratui.core.hashing import sha256_file
 from loratui.core.models import (
     JOB_CANCELLED,
     JOB_DONE,
@@ -52,15 +51,12 @@ from loratui.core.models import (
     Project,
     now,
 )
+from loratui.core.owners import new_owner
 
 ProgressFn = Callable[[int, int, str], None]
 LEASE_S = 600.0
 PROGRESS_EVERY_S = 0.5
 _VERSION_DIR = re.compile(r"^v(\d+)$")
-
-
-def _owner() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:export"
 
 
 class _Progress:
@@ -87,14 +83,6 @@ class _Progress:
             ).where(Job.id == self.job.id).execute()
         if self.fn is not None:
             self.fn(min(self.done, self.total), self.total, message)
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def next_number(project: Project) -> int:
@@ -150,7 +138,7 @@ def run_export(
             project=project,
             kind="export",
             state=JOB_RUNNING,
-            lease_owner=_owner(),
+            lease_owner=new_owner("export"),
             lease_expires=now() + LEASE_S,
             progress_total=total,
             payload={"config_hash": config_hash, "format": cfg.format, "pid": os.getpid()},
