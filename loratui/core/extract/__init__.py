@@ -13,6 +13,7 @@ import os
 from typing import Any
 
 from loratui.core.errors import LoratuiError
+from loratui.core.extract.shared import page_numbers, unreadable
 
 _cache: tuple[tuple[str, str, int, int], list[str]] | None = None
 
@@ -33,7 +34,7 @@ def _whole_pages(path: str, kind: str, limits: dict[str, Any] | None) -> list[st
     try:
         st = os.stat(path)
     except OSError as exc:
-        raise LoratuiError("io_error", f"could not read the stored file: {exc.strerror}") from exc
+        raise unreadable(exc) from exc
     key = (path, kind, st.st_size, st.st_mtime_ns)
     if _cache is not None and _cache[0] == key:
         return _cache[1]
@@ -81,7 +82,7 @@ def extract_pages(
     pages = _whole_pages(path, kind, limits)
     if end >= len(pages):  # the last page is handed out: don't hold the text any longer
         _cache = None
-    return [(n, pages[n - 1]) for n in range(start, min(end, len(pages)) + 1)]
+    return [(n, pages[n - 1]) for n in page_numbers(start, end, len(pages))]
 
 
 def text_digest(pages: list[str]) -> str:

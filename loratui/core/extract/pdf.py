@@ -19,6 +19,7 @@ from pypdf import PasswordType, PdfReader
 from pypdf.errors import DependencyError, FileNotDecryptedError, PyPdfError
 
 from loratui.core.errors import LoratuiError
+from loratui.core.extract.shared import damaged_pdf, page_numbers, unreadable
 from loratui.core.extract.text import tidy
 
 # pypdf logs every oddity of real-world files; the worker's stderr is not the place.
@@ -38,10 +39,6 @@ _PARSE_ERRORS = (
     struct.error,
     zlib.error,
 )
-
-
-def _corrupt(detail: str) -> LoratuiError:
-    return LoratuiError("corrupt", f"the PDF is damaged and cannot be read ({detail})")
 
 
 def _describe(exc: BaseException) -> str:
@@ -64,7 +61,7 @@ def open_reader(path: str, password: str | None, keep: bool = False) -> PdfReade
     try:
         st = os.stat(path)
     except OSError as exc:
-        raise LoratuiError("io_error", f"could not read the stored file: {exc.strerror}") from exc
+        raise unreadable(exc) from exc
     key = (path, st.st_size, st.st_mtime_ns, password)
     cached, _last = _last, None
     if cached is not None and cached[0] == key:
@@ -89,7 +86,7 @@ def _open(path: str, password: str | None) -> PdfReader:
     except LoratuiError:
         raise
     except OSError as exc:
-        raise LoratuiError("io_error", f"could not read the stored file: {exc.strerror}") from exc
+        raise unreadable(exc) from exc
     except DependencyError as exc:
         raise LoratuiError(
             "unsupported",
@@ -97,7 +94,7 @@ def _open(path: str, password: str | None) -> PdfReader:
             "install loratui with pypdf's crypto extra (`pip install 'pypdf[crypto]'`)",
         ) from exc
     except _PARSE_ERRORS as exc:
-        raise _corrupt(_describe(exc)) from exc
+        raise damaged_pdf(_describe(exc)) from exc
 
 
 def _page_count(reader: PdfReader) -> int:
@@ -106,7 +103,7 @@ def _page_count(reader: PdfReader) -> int:
     except FileNotDecryptedError as exc:
         raise LoratuiError("encrypted") from exc
     except _PARSE_ERRORS as exc:
-        raise _corrupt(_describe(exc)) from exc
+        raise damaged_pdf(_describe(exc)) from exc
 
 
 def count_pages(
@@ -115,7 +112,7 @@ def count_pages(
     """The number of pages; ``corrupt`` when there are none."""
     count = _page_count(open_reader(path, password, keep=True))
     if count < 1:
-        raise _corrupt("it has no pages")
+        raise damaged_pdf("it has no pages")
     return count
 
 
@@ -131,12 +128,12 @@ def extract_pages(
     reader = open_reader(path, password)
     total = _page_count(reader)
     out: list[tuple[int, str]] = []
-    for number in range(start, min(end, total) + 1):
+    for number in page_numbers(start, end, total):
         try:
             text = reader.pages[number - 1].extract_text()
         except FileNotDecryptedError as exc:
             raise LoratuiError("encrypted") from exc
         except _PARSE_ERRORS as exc:
-            raise _corrupt(f"page {number}: {_describe(exc)}") from exc
+            raise damaged_pdf(f"page {number}: {_describe(exc)}") from exc
         out.append((number, tidy(text or "")))
     return out

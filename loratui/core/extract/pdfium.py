@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from loratui.core.errors import LoratuiError
+from loratui.core.extract.shared import damaged_pdf, page_numbers, unreadable
 from loratui.core.extract.text import tidy
 
 try:
@@ -64,11 +65,9 @@ def _open(path: str, password: str | None):  # noqa: ANN202 - a pdfium.PdfDocume
             raise LoratuiError(
                 "unsupported", "the PDF uses a security handler PDFium does not support"
             ) from exc
-        raise LoratuiError(
-            "corrupt", "the PDF is damaged and cannot be read (PDFium could not parse it)"
-        ) from exc
+        raise damaged_pdf("PDFium could not parse it") from exc
     except OSError as exc:
-        raise LoratuiError("io_error", f"could not read the stored file: {exc.strerror}") from exc
+        raise unreadable(exc) from exc
 
 
 def count_pages(
@@ -81,7 +80,7 @@ def count_pages(
     finally:
         doc.close()
     if count < 1:
-        raise LoratuiError("corrupt", "the PDF is damaged and cannot be read (it has no pages)")
+        raise damaged_pdf("it has no pages")
     return count
 
 
@@ -110,13 +109,11 @@ def extract_pages(
     try:
         total = len(doc)
         out: list[tuple[int, str]] = []
-        for number in range(start, min(end, total) + 1):
+        for number in page_numbers(start, end, total):
             try:
                 text = _page_text(doc, number - 1)
             except pdfium.PdfiumError as exc:
-                raise LoratuiError(
-                    "corrupt", f"the PDF is damaged and cannot be read (page {number})"
-                ) from exc
+                raise damaged_pdf(f"page {number}") from exc
             out.append((number, tidy(text.translate(_MARKS))))
         return out
     finally:

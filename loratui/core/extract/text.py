@@ -17,6 +17,7 @@ import charset_normalizer
 from charset_normalizer.md import mess_ratio
 
 from loratui.core.errors import LoratuiError
+from loratui.core.extract.shared import unreadable
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -121,7 +122,7 @@ def read_text(path: str | Path) -> str:
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
-        raise LoratuiError("io_error", f"could not read the stored file: {exc.strerror}") from exc
+        raise unreadable(exc) from exc
     try:
         text, _ = decode(data)
     except NotText as exc:

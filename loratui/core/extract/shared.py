@@ -1,0 +1,25 @@
+"""What the extractors share, so every engine clips ranges and words errors the same way.
+
+The package entry point and both PDF engines hand out pages ``start``..``end`` clipped to
+the document's last page; every extractor reports an unreadable stored file as
+``io_error``, and both PDF engines report a damaged PDF as ``corrupt`` in the same words.
+"""
+
+from __future__ import annotations
+
+from loratui.core.errors import LoratuiError
+
+
+def page_numbers(start: int, end: int, total: int) -> range:
+    """Page numbers ``start``..``end`` (1-based, inclusive), clipped to the last of ``total``."""
+    return range(start, min(end, total) + 1)
+
+
+def unreadable(exc: OSError) -> LoratuiError:
+    """``io_error`` for a stored file the OS could not read."""
+    return LoratuiError("io_error", f"could not read the stored file: {exc.strerror}")
+
+
+def damaged_pdf(detail: str) -> LoratuiError:
+    """``corrupt`` for a PDF the engine cannot parse; ``detail`` says what broke."""
+    return LoratuiError("corrupt", f"the PDF is damaged and cannot be read ({detail})")
