@@ -1,34 +1,30 @@
-"""Adding files to a project: copy them into the content-addressed store and queue them.
+"""Adding files to a project: store them, detect their kind, and record them in one batch.
 
-Each file is copied (and hashed in the same pass) to ``store/<sha[:2]>/<sha256>`` with
-mode 0600, so the same bytes are stored once; its kind is detected from the stored copy.
-Then one write transaction per batch records every file: a queued document with one
-``extract`` job, a duplicate of the document that already holds those bytes, or a failed
-document (unsupported, mismatched, empty, too large) that the user can see and no job.
-Hidden and temporary names are skipped and reported, never stored.
+Each file (``file_walk`` expands folders and skips hidden and temporary names) is copied
+into the content-addressed store (``content_store``) and its kind is detected from the
+stored copy. Then one write transaction per batch records every file: a queued document
+with one ``extract`` job, a duplicate of the document that already holds those bytes, or
+a failed document (unsupported, mismatched, empty, too large) that the user can see and
+no job.
 """
 
 from __future__ import annotations
 
-import ctypes
-import fnmatch
 import json
-import os
 import stat
-import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from loratui.core import audit
-from loratui.core import home as home_mod
 from loratui.core import settings as settings_mod
 from loratui.core.audit import log_event
+from loratui.core.content_store import copy_into_store, flush, stored_path
 from loratui.core.db import write_txn
 from loratui.core.detect import detect_kind
 from loratui.core.errors import LoratuiError
-from loratui.core.hashing import copy_hashed
+from loratui.core.file_walk import walk
 from loratui.core.models import (
     DUPLICATE,
     FAILED,
@@ -42,8 +38,9 @@ from loratui.core.models import (
 )
 from loratui.core.projects import store_dir
 
-SKIP_PATTERNS = ("~$*", "*.part", "*.tmp", "*.crdownload", "*.swp", "*~")
-SYSTEM_FILES = {"thumbs.db", "desktop.ini", "icon\r"}
+# stored_path lives in content_store; callers keep importing it from here (nine places).
+__all__ = ["AddResult", "add_paths", "stored_path"]
+
 UNREADABLE = ("not_found", "io_error")
 
 
@@ -59,116 +56,6 @@ class AddResult:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def skip_reason(name: str) -> str | None:
-    """Why a file or folder name is skipped (hidden, temporary), or None to take it."""
-    if name.startswith("."):
-        return "hidden file"
-    if name.lower() in SYSTEM_FILES:
-        return "system file"
-    for pattern in SKIP_PATTERNS:
-        if fnmatch.fnmatch(name, pattern):
-            return f"temporary file ({pattern})"
-    return None
-
-
-def stored_path(doc: Document) -> Path:
-    """Where the original bytes of ``doc`` are kept."""
-    return store_path(doc.project, doc.sha256)
-
-
-def store_path(project: Project, sha256: str) -> Path:
-    return store_dir(project) / sha256[:2] / sha256
-
-
-def _walk(paths: Iterable[str | Path]) -> Iterator[tuple[Path, str | None]]:
-    """Every file under ``paths`` (folders recursively, sorted) with a skip reason or None."""
-    for raw in paths:
-        path = Path(raw).expanduser()
-        if path.is_dir():
-            for root, dirs, files in os.walk(path):
-                kept = []
-                for d in sorted(dirs):
-                    reason = skip_reason(d)
-                    if reason:
-                        yield Path(root) / d, f"{reason.split(' ')[0]} folder"
-                    else:
-                        kept.append(d)
-                dirs[:] = kept
-                for f in sorted(files):
-                    yield Path(root) / f, skip_reason(f)
-        else:
-            yield path, skip_reason(path.name)
-
-
-def _copy_into_store(project: Project, src: Path, made: set[Path]) -> tuple[str, Path, bool, int]:
-    """Copy ``src`` into the store while hashing it.
-
-    Returns (sha256, stored path, whether this call wrote it, bytes copied). Not fsynced here: the
-    batch is flushed once before it is recorded (``_flush``). ``made`` caches the
-    folders already created in this batch.
-    """
-    store = store_dir(project)
-    if store not in made:
-        home_mod.ensure_private_dir(store)
-        made.add(store)
-    tmp = store / f".incoming-{os.getpid()}-{os.urandom(6).hex()}"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, home_mod.FILE_MODE)
-    try:
-        with open(src, "rb") as fin, os.fdopen(fd, "wb") as fout:
-            sha, size = copy_hashed(fin, fout)
-        final = store_path(project, sha)
-        try:
-            existing = final.stat().st_size
-        except FileNotFoundError:
-            existing = -1
-        if existing == size:  # the same bytes are stored already
-            tmp.unlink()
-            return sha, final, False, size
-        if final.parent not in made:
-            home_mod.ensure_private_dir(final.parent)
-            made.add(final.parent)
-        os.replace(tmp, final)  # also repairs a stored copy cut short by a power loss
-        return sha, final, True, size
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def _flush(paths: list[Path], store: Path) -> None:
-    """Make newly stored files durable before the database refers to them.
-
-    A few files are fsynced one by one with their folders; a bigger batch flushes the
-    store's file system once (``syncfs``), which costs about one fsync, not one per file.
-    """
-    if not paths:
-        return
-    if len(paths) > 4 and _syncfs(store):
-        return
-    for path in [*paths, *sorted({p.parent for p in paths})]:
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def _syncfs(folder: Path) -> bool:
-    """``syncfs(2)`` on Linux; False where it is not available."""
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return False
-    try:
-        return libc.syncfs(fd) == 0
-    except AttributeError:
-        return False
-    finally:
-        os.close(fd)
 
 
 @dataclass
@@ -204,7 +91,7 @@ def _prepare(
         )
         return prep  # never copied: too big to keep
     try:
-        prep.sha256, stored, written, prep.size = _copy_into_store(project, path, made)
+        prep.sha256, stored, written, prep.size = copy_into_store(project, path, made)
         if written:
             new.append(stored)
     except OSError as exc:
@@ -244,7 +131,7 @@ def add_paths(
     prepared: list[_Prepared] = []
     made: set[Path] = set()
     new: list[Path] = []
-    for path, reason in _walk(paths):
+    for path, reason in walk(paths):
         if reason:
             results.append(AddResult(path=str(path), state="skipped", reason=reason))
             continue
@@ -252,7 +139,7 @@ def add_paths(
         results.append(prep.result)
         if prep.result.state != "skipped" and prep.result.error_code not in UNREADABLE:
             prepared.append(prep)
-    _flush(new, store_dir(project))
+    flush(new, store_dir(project))
     if prepared:
         _record(project, prepared, limits, origin)
     skipped = [r for r in results if r.state == "skipped"]
