@@ -7,6 +7,7 @@ per record, not the records themselves.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +18,8 @@ from loratui.core.models import Project
 SAMPLE = 5
 
 
-def _line_hashes(folder: Path) -> dict[bytes, str]:
-    out: dict[bytes, str] = {}
+def _lines(folder: Path) -> Iterator[tuple[str, bytes, bytes]]:
+    """``(split, line, digest)`` for every non-empty record line of a version's split files."""
     for split in ("train", "validation"):
         path = folder / f"{split}.jsonl"
         if not path.exists():
@@ -27,23 +28,20 @@ def _line_hashes(folder: Path) -> dict[bytes, str]:
             for line in fh:
                 line = line.rstrip(b"\n")
                 if line:
-                    out[hashlib.sha256(line).digest()[:16]] = split
-    return out
+                    yield split, line, hashlib.sha256(line).digest()[:16]
+
+
+def _line_hashes(folder: Path) -> dict[bytes, str]:
+    return {digest: split for split, _, digest in _lines(folder)}
 
 
 def _sample_lines(folder: Path, wanted: set[bytes]) -> list[str]:
     found: list[str] = []
-    for split in ("train", "validation"):
-        path = folder / f"{split}.jsonl"
-        if not path.exists():
-            continue
-        with path.open("rb") as fh:
-            for line in fh:
-                line = line.rstrip(b"\n")
-                if hashlib.sha256(line).digest()[:16] in wanted:
-                    found.append(line.decode("utf-8"))
-                    if len(found) >= SAMPLE:
-                        return found
+    for _, line, digest in _lines(folder):
+        if digest in wanted:
+            found.append(line.decode("utf-8"))
+            if len(found) >= SAMPLE:
+                break
     return found
 
 
