@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,10 +29,56 @@ def add_json_flag(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print machine-readable JSON")
 
 
+Handler = Callable[[argparse.Namespace], int]
+Arg = tuple[tuple[str, ...], dict[str, Any]]
+
+
+def arg(*flags: str, **options: Any) -> Arg:
+    """One ``add_argument(*flags, **options)`` call, written down for ``add_command``."""
+    return flags, options
+
+
+def add_command(
+    sub: argparse._SubParsersAction,
+    name: str,
+    func: Handler,
+    help: str,
+    *arguments: Arg | Callable[[argparse.ArgumentParser], None],
+    project: bool = True,
+    **parser_options: Any,
+) -> argparse.ArgumentParser:
+    """Add the subcommand ``name [project] ARGUMENTS... [--json]``, run by ``func``.
+
+    Almost every command takes the project first and ``--json`` last; what comes between is
+    given as ``arg(...)`` specs, or as functions that add to the parser themselves (a group).
+    The order here is the order of ``--help`` and of positional arguments, so it is stable.
+    """
+    p = sub.add_parser(name, help=help, **parser_options)
+    if project:
+        p.add_argument("project")
+    for item in arguments:
+        if callable(item):
+            item(p)
+        else:
+            flags, options = item
+            p.add_argument(*flags, **options)
+    add_json_flag(p)
+    p.set_defaults(func=func)
+    return p
+
+
 def print_json(obj: Any) -> None:
     json.dump(obj, sys.stdout, indent=2, ensure_ascii=False, default=str)
     sys.stdout.write("\n")
     sys.stdout.flush()
+
+
+def print_result(as_json: bool, obj: Any, text: str) -> None:
+    """A command's result: ``obj`` as JSON with ``--json``, else ``text`` (lines) for people."""
+    if as_json:
+        print_json(obj)
+    else:
+        print(text)
 
 
 def print_jsonl(obj: Any) -> None:

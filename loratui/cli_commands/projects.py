@@ -6,7 +6,15 @@ import argparse
 
 import peewee
 
-from loratui.cli_commands.common import add_json_flag, iso, open_home, open_project, print_json
+from loratui.cli_commands.common import (
+    add_command,
+    arg,
+    iso,
+    open_home,
+    open_project,
+    print_json,
+    print_result,
+)
 from loratui.core import projects as core
 from loratui.core import settings as settings_mod
 from loratui.core.errors import LoratuiError
@@ -46,11 +54,11 @@ def project_row(p: Project) -> dict[str, object]:
 def cmd_new(args: argparse.Namespace) -> int:
     open_home(args)
     p = core.create_project(args.name, drop_folder=args.drop_folder)
-    if args.json:
-        print_json(project_row(p))
-    else:
-        print(f"created project {p.name!r} in {core.project_dir(p)}")
-        print(f"drop folder: {core.drop_dir(p)}")
+    print_result(
+        args.json,
+        project_row(p),
+        f"created project {p.name!r} in {core.project_dir(p)}\ndrop folder: {core.drop_dir(p)}",
+    )
     return 0
 
 
@@ -74,10 +82,7 @@ def cmd_projects(args: argparse.Namespace) -> int:
 def cmd_rename(args: argparse.Namespace) -> int:
     p = open_project(args)
     core.rename_project(p, args.new_name)
-    if args.json:
-        print_json(project_row(p))
-    else:
-        print(f"renamed to {p.name!r}")
+    print_result(args.json, project_row(p), f"renamed to {p.name!r}")
     return 0
 
 
@@ -90,13 +95,12 @@ def cmd_delete(args: argparse.Namespace) -> int:
             f"add --yes to confirm: loratui delete {p.name!r} --yes",
         )
     summary = core.delete_project(p)
-    if args.json:
-        print_json(summary)
-    else:
-        print(
-            f"deleted {summary['name']!r}: {summary['documents']} documents, "
-            f"{summary['versions']} versions, folder {summary['folder']}"
-        )
+    print_result(
+        args.json,
+        summary,
+        f"deleted {summary['name']!r}: {summary['documents']} documents, "
+        f"{summary['versions']} versions, folder {summary['folder']}",
+    )
     return 0
 
 
@@ -121,12 +125,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     open_home(args)
     project, results = demo.create_demo()
-    if args.json:
-        print_json({"project": project_row(project), "added": [r.as_dict() for r in results]})
-    else:
-        queued = sum(1 for r in results if r.state == "queued")
-        print(f"demo project {project.name!r}: {queued} of {len(results)} sample files queued")
-        print(f"the encrypted sample's password is {demo.DEMO_PASSWORD!r}")
+    queued = sum(1 for r in results if r.state == "queued")
+    print_result(
+        args.json,
+        {"project": project_row(project), "added": [r.as_dict() for r in results]},
+        f"demo project {project.name!r}: {queued} of {len(results)} sample files queued\n"
+        f"the encrypted sample's password is {demo.DEMO_PASSWORD!r}",
+    )
     if args.no_open:
         return 0
     from loratui.tui.app import run_app
@@ -135,35 +140,37 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("new", help="create a project")
-    p.add_argument("name")
-    p.add_argument("--drop-folder", help="watched folder (default: PROJECT_DIR/inbox)")
-    add_json_flag(p)
-    p.set_defaults(func=cmd_new)
-
-    p = sub.add_parser("projects", help="list projects")
-    add_json_flag(p)
-    p.set_defaults(func=cmd_projects)
-
-    p = sub.add_parser("rename", help="rename a project")
-    p.add_argument("project")
-    p.add_argument("new_name")
-    add_json_flag(p)
-    p.set_defaults(func=cmd_rename)
-
-    p = sub.add_parser("delete", help="delete a project and all its data")
-    p.add_argument("project")
-    p.add_argument("--yes", action="store_true", help="confirm")
-    add_json_flag(p)
-    p.set_defaults(func=cmd_delete)
-
-    p = sub.add_parser("demo", help="create a demo project from sample documents and open it")
-    p.add_argument("--no-open", action="store_true", help="only create it; do not open the TUI")
-    add_json_flag(p)
-    p.set_defaults(func=cmd_demo)
-
-    p = sub.add_parser("settings", help="show or change a project's settings (key=value)")
-    p.add_argument("project")
-    p.add_argument("assignments", nargs="*", metavar="KEY=VALUE")
-    add_json_flag(p)
-    p.set_defaults(func=cmd_settings)
+    """Add this group's subcommands to the parser."""
+    add_command(
+        sub,
+        "new",
+        cmd_new,
+        "create a project",
+        arg("name"),
+        arg("--drop-folder", help="watched folder (default: PROJECT_DIR/inbox)"),
+        project=False,
+    )
+    add_command(sub, "projects", cmd_projects, "list projects", project=False)
+    add_command(sub, "rename", cmd_rename, "rename a project", arg("new_name"))
+    add_command(
+        sub,
+        "delete",
+        cmd_delete,
+        "delete a project and all its data",
+        arg("--yes", action="store_true", help="confirm"),
+    )
+    add_command(
+        sub,
+        "demo",
+        cmd_demo,
+        "create a demo project from sample documents and open it",
+        arg("--no-open", action="store_true", help="only create it; do not open the TUI"),
+        project=False,
+    )
+    add_command(
+        sub,
+        "settings",
+        cmd_settings,
+        "show or change a project's settings (key=value)",
+        arg("assignments", nargs="*", metavar="KEY=VALUE"),
+    )
