@@ -12,18 +12,23 @@ On the generated corpus (make_corpus.py) we time, in this order:
 bare`` (target <= 0.65 on 2 cores). ``process_peak_rss_mb`` is the peak summed RSS of the
 ``process`` command and all its worker processes (target <= 400 MB for 1,000 files). The
 ``add`` time is reported apart (``add_s``): it hashes and copies files, not extraction.
+With pypdfium2 installed, a third run uses ``pdf_engine=pypdfium2`` (``ratio_all_pdfium``,
+still over the pypdf floor: what switching the engine buys end to end).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 
 import benchlib
 
 
-def run_loratui(corpus_dir, home, workers: int | None) -> dict:  # noqa: ANN001 - paths
+def run_loratui(corpus_dir, home, workers: int | None, engine: str | None = None) -> dict:  # noqa: ANN001
     benchlib.run_cli(home, "new", "bench")
+    if engine:
+        benchlib.run_cli(home, "settings", "bench", f"pdf_engine={engine}")
     add_s, added, _ = benchlib.run_cli(home, "add", "bench", str(corpus_dir))
     args = ["process", "bench"] + (["--workers", str(workers)] if workers else [])
     seconds, summary, peak_mb = benchlib.run_cli(home, *args, measure_rss=True)
@@ -59,6 +64,10 @@ def main(argv: list[str] | None = None) -> int:
         w1 = run_loratui(corpus_dir, home, workers=1)
     with benchlib.scratch("ingest-all-") as home:
         full = run_loratui(corpus_dir, home, workers=None)
+    pdfium = None
+    if importlib.util.find_spec("pypdfium2") is not None:
+        with benchlib.scratch("ingest-pdfium-") as home:
+            pdfium = run_loratui(corpus_dir, home, workers=None, engine="pypdfium2")
     bare2 = benchlib.bare_extract(files)
     bare_s = (bare1["seconds"] + bare2["seconds"]) / 2
     pages = w1["pages"] or bare1["pages"]
@@ -83,6 +92,8 @@ def main(argv: list[str] | None = None) -> int:
         "process_peak_rss_mb": max(w1["peak_rss_mb"], full["peak_rss_mb"]),
         "process_w1_peak_rss_mb": w1["peak_rss_mb"],
         "process_default_peak_rss_mb": full["peak_rss_mb"],
+        "process_pdfium_s": pdfium["seconds"] if pdfium else None,
+        "ratio_all_pdfium": pdfium["seconds"] / bare_s if pdfium else None,
         "done": full["done"],
         "failed": full["failed"] + w1["failed"],
     }
