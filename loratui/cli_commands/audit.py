@@ -7,11 +7,13 @@ import collections
 import time
 
 from loratui.cli_commands.common import (
-    add_json_flag,
+    add_command,
+    arg,
     open_home,
     open_project,
     print_json,
     print_jsonl,
+    print_result,
 )
 from loratui.core import archive as archive_mod
 from loratui.core import audit
@@ -105,13 +107,11 @@ def cmd_audit(args: argparse.Namespace) -> int:
             "actors": dict(collections.Counter(ev.actor for ev in rows)),
             "origins": dict(collections.Counter(ev.origin for ev in rows)),
         }
-        if args.json:
-            print_json(summary)
-        else:
-            print(f"{summary['events']} events from {summary['first']} to {summary['last']}")
-            for key in ("kinds", "actors", "origins"):
-                print(f"{key}: " + ", ".join(f"{k} {n}" for k, n in summary[key].items()))
-            print(f"verify the hash chain with `loratui audit {p.name!r} --verify`")
+        lines = [f"{summary['events']} events from {summary['first']} to {summary['last']}"]
+        for key in ("kinds", "actors", "origins"):
+            lines.append(f"{key}: " + ", ".join(f"{k} {n}" for k, n in summary[key].items()))
+        lines.append(f"verify the hash chain with `loratui audit {p.name!r} --verify`")
+        print_result(args.json, summary, "\n".join(lines))
         return 0
     result = {"project": p.name, **audit.verify_report(p), "home": audit.verify_report(None)}
     ok = result["ok"] and result["home"]["ok"]
@@ -176,14 +176,13 @@ def cmd_history(args: argparse.Namespace) -> int:
 def cmd_archive(args: argparse.Namespace) -> int:
     p = open_project(args)
     summary = archive_mod.archive_project(p, args.out)
-    if args.json:
-        print_json(summary)
-    else:
-        rows = sum(summary["rows"].values())
-        print(
-            f"archived {p.name!r} to {summary['path']}: {summary['files']} files, {rows} rows, "
-            f"{summary['bytes']:,} bytes, sha256 {summary['sha256']}"
-        )
+    rows = sum(summary["rows"].values())
+    print_result(
+        args.json,
+        summary,
+        f"archived {p.name!r} to {summary['path']}: {summary['files']} files, {rows} rows, "
+        f"{summary['bytes']:,} bytes, sha256 {summary['sha256']}",
+    )
     return 0
 
 
@@ -200,14 +199,13 @@ def cmd_restore(args: argparse.Namespace) -> int:
         "versions": project.versions.count(),
         "chain_ok": audit.verify_chain(project)[0],
     }
-    if args.json:
-        print_json(info)
-    else:
-        print(
-            f"restored {info['name']!r} into {info['folder']}: {info['documents']} documents, "
-            f"{info['versions']} versions; audit chain "
-            + ("verifies" if info["chain_ok"] else "does NOT verify")
-        )
+    print_result(
+        args.json,
+        info,
+        f"restored {info['name']!r} into {info['folder']}: {info['documents']} documents, "
+        f"{info['versions']} versions; audit chain "
+        + ("verifies" if info["chain_ok"] else "does NOT verify"),
+    )
     return 0
 
 
@@ -263,47 +261,52 @@ def _human(n: int) -> str:
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add this group's subcommands to the parser."""
-    p = sub.add_parser("log", help="show the activity log and audit trail")
-    p.add_argument("project")
-    p.add_argument("--follow", "-f", action="store_true", help="keep printing new events")
-    p.add_argument("--level", choices=audit.LEVELS, help="this level and above")
-    p.add_argument("--doc", help="only events of this document (id or name)")
-    p.add_argument("--limit", type=int, help="only the newest N events")
-    add_json_flag(p)
-    p.set_defaults(func=cmd_log)
-
-    p = sub.add_parser("audit", help="summarise the audit trail; --verify checks its hash chain")
-    p.add_argument("project")
-    p.add_argument("--verify", action="store_true", help="recompute the hash chain")
-    add_json_flag(p)
-    p.set_defaults(func=cmd_audit)
-
-    p = sub.add_parser("history", help="the timeline of one document")
-    p.add_argument("project")
-    p.add_argument("doc", help="document id or name")
-    add_json_flag(p)
-    p.set_defaults(func=cmd_history)
-
-    p = sub.add_parser("archive", help="write the whole project to one .tar.gz")
-    p.add_argument("project")
-    p.add_argument("out", metavar="OUT.tar.gz")
-    add_json_flag(p)
-    p.set_defaults(func=cmd_archive)
-
-    p = sub.add_parser("restore", help="recreate a project from an archive")
-    p.add_argument("archive", metavar="ARCHIVE")
-    p.add_argument("--as", dest="as_name", metavar="NAME", help="restore under this name")
-    add_json_flag(p)
-    p.set_defaults(func=cmd_restore)
-
-    p = sub.add_parser("purge", help="delete documents for good (original, text, rows)")
-    p.add_argument("project")
-    p.add_argument("docs", nargs="+", metavar="DOC")
-    p.add_argument("--yes", action="store_true", help="confirm")
-    add_json_flag(p)
-    p.set_defaults(func=cmd_purge)
-
-    p = sub.add_parser("where", help="where each kind of the project's data lives")
-    p.add_argument("project")
-    add_json_flag(p)
-    p.set_defaults(func=cmd_where)
+    add_command(
+        sub,
+        "log",
+        cmd_log,
+        "show the activity log and audit trail",
+        arg("--follow", "-f", action="store_true", help="keep printing new events"),
+        arg("--level", choices=audit.LEVELS, help="this level and above"),
+        arg("--doc", help="only events of this document (id or name)"),
+        arg("--limit", type=int, help="only the newest N events"),
+    )
+    add_command(
+        sub,
+        "audit",
+        cmd_audit,
+        "summarise the audit trail; --verify checks its hash chain",
+        arg("--verify", action="store_true", help="recompute the hash chain"),
+    )
+    add_command(
+        sub,
+        "history",
+        cmd_history,
+        "the timeline of one document",
+        arg("doc", help="document id or name"),
+    )
+    add_command(
+        sub,
+        "archive",
+        cmd_archive,
+        "write the whole project to one .tar.gz",
+        arg("out", metavar="OUT.tar.gz"),
+    )
+    add_command(
+        sub,
+        "restore",
+        cmd_restore,
+        "recreate a project from an archive",
+        arg("archive", metavar="ARCHIVE"),
+        arg("--as", dest="as_name", metavar="NAME", help="restore under this name"),
+        project=False,
+    )
+    add_command(
+        sub,
+        "purge",
+        cmd_purge,
+        "delete documents for good (original, text, rows)",
+        arg("docs", nargs="+", metavar="DOC"),
+        arg("--yes", action="store_true", help="confirm"),
+    )
+    add_command(sub, "where", cmd_where, "where each kind of the project's data lives")

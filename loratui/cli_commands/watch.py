@@ -13,7 +13,7 @@ import sys
 import threading
 from typing import Any
 
-from loratui.cli_commands.common import add_json_flag, open_project, print_jsonl
+from loratui.cli_commands.common import add_command, arg, open_project, print_jsonl
 from loratui.core.models import Document, Project
 
 _print_lock = threading.Lock()
@@ -141,28 +141,25 @@ def _seconds(text: str) -> float:
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add ``watch`` to the parser."""
-    p = sub.add_parser(
+    add_command(
+        sub,
         "watch",
-        help="watch the project's drop folder and process new files until stopped",
+        cmd_watch,
+        "watch the project's drop folder and process new files until stopped",
+        arg("--workers", type=int, help="extraction processes (default: one per CPU)"),
+        arg("--poll", action="store_true", help="poll the folder instead of inotify (network FS)"),
+        arg(
+            "--settle",
+            type=_seconds,
+            metavar="S",
+            help="seconds a file must be quiet before it is taken (default: watch_settle_s, 2)",
+        ),
+        arg(
+            "--rescan",
+            type=_seconds,
+            metavar="S",
+            help="seconds between full rescans of the folder (default: watch_rescan_s, 60)",
+        ),
         description="Take each complete file dropped into the project's drop folder (once), "
         "and run the worker on the queue, until SIGINT/SIGTERM.",
     )
-    p.add_argument("project")
-    p.add_argument("--workers", type=int, help="extraction processes (default: one per CPU)")
-    p.add_argument(
-        "--poll", action="store_true", help="poll the folder instead of inotify (network FS)"
-    )
-    p.add_argument(
-        "--settle",
-        type=_seconds,
-        metavar="S",
-        help="seconds a file must be quiet before it is taken (default: watch_settle_s, 2)",
-    )
-    p.add_argument(
-        "--rescan",
-        type=_seconds,
-        metavar="S",
-        help="seconds between full rescans of the folder (default: watch_rescan_s, 60)",
-    )
-    add_json_flag(p)
-    p.set_defaults(func=cmd_watch)
