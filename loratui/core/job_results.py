@@ -93,6 +93,28 @@ def stored_page_numbers(doc_id: int) -> set[int]:
     return {p.number for p in Page.select(Page.number).where(Page.document == doc_id)}
 
 
+def _all_page_texts(
+    doc: Document, pages: Sequence[tuple[int, str]], total: int | None
+) -> tuple[dict[int, str], int]:
+    """Every page's text by number (``pages`` over what is stored) and the page count;
+    raises ``internal`` when a page is missing."""
+    texts = dict(pages)
+    total = (doc.pages if total is None else total) or 0
+    if not total or any(n not in texts for n in range(1, total + 1)):
+        # some pages were committed range by range: read them back
+        stored = Page.select(Page.number, Page.text).where(Page.document == doc.id)
+        texts = {p.number: p.text for p in stored} | texts
+        total = total or len(texts)
+    missing = [n for n in range(1, total + 1) if n not in texts]
+    if missing:
+        raise LoratuiError(
+            "internal",
+            f"{len(missing)} of {total} pages are missing after extraction",
+            "retry the file; the missing pages will be extracted again",
+        )
+    return texts, total
+
+
 def complete(
     job: Job | int,
     owner: str,
@@ -126,20 +148,7 @@ def complete(
         .where(Document.id == row.document_id)
         .get()
     )
-    texts = dict(pages)
-    total = (doc.pages if total is None else total) or 0
-    if not total or any(n not in texts for n in range(1, total + 1)):
-        # some pages were committed range by range: read them back
-        stored = Page.select(Page.number, Page.text).where(Page.document == doc.id)
-        texts = {p.number: p.text for p in stored} | texts
-        total = total or len(texts)
-    missing = [n for n in range(1, total + 1) if n not in texts]
-    if missing:
-        raise LoratuiError(
-            "internal",
-            f"{len(missing)} of {total} pages are missing after extraction",
-            "retry the file; the missing pages will be extracted again",
-        )
+    texts, total = _all_page_texts(doc, pages, total)
     ordered = [texts[n] for n in range(1, total + 1)]
     chars = sum(len(t) for t in ordered)
     tokens = sum(approx_tokens(t) for t in ordered)
