@@ -12,126 +12,40 @@ missing files, the watcher falls back to watchdog's PollingObserver and logs why
 
 from __future__ import annotations
 
-import errno
-import hashlib
 import logging
 import os
 import queue
-import sys
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from watchdog.events import FileSystemEvent, FileSystemEventHandler
-from watchdog.observers.api import BaseObserver
-from watchdog.observers.polling import PollingObserver
-
 from loratui.core import audit, db, privacy, settings, watch_claims
 from loratui.core.errors import LoratuiError
-from loratui.core.home import ensure_private_dir
+from loratui.core.hashing import sha256_file_or_none
 from loratui.core.models import Project
+from loratui.core.watch_observer import MODE_OFF, MODE_POLLING, MODE_WATCHING, FolderObserver
 from loratui.core.watch_rules import (
     DONE_DIR,
     FAILED_DIR,
     SettleTracker,
-    after_folder,
-    is_ignored,
+    candidate_rel,
+    find_candidates,
     probe,
-    relative_to_root,
-    unique_destination,
 )
+from loratui.core.watch_take import ORIGIN, FileTaker, TakenFile
 
 log = logging.getLogger(__name__)
 
-ORIGIN = "drop"
-MODE_WATCHING = "watching"
-MODE_POLLING = "polling"
-MODE_OFF = "off"
 # When this many of the last MISSED_WINDOW periodic rescans found files inotify never
 # reported, the watcher stops trusting inotify (watch limit hit below the root).
 MISSED_RESCANS_BEFORE_POLLING = 2
 MISSED_WINDOW = 10
 MISSED_AGE_S = 1.0  # younger files may just have events still on their way
-IGNORED_EVENTS = ("opened", "closed_no_write")
 AFTER_CHOICES = ("keep", "move")
-
-
-@dataclass(frozen=True)
-class TakenFile:
-    """What became of one file the watcher took (passed to ``on_taken``)."""
-
-    rel_path: str
-    path: str
-    state: str  # queued, duplicate, failed, skipped (add's states)
-    document_id: int | None
-    reason: str | None
-    new_version: bool
-    at: float
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-def sha256_file(path: Path) -> str | None:
-    """The file's sha256, or None when it cannot be read (add reports why)."""
-    try:
-        with open(path, "rb") as fh:
-            return hashlib.file_digest(fh, "sha256").hexdigest()
-    except OSError:
-        return None
-
-
-def _native_observer() -> BaseObserver:
-    """inotify on Linux, the platform's own observer elsewhere; raises when unavailable."""
-    if sys.platform.startswith("linux"):
-        from watchdog.observers.inotify import InotifyObserver
-
-        return InotifyObserver()
-    from watchdog.observers import Observer
-
-    return Observer()
-
-
-class _Handler(FileSystemEventHandler):
-    """Turns watchdog events into (kind, path, time) items for the taker thread."""
-
-    def __init__(self, put: Callable[[tuple[str, str, float]], None]) -> None:
-        super().__init__()
-        self._put = put
-
-    def on_any_event(self, event: FileSystemEvent) -> None:
-        kind = event.event_type
-        if kind in IGNORED_EVENTS:
-            return
-        t = time.monotonic()
-        src = os.fsdecode(event.src_path)
-        if kind == "moved":
-            self._put(("gone", src, t))
-            dest = os.fsdecode(event.dest_path)
-            self._put(("dir" if event.is_directory else "file", dest, t))
-        elif kind == "deleted":
-            self._put(("gone", src, t))
-        elif event.is_directory:
-            if kind == "created":
-                self._put(("dir", src, t))
-        else:
-            self._put(("file", src, t))
-
-
-class _WatchdogLogTap(logging.Handler):
-    """Hears watchdog's inotify warnings (queue overflow, watches it could not rebuild)."""
-
-    def __init__(self, on_record: Callable[[logging.LogRecord], None]) -> None:
-        super().__init__(level=logging.WARNING)
-        self._on_record = on_record
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self._on_record(record)
 
 
 class DropWatcher:
@@ -163,14 +77,12 @@ class DropWatcher:
         self._queue: queue.Queue[tuple[Any, ...]] = queue.Queue()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._observer: BaseObserver | None = None
-        self._observer_lock = threading.RLock()
-        self._log_tap: _WatchdogLogTap | None = None
+        self._folder: FolderObserver | None = None
+        self._taker: FileTaker | None = None
         self._owner = ""
         self._root = Path()
         self._project: Project | None = None
         self._tracker = SettleTracker(2.0)
-        self._known: set[tuple[str, int, int]] = set()
         self._missed_history: deque[bool] = deque(maxlen=MISSED_WINDOW)
         self._failures: dict[str, int] = {}
         self._status: dict[str, Any] = {
@@ -222,7 +134,11 @@ class DropWatcher:
         self._owner = watch_claims.new_owner()
         with self._lock:
             self._status.update(folder=str(self._root), started_at=time.time(), error=None)
-        self._start_observer()
+        self._folder = FolderObserver(self._root, self._queue.put, self._poll_interval())
+        reason = self._folder.start(self._poll_forced)
+        with self._lock:
+            self._status.update(mode=self._folder.mode, reason=reason)
+        self._queue.put(("started", reason or "", 0.0))
         self._thread = threading.Thread(
             target=self._run, name=f"loratui-drop-{self.project_id}", daemon=True
         )
@@ -230,10 +146,10 @@ class DropWatcher:
 
     def stop(self, timeout: float = 60.0) -> None:
         """Stop watching; a file being added is finished first. Safe to call twice."""
-        with self._observer_lock:
-            self._stop.set()
-            self._queue.put(("wake", "", 0.0))
-            self._stop_observer()
+        self._stop.set()
+        self._queue.put(("wake", "", 0.0))
+        if self._folder is not None:
+            self._folder.stop()  # no fallback starts a new observer after this
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
@@ -255,66 +171,11 @@ class DropWatcher:
     def _poll_interval(self) -> float:
         return max(0.5, min(self._tracker.settle_s, 2.0))
 
-    def _start_observer(self) -> None:
-        reason = None
-        observer: BaseObserver | None = None
-        if not self._poll_forced:
-            try:
-                observer = _native_observer()
-                observer.schedule(_Handler(self._queue.put), str(self._root), recursive=True)
-                observer.start()
-            except Exception as exc:  # noqa: BLE001 - any failure means: poll instead
-                observer = None
-                reason = _inotify_failure(exc)
-        if observer is None:
-            observer = PollingObserver(timeout=self._poll_interval())
-            observer.schedule(_Handler(self._queue.put), str(self._root), recursive=True)
-            observer.start()
-        mode = MODE_POLLING if isinstance(observer, PollingObserver) else MODE_WATCHING
-        if mode == MODE_POLLING and reason is None and not self._poll_forced:
-            reason = "the platform has no native file-system events"
-        if self._poll_forced:
-            reason = "polling was asked for (--poll or the watch_poll setting)"
-        self._observer = observer
-        with self._lock:
-            self._status.update(mode=mode, reason=reason)
-        if mode == MODE_WATCHING:
-            self._log_tap = _WatchdogLogTap(self._on_watchdog_log)
-            logging.getLogger("watchdog.observers").addHandler(self._log_tap)
-        self._queue.put(("started", reason or "", 0.0))
-
-    def _stop_observer(self) -> None:
-        with self._observer_lock:
-            if self._log_tap is not None:
-                logging.getLogger("watchdog.observers").removeHandler(self._log_tap)
-                self._log_tap = None
-            observer, self._observer = self._observer, None
-        if observer is not None:
-            observer.stop()
-            if observer is not threading.current_thread():
-                observer.join(10)
-
-    def _on_watchdog_log(self, record: logging.LogRecord) -> None:
-        """Runs on watchdog's thread: only queue a note for the taker thread."""
-        msg = record.getMessage()
-        if record.args and str(self._root) not in msg:
-            return  # about another watcher's folder (one inotify fd serves the process)
-        if record.levelno >= logging.ERROR and record.exc_info:
-            self._queue.put(("fallback", f"inotify failed: {record.exc_info[1]}", 0.0))
-        elif "overflow" in msg.lower():
-            self._queue.put(("overflow", msg, 0.0))
-
     def _switch_to_polling(self, reason: str) -> None:
-        with self._observer_lock:
-            if self.status["mode"] != MODE_WATCHING or self._stop.is_set():
-                return
-            self._stop_observer()
-            observer = PollingObserver(timeout=self._poll_interval())
-            observer.schedule(_Handler(self._queue.put), str(self._root), recursive=True)
-            observer.start()
-            self._observer = observer
-            with self._lock:
-                self._status.update(mode=MODE_POLLING, reason=reason)
+        if self._folder is None or self._stop.is_set() or not self._folder.switch_to_polling():
+            return
+        with self._lock:
+            self._status.update(mode=MODE_POLLING, reason=reason)
         self._event(
             "drop.polling",
             f"drop folder: {reason}; switched to polling every {self._poll_interval():g} s",
@@ -335,7 +196,8 @@ class DropWatcher:
                     f"{', '.join(AFTER_CHOICES)}; keeping files in place",
                     level="warning",
                 )
-            self._known = watch_claims.known_keys(self.project_id)
+            known = watch_claims.known_keys(self.project_id)
+            self._taker = FileTaker(self._project, self._root, self._owner, known, self._event)
             self._do_rescan(periodic=False)
             next_rescan = time.monotonic() + self._rescan_s if self._rescan_s > 0 else None
             while not self._stop.is_set():
@@ -446,17 +308,10 @@ class DropWatcher:
             self._do_rescan(periodic=False)
 
     def _rel(self, path: str) -> str | None:
-        rel = relative_to_root(path, self._root)
-        if rel is None or is_ignored(rel):
-            return None
-        return rel
+        return candidate_rel(path, self._root)
 
     def _health_check(self) -> None:
-        observer = self._observer
-        if observer is None or self.status["mode"] != MODE_WATCHING:
-            return
-        dead = not observer.is_alive() or any(not e.is_alive() for e in observer.emitters)
-        if dead:
+        if self._folder is not None and self._folder.native_events_died():
             self._switch_to_polling("the inotify watcher stopped")
 
     # -- scanning ---------------------------------------------------------------------
@@ -506,33 +361,7 @@ class DropWatcher:
 
     def _walk(self, top: Path) -> list[tuple[str, float]]:
         """(path, ctime) of every candidate under ``top`` neither known nor pending."""
-        found = []
-        for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
-            keep = []
-            entries = list(filenames)
-            for d in dirnames:
-                full = os.path.join(dirpath, d)
-                if os.path.islink(full):
-                    entries.append(d)  # a symlinked folder: probed, never followed
-                elif not is_ignored(d):
-                    keep.append(d)
-            dirnames[:] = keep
-            for name in entries:
-                rel = self._rel(os.path.join(dirpath, name))
-                if rel is None or rel in self._tracker.pending:
-                    continue
-                try:
-                    st = os.lstat(os.path.join(dirpath, name))
-                except OSError:
-                    continue
-                if (rel, st.st_size, st.st_mtime_ns) in self._known or (
-                    rel,
-                    -1,
-                    st.st_mtime_ns,
-                ) in self._known:
-                    continue
-                found.append((rel, st.st_ctime))
-        return found
+        return find_candidates(top, self._root, self._taker.known, self._tracker.pending)
 
     # -- one file ---------------------------------------------------------------------
 
@@ -547,118 +376,39 @@ class DropWatcher:
             self._pend_found(self._walk(path))
         elif pr.kind == "link_inside":
             self._tracker.forget(rel)
-            self._known.add((rel, -1, pr.mtime_ns))
+            self._taker.known.add((rel, -1, pr.mtime_ns))
         elif pr.kind in ("link_outside", "special"):
             self._tracker.forget(rel)
-            self._skip(rel, pr.kind, pr.mtime_ns, pr.target)
-        elif (rel, pr.size, pr.mtime_ns) in self._known:
+            if self._taker.skip(rel, pr.kind, pr.mtime_ns, pr.target):
+                with self._lock:
+                    self._status["skipped"] += 1
+        elif (rel, pr.size, pr.mtime_ns) in self._taker.known:
             self._tracker.forget(rel)
         elif self._tracker.observe(rel, pr.sig, now):
             self._take(rel, pr.size, pr.mtime_ns)
 
-    def _skip(self, rel: str, kind: str, mtime_ns: int, target: str | None) -> None:
-        if kind == "link_outside":
-            reason = f"symbolic link to {target}, outside the drop folder; not followed"
-        else:
-            reason = "not a regular file (device, FIFO or socket)"
-        self._known.add((rel, -1, mtime_ns))
-        if watch_claims.record_skip(self.project_id, rel, mtime_ns, reason):
-            with self._lock:
-                self._status["skipped"] += 1
-            self._event(
-                "drop.skipped",
-                f"drop folder: skipped {rel}: {reason}",
-                level="warning",
-                data={"path": rel, "reason": reason},
-            )
-
     def _take(self, rel: str, size: int, mtime_ns: int) -> None:
-        from loratui.core import ingest  # the engine's add; imported late (heavy)
-
         path = self._root / rel
-        sha = sha256_file(path)
+        sha = sha256_file_or_none(path)
         after = probe(path, self._root)
         if after.kind != "file" or after.sig != (size, mtime_ns):
             # Changed while we read it: not complete after all.
             if after.kind == "file":
                 self._tracker.touch(rel, time.monotonic())
             return
-        key = (rel, size, mtime_ns)
-        got = watch_claims.claim(self.project_id, rel, size, mtime_ns, sha, self._owner)
-        if got is None:  # another watcher has it
-            self._known.add(key)
+        taken = self._taker.take(rel, size, mtime_ns, sha)
+        if taken is None:
             return
-        prev = got.previous
-        if got.recovered:
-            doc = watch_claims.stored_document(self.project_id, sha)
-            if doc is not None:
-                state = "duplicate" if doc.duplicate_of_id else "queued"
-                watch_claims.finish(got.row, state, doc.id, "recovered an unfinished claim")
-                self._known.add(key)
-                return
-        if prev is not None and sha is not None and prev.sha256 == sha and prev.document_id:
-            watch_claims.finish(got.row, "unchanged", prev.document_id, "same bytes as before")
-            self._known.add(key)
-            self._event(
-                "drop.unchanged",
-                f"drop folder: {rel} was touched but its content is unchanged; not taken again",
-                level="debug",
-                document=prev.document_id,
-                data={"path": rel},
-            )
-            return
-        if prev is not None:
-            self._event(
-                "drop.new_version",
-                f"drop folder: {rel} changed since it was taken; taking the new version",
-                document=prev.document_id,
-                data={
-                    "path": rel,
-                    "previous_document_id": prev.document_id,
-                    "previous_sha256": prev.sha256,
-                    "sha256": sha,
-                },
-            )
-        try:
-            results = ingest.add_paths(self._project, [str(path)], origin=ORIGIN)
-        except Exception:
-            watch_claims.release(got.row)  # the caller tries again after a settle time
-            raise
-        res = results[0] if results else None
-        state = res.state if res else "skipped"
-        doc_id = res.document_id if res else None
-        reason = (res.reason or res.error_code) if res else "add took nothing from this path"
-        watch_claims.finish(got.row, state, doc_id, reason)
-        self._known.add(key)
-        taken = TakenFile(rel, str(path), state, doc_id, reason, prev is not None, time.time())
         with self._lock:
             counter = {"duplicate": "duplicates", "failed": "failed", "skipped": "skipped"}
-            self._status[counter.get(state, "taken")] += 1
+            self._status[counter.get(taken.state, "taken")] += 1
             self._status.update(last_taken=rel, last_taken_at=taken.at)
-        self._after_store(rel, state)
+        self._taker.after_store(rel, taken.state)
         if self.on_taken is not None:
             try:
                 self.on_taken(taken)
             except Exception:  # noqa: BLE001 - a display callback must not stop the watcher
                 log.exception("on_taken callback failed")
-
-    def _after_store(self, rel: str, state: str) -> None:
-        """Keep the file (default) or move it to .done/ or .failed/ (watch_after=move)."""
-        project = Project.get_or_none(Project.id == self.project_id)
-        if project is None or settings.effective(project.settings)["watch_after"] != "move":
-            return
-        folder = after_folder(state)
-        dest = unique_destination(self._root / folder / rel)
-        try:
-            ensure_private_dir(dest.parent)
-            os.replace(self._root / rel, dest)
-        except OSError as exc:
-            self._event(
-                "drop.move_failed",
-                f"drop folder: could not move {rel} to {folder}/: {exc.strerror or exc}",
-                level="warning",
-                data={"path": rel, "to": folder},
-            )
 
     # -- reporting --------------------------------------------------------------------
 
@@ -673,15 +423,6 @@ class DropWatcher:
                 self.on_notice(level, message)
             except Exception:  # noqa: BLE001
                 log.exception("on_notice callback failed")
-
-
-def _inotify_failure(exc: BaseException) -> str:
-    """A sentence saying why inotify could not be used."""
-    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
-        return "the inotify watch limit is reached (raise fs.inotify.max_user_watches)"
-    if isinstance(exc, OSError) and exc.errno == errno.EMFILE:
-        return "the inotify instance limit is reached (raise fs.inotify.max_user_instances)"
-    return f"inotify is not available ({exc})"
 
 
 __all__ = ["DONE_DIR", "FAILED_DIR", "DropWatcher", "TakenFile"]

@@ -9,10 +9,10 @@ over once its owner is known to be gone.
 from __future__ import annotations
 
 import os
-import secrets
 import socket
 from dataclasses import dataclass
 
+from loratui.core import owners
 from loratui.core.db import write_txn
 from loratui.core.models import Document, DropFile, now
 
@@ -20,13 +20,12 @@ CLAIMED = "claimed"
 # A claim by a watcher on another host is presumed dead after this long.
 FOREIGN_CLAIM_TTL_S = 900.0
 
-_HOST = socket.gethostname()
 _live_owners: set[str] = set()
 
 
 def new_owner() -> str:
     """A fresh owner id for one watcher (``host:pid:token``), registered as alive."""
-    owner = f"{_HOST}:{os.getpid()}:{secrets.token_hex(4)}"
+    owner = owners.new_owner()
     _live_owners.add(owner)
     return owner
 
@@ -36,28 +35,20 @@ def retire_owner(owner: str) -> None:
     _live_owners.discard(owner)
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def owner_is_gone(owner: str | None, claimed_at: float) -> bool:
-    """True when the watcher that made a claim can no longer finish it."""
+    """True when the watcher that made a claim can no longer finish it.
+
+    One on this host is gone when its process is (or, in this process, when it was
+    retired); one elsewhere, or without a pid, after ``FOREIGN_CLAIM_TTL_S``.
+    """
     if not owner:
         return True
-    host, _, rest = owner.partition(":")
-    pid_text, _, _token = rest.partition(":")
-    if host != _HOST or not pid_text.isdigit():
+    host, pid = owners.parse_owner(owner)
+    if host != socket.gethostname() or pid is None:
         return now() - claimed_at > FOREIGN_CLAIM_TTL_S
-    pid = int(pid_text)
     if pid == os.getpid():
         return owner not in _live_owners
-    return not _pid_alive(pid)
+    return owners.owner_is_dead(owner)
 
 
 @dataclass

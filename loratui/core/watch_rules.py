@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Container
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
@@ -49,6 +50,51 @@ def relative_to_root(path: str | os.PathLike[str], root: Path) -> str | None:
         return None
     text = rel.as_posix()
     return None if text in ("", ".") else text
+
+
+def candidate_rel(path: str | os.PathLike[str], root: Path) -> str | None:
+    """``path`` relative to the drop folder when it may be taken (inside, not junk)."""
+    rel = relative_to_root(path, root)
+    if rel is None or is_ignored(rel):
+        return None
+    return rel
+
+
+def find_candidates(
+    top: Path, root: Path, known: Container[tuple[str, int, int]], pending: Container[str]
+) -> list[tuple[str, float]]:
+    """(path, ctime) of every candidate under ``top`` neither known nor pending.
+
+    ``known`` holds (path, size, mtime_ns) versions already dealt with, and
+    (path, -1, mtime_ns) for paths remembered as never to be taken.
+    """
+    found = []
+    for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
+        keep = []
+        entries = list(filenames)
+        for d in dirnames:
+            full = os.path.join(dirpath, d)
+            if os.path.islink(full):
+                entries.append(d)  # a symlinked folder: probed, never followed
+            elif not is_ignored(d):
+                keep.append(d)
+        dirnames[:] = keep
+        for name in entries:
+            rel = candidate_rel(os.path.join(dirpath, name), root)
+            if rel is None or rel in pending:
+                continue
+            try:
+                st = os.lstat(os.path.join(dirpath, name))
+            except OSError:
+                continue
+            if (rel, st.st_size, st.st_mtime_ns) in known or (
+                rel,
+                -1,
+                st.st_mtime_ns,
+            ) in known:
+                continue
+            found.append((rel, st.st_ctime))
+    return found
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from loratui.core import projects, watch, watch_claims
+from loratui.core import projects, watch_claims, watch_observer
 from loratui.core.models import Document, DropFile, Event, Job, Project
 from loratui.core.watch import DropWatcher, TakenFile
 
@@ -89,7 +90,7 @@ def test_file_present_at_start_and_one_the_observer_missed(
     r.wait_taken(1)
     assert r.names() == ["before.txt"]
     # Simulate lost events: the observer stops reporting anything.
-    r.w._observer.unschedule_all()
+    r.w._folder._observer.unschedule_all()
     (drop / "sub").mkdir()
     (drop / "sub" / "missed.txt").write_text("never reported by inotify\n")
     time.sleep(SETTLE * 6)
@@ -189,7 +190,7 @@ def test_falls_back_to_polling_when_inotify_limit_is_hit(
     def no_inotify() -> None:
         raise OSError(errno.ENOSPC, "inotify watch limit reached")
 
-    monkeypatch.setattr(watch, "_native_observer", no_inotify)
+    monkeypatch.setattr(watch_observer, "native_observer", no_inotify)
     r = run()
     st = r.w.status
     assert st["mode"] == "polling" and "watch limit" in st["reason"]
@@ -229,7 +230,7 @@ def test_claims_of_live_watchers_are_respected_dead_ones_recovered(
         text=True,
         check=True,
     )
-    dead = f"{watch_claims._HOST}:{dead_proc.stdout.strip()}:dead"
+    dead = f"{socket.gethostname()}:{dead_proc.stdout.strip()}:dead"
     for path, owner in ((held, live), (orphan, dead)):
         size, mtime = _key(path)
         sha = hashlib.sha256(path.read_bytes()).hexdigest()
@@ -250,7 +251,7 @@ def test_inotify_that_keeps_missing_files_gives_way_to_polling(
     r = run(rescan_s=2.5)  # each file is over MISSED_AGE_S old when a rescan finds it
     assert r.w.status["mode"] == "watching"
     wait_for(lambda: r.w.status["last_rescan_at"], what="the start-up scan")
-    r.w._observer.unschedule_all()  # from now on inotify reports nothing
+    r.w._folder._observer.unschedule_all()  # from now on inotify reports nothing
     (drop / "one.txt").write_text("missed once\n")
     r.wait_taken(1)
     wait_for(lambda: events(project, "drop.missed"))
