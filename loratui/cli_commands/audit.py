@@ -18,6 +18,7 @@ from loratui.cli_commands.common import (
 from loratui.core import archive as archive_mod
 from loratui.core import audit
 from loratui.core import purge as purge_mod
+from loratui.core import restore as restore_mod
 from loratui.core import where as where_mod
 from loratui.core.documents import get_document
 from loratui.core.errors import LoratuiError
@@ -188,7 +189,7 @@ def cmd_archive(args: argparse.Namespace) -> int:
 
 def cmd_restore(args: argparse.Namespace) -> int:
     open_home(args)
-    project = archive_mod.restore_archive(args.archive, as_name=args.as_name)
+    project = restore_mod.restore_archive(args.archive, as_name=args.as_name)
     from loratui.core.projects import project_dir
 
     info = {

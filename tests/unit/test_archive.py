@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from loratui.core import archive, audit, projects
+from loratui.core import archive, audit, projects, restore
 from loratui.core.db import write_txn
 from loratui.core.documents import page_texts
 from loratui.core.errors import LoratuiError
@@ -107,7 +107,7 @@ def test_round_trip_archive_delete_restore(home: Path, tmp_path: Path) -> None:
 
     projects.delete_project(p)
     assert not Project.select().exists()
-    restored = archive.restore_archive(out)
+    restored = restore.restore_archive(out)
     after = _snapshot(restored)
     assert after["docs"] == before["docs"]
     assert after["versions"] == before["versions"]
@@ -147,9 +147,9 @@ def test_restore_under_another_name_beside_the_original(home: Path, tmp_path: Pa
     out = tmp_path / "keep.tar.gz"
     archive.archive_project(p, out)
     with pytest.raises(LoratuiError) as err:
-        archive.restore_archive(out)
+        restore.restore_archive(out)
     assert err.value.code == "exists" and "--as" in err.value.hint
-    copy = archive.restore_archive(out, as_name="keep copy")
+    copy = restore.restore_archive(out, as_name="keep copy")
     assert copy.name == "keep copy" and copy.id != p.id
     assert projects.project_dir(copy) != projects.project_dir(p)
     assert _snapshot(copy)["docs"] == _snapshot(p)["docs"]
@@ -217,7 +217,7 @@ def test_unsafe_entries_are_refused_whole(
     _rewrite(good_archive, bad, lambda ms: ms.append(UNSAFE[case]))
     before = _state(home)
     with pytest.raises(LoratuiError) as err:
-        archive.restore_archive(bad)
+        restore.restore_archive(bad)
     assert err.value.code == "archive_unsafe", err.value.message
     assert _state(home) == before
     assert not (tmp_path / "evil.txt").exists() and not Path("/tmp/evil.txt").exists()
@@ -271,7 +271,7 @@ def test_mismatches_are_refused_whole(
     _rewrite(good_archive, bad, change)
     before = _state(home)
     with pytest.raises(LoratuiError) as err:
-        archive.restore_archive(bad)
+        restore.restore_archive(bad)
     assert err.value.code == "archive_corrupt" and words in err.value.message
     assert _state(home) == before
 
@@ -280,9 +280,9 @@ def test_garbage_and_missing_archives(home: Path, tmp_path: Path) -> None:
     junk = tmp_path / "junk.tar.gz"
     junk.write_bytes(b"\x1f\x8b not really gzip at all")
     with pytest.raises(LoratuiError) as err:
-        archive.restore_archive(junk)
+        restore.restore_archive(junk)
     assert err.value.code == "archive_corrupt"
     with pytest.raises(LoratuiError) as err:
-        archive.restore_archive(tmp_path / "nope.tar.gz")
+        restore.restore_archive(tmp_path / "nope.tar.gz")
     assert err.value.code == "not_found"
     assert os.listdir(home / "projects") == []
