@@ -9,7 +9,6 @@ gone from ``loratui.db`` and its WAL, not just unlinked inside them.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import time
 from collections.abc import Iterable
@@ -22,6 +21,7 @@ from loratui.core.audit import lists_document, log_event
 from loratui.core.db import database, write_txn
 from loratui.core.documents import get_document
 from loratui.core.errors import LoratuiError
+from loratui.core.hashing import sha256_file_or_none
 from loratui.core.models import JOB_RUNNING, DatasetVersion, Document, Job, Page, Project
 
 
@@ -96,17 +96,6 @@ def _resolve(project: Project, refs: Iterable[Any]) -> list[Document]:
     return list(docs.values())
 
 
-def _sha256_of(path: Path) -> str | None:
-    try:
-        sha = hashlib.sha256()
-        with open(path, "rb") as fh:
-            while chunk := fh.read(1 << 20):
-                sha.update(chunk)
-        return sha.hexdigest()
-    except OSError:
-        return None
-
-
 def _drop_copies(project: Project, doc: dict[str, Any]) -> list[Path]:
     """Copies of the document's bytes in the drop folder (``.done/`` etc. included), or
     where it was added from inside the home; files elsewhere are the user's own."""
@@ -126,7 +115,7 @@ def _drop_copies(project: Project, doc: dict[str, Any]) -> list[Path]:
                 continue
         except OSError:
             continue
-        if _sha256_of(path) == doc["sha256"]:
+        if sha256_file_or_none(path) == doc["sha256"]:
             found.append(path)
     return found
 
