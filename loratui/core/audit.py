@@ -35,6 +35,8 @@ def event_payload(ev: Event) -> dict[str, Any]:
 
     A restored event carries ``hashed_as``: the ids and project name it had when its
     hash was computed (restore gives rows new ids); those values are hashed instead.
+    This field list is part of every stored chain, so it is spelled out here and not
+    shared with ``event_dict`` (what ``log --json`` shows may grow; this must not).
     """
     payload = {
         "project_id": ev.project_id,
