@@ -107,6 +107,7 @@ class TreeRSS:
         self.interval = interval
         self.peak = 0
         self.samples = 0
+        self._cpu: dict[int, float] = {}  # last CPU seconds seen per process
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True)
 
@@ -120,7 +121,10 @@ class TreeRSS:
         total = 0
         for proc in procs:
             with contextlib.suppress(psutil.Error):
-                total += proc.memory_info().rss
+                with proc.oneshot():
+                    total += proc.memory_info().rss
+                    cpu = proc.cpu_times()
+                    self._cpu[proc.pid] = cpu.user + cpu.system
         if total > self.peak:
             self.peak = total
         self.samples += 1
@@ -143,6 +147,11 @@ class TreeRSS:
     def peak_mb(self) -> float:
         return self.peak / MB
 
+    @property
+    def cpu_s(self) -> float:
+        """CPU seconds of the tree, as last sampled (a process's final moments are missed)."""
+        return sum(self._cpu.values())
+
 
 def loratui_env(home: Path) -> dict[str, str]:
     env = dict(os.environ)
@@ -151,11 +160,15 @@ def loratui_env(home: Path) -> dict[str, str]:
     return env
 
 
+LAST_CPU_S = {"value": 0.0}  # CPU seconds of the last ``run_cli(measure_rss=True)`` tree
+
+
 def run_cli(
     home: Path, *args: str, measure_rss: bool = False, timeout: float = 3600
 ) -> tuple[float, Any, float]:
     """Run ``loratui --home HOME ARGS --json``; return (seconds, parsed JSON, peak tree RSS MB).
 
+    With ``measure_rss`` the tree's CPU seconds are left in ``LAST_CPU_S["value"]``.
     Raises RuntimeError with the output when the command fails.
     """
     cmd = [sys.executable, "-m", "loratui", "--home", str(home), *args, "--json"]
@@ -176,6 +189,7 @@ def run_cli(
     finally:
         if rss:
             rss.__exit__()
+            LAST_CPU_S["value"] = rss.cpu_s
     seconds = time.perf_counter() - start
     if proc.returncode != 0:
         raise RuntimeError(
@@ -234,6 +248,7 @@ def bare_extract(paths: list[Path]) -> dict[str, float]:
     import pypdf  # noqa: F401
 
     pages = chars = 0
+    cpu = time.process_time()
     start = time.perf_counter()
     for path in paths:
         suffix = path.suffix.lower()
@@ -245,7 +260,12 @@ def bare_extract(paths: list[Path]) -> dict[str, float]:
             p, c = bare_text(path)
         pages += p
         chars += c
-    return {"seconds": time.perf_counter() - start, "pages": pages, "chars": chars}
+    return {
+        "seconds": time.perf_counter() - start,
+        "cpu_s": time.process_time() - cpu,
+        "pages": pages,
+        "chars": chars,
+    }
 
 
 def quick_flag(argv: list[str] | None = None) -> bool:
