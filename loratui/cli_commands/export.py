@@ -5,7 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 
-from loratui.cli_commands.common import add_json_flag, is_tty, iso, open_project, print_json
+from loratui.cli_commands.common import (
+    add_command,
+    arg,
+    is_tty,
+    iso,
+    open_project,
+    print_json,
+    print_result,
+)
 from loratui.core.export import config as config_mod
 from loratui.core.export.config import FORMATS, ExportConfig
 
@@ -48,16 +56,15 @@ def cmd_export(args: argparse.Namespace) -> int:
         "documents": len(v.documents or []),
         "config_hash": v.config_hash,
     }
-    if args.json:
-        print_json(result)
-    else:
-        dropped = ", ".join(f"{k} {n}" for k, n in result["dropped"].items()) or "none"
-        print(f"v{v.number} written to {v.path}")
-        print(
-            f"records: {v.records_train} train, {v.records_validation} validation; "
-            f"tokens: {v.tokens}; documents: {result['documents']}"
-        )
-        print(f"dropped: {dropped}")
+    dropped = ", ".join(f"{k} {n}" for k, n in result["dropped"].items()) or "none"
+    print_result(
+        args.json,
+        result,
+        f"v{v.number} written to {v.path}\n"
+        f"records: {v.records_train} train, {v.records_validation} validation; "
+        f"tokens: {v.tokens}; documents: {result['documents']}\n"
+        f"dropped: {dropped}",
+    )
     return 0
 
 
@@ -138,14 +145,13 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     report = check_report(args.path, args.format, args.max_seq_len, args.tokenizer or "approx")
     errors = report["errors"]
-    if args.json:
-        print_json({"ok": errors == 0, **report})
-    else:
-        for p in report["problems"]:
-            where = f"line {p['line']}" if p["line"] else "file"
-            print(f"{args.path}:{where}: {p['level']}[{p['code']}] {p['message']}")
-        verdict = "ok" if errors == 0 else f"{report['problem_count']} problems"
-        print(f"{report['records']} records checked as {args.format}: {verdict}")
+    lines = []
+    for p in report["problems"]:
+        where = f"line {p['line']}" if p["line"] else "file"
+        lines.append(f"{args.path}:{where}: {p['level']}[{p['code']}] {p['message']}")
+    verdict = "ok" if errors == 0 else f"{report['problem_count']} problems"
+    lines.append(f"{report['records']} records checked as {args.format}: {verdict}")
+    print_result(args.json, {"ok": errors == 0, **report}, "\n".join(lines))
     return 0 if errors == 0 else 1
 
 
@@ -160,41 +166,50 @@ def _add_config_source(p: argparse.ArgumentParser) -> None:
     )
 
 
-def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("export", help="export a new dataset version")
-    p.add_argument("project")
-    p.add_argument("--config", dest="config_file", metavar="FILE.toml", help="use this config")
-    p.add_argument("--format", choices=FORMATS, help="record format")
-    _add_config_source(p)
-    add_json_flag(p)
-    p.set_defaults(func=cmd_export)
-
-    p = sub.add_parser("versions", help="list a project's dataset versions")
-    p.add_argument("project")
-    add_json_flag(p)
-    p.set_defaults(func=cmd_versions)
-
-    p = sub.add_parser("diff", help="compare two versions (records and config)")
-    p.add_argument("project")
-    p.add_argument("a", metavar="vA")
-    p.add_argument("b", metavar="vB")
-    add_json_flag(p)
-    p.set_defaults(func=cmd_diff)
-
-    p = sub.add_parser("config", help="show, save, load or write the export configuration")
-    p.add_argument("project")
+def _add_config_action(p: argparse.ArgumentParser) -> None:
+    """``config``: show, write or load, one at a time."""
     g = p.add_mutually_exclusive_group()
     g.add_argument("--show", action="store_true", help="print it as TOML (the default)")
     g.add_argument("--write", metavar="FILE.toml", help="write it to a TOML file")
     g.add_argument("--load", metavar="FILE.toml", help="validate a TOML file and save it")
-    _add_config_source(p)
-    add_json_flag(p)
-    p.set_defaults(func=cmd_config)
 
-    p = sub.add_parser("check", help="check a JSONL file the way a trainer reads it")
-    p.add_argument("path")
-    p.add_argument("--format", required=True, choices=FORMATS)
-    p.add_argument("--max-seq-len", type=int, default=None, help="flag longer records")
-    p.add_argument("--tokenizer", default=None, help="tokenizer.json, model folder or 'approx'")
-    add_json_flag(p)
-    p.set_defaults(func=cmd_check)
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add this group's subcommands to the parser."""
+    add_command(
+        sub,
+        "export",
+        cmd_export,
+        "export a new dataset version",
+        arg("--config", dest="config_file", metavar="FILE.toml", help="use this config"),
+        arg("--format", choices=FORMATS, help="record format"),
+        _add_config_source,
+    )
+    add_command(sub, "versions", cmd_versions, "list a project's dataset versions")
+    add_command(
+        sub,
+        "diff",
+        cmd_diff,
+        "compare two versions (records and config)",
+        arg("a", metavar="vA"),
+        arg("b", metavar="vB"),
+    )
+    add_command(
+        sub,
+        "config",
+        cmd_config,
+        "show, save, load or write the export configuration",
+        _add_config_action,
+        _add_config_source,
+    )
+    add_command(
+        sub,
+        "check",
+        cmd_check,
+        "check a JSONL file the way a trainer reads it",
+        arg("path"),
+        arg("--format", required=True, choices=FORMATS),
+        arg("--max-seq-len", type=int, default=None, help="flag longer records"),
+        arg("--tokenizer", default=None, help="tokenizer.json, model folder or 'approx'"),
+        project=False,
+    )

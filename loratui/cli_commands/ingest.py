@@ -9,7 +9,14 @@ from typing import Any
 
 import peewee
 
-from loratui.cli_commands.common import add_json_flag, iso, open_project, print_json
+from loratui.cli_commands.common import (
+    add_command,
+    arg,
+    iso,
+    open_project,
+    print_json,
+    print_result,
+)
 from loratui.core import documents, ingest, queue_control
 from loratui.core.errors import LoratuiError
 from loratui.core.models import DOC_STATES, DONE, FAILED, Document, Job, Page, Project
@@ -18,15 +25,14 @@ from loratui.core.models import DOC_STATES, DONE, FAILED, Document, Job, Page, P
 def cmd_add(args: argparse.Namespace) -> int:
     project = open_project(args)
     results = ingest.add_paths(project, args.paths, origin="cli")
-    if args.json:
-        print_json([r.as_dict() for r in results])
-    else:
-        for r in results:
-            ident = str(r.document_id) if r.document_id is not None else "-"
-            detail = f"[{r.error_code}] {r.reason}" if r.error_code else r.reason or ""
-            print(f"{r.state:<9} {ident:>6}  {r.path}  {detail}".rstrip())
-        tally = Counter(r.state for r in results)
-        print(", ".join(f"{n} {state}" for state, n in sorted(tally.items())) or "nothing added")
+    lines = []
+    for r in results:
+        ident = str(r.document_id) if r.document_id is not None else "-"
+        detail = f"[{r.error_code}] {r.reason}" if r.error_code else r.reason or ""
+        lines.append(f"{r.state:<9} {ident:>6}  {r.path}  {detail}".rstrip())
+    tally = Counter(r.state for r in results)
+    lines.append(", ".join(f"{n} {state}" for state, n in sorted(tally.items())) or "nothing added")
+    print_result(args.json, [r.as_dict() for r in results], "\n".join(lines))
     missing = [r for r in results if r.document_id is None and r.state == FAILED]
     return 1 if missing else 0
 
@@ -193,44 +199,45 @@ def status(project: Project) -> dict[str, Any]:
 def cmd_status(args: argparse.Namespace) -> int:
     project = open_project(args)
     s = status(project)
-    if args.json:
-        print_json(s)
-        return 0
     states = s["states"]
-    print(f"{project.name}: {s['documents']} documents" + (" (paused)" if s["paused"] else ""))
-    print("  " + ", ".join(f"{states.get(k, 0)} {k}" for k in DOC_STATES))
-    print(f"  {s['pages']:,} pages, {s['chars']:,} characters, ~{s['tokens']:,} tokens")
+    lines = [
+        f"{project.name}: {s['documents']} documents" + (" (paused)" if s["paused"] else ""),
+        "  " + ", ".join(f"{states.get(k, 0)} {k}" for k in DOC_STATES),
+        f"  {s['pages']:,} pages, {s['chars']:,} characters, ~{s['tokens']:,} tokens",
+    ]
     if s["excluded"]:
-        print(f"  {s['excluded']} excluded from exports")
+        lines.append(f"  {s['excluded']} excluded from exports")
     if s["failures"]:
-        print("  failures: " + ", ".join(f"{c} {n}" for c, n in sorted(s["failures"].items())))
+        failures = sorted(s["failures"].items())
+        lines.append("  failures: " + ", ".join(f"{c} {n}" for c, n in failures))
     if s["warnings"]:
-        print("  warnings: " + ", ".join(f"{c} {n}" for c, n in s["warnings"].items()))
+        lines.append("  warnings: " + ", ".join(f"{c} {n}" for c, n in s["warnings"].items()))
+    print_result(args.json, s, "\n".join(lines))
     return 0
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add this group's subcommands to the parser."""
-    p = sub.add_parser("add", help="add files or folders (recursively) to a project's queue")
-    p.add_argument("project")
-    p.add_argument("paths", nargs="+", metavar="PATH")
-    add_json_flag(p)
-    p.set_defaults(func=cmd_add)
-
-    p = sub.add_parser("files", help="list a project's documents")
-    p.add_argument("project")
-    p.add_argument("--state", choices=DOC_STATES, help="only documents in this state")
-    add_json_flag(p)
-    p.set_defaults(func=cmd_files)
-
-    p = sub.add_parser("show", help="print a document's extracted text")
-    p.add_argument("project")
-    p.add_argument("doc", help="document id or original file name")
-    p.add_argument("--page", type=int, help="only this page (1-based)")
-    add_json_flag(p)
-    p.set_defaults(func=cmd_show)
-
-    p = sub.add_parser("status", help="counts per state, pages, characters, tokens, failures")
-    p.add_argument("project")
-    add_json_flag(p)
-    p.set_defaults(func=cmd_status)
+    add_command(
+        sub,
+        "add",
+        cmd_add,
+        "add files or folders (recursively) to a project's queue",
+        arg("paths", nargs="+", metavar="PATH"),
+    )
+    add_command(
+        sub,
+        "files",
+        cmd_files,
+        "list a project's documents",
+        arg("--state", choices=DOC_STATES, help="only documents in this state"),
+    )
+    add_command(
+        sub,
+        "show",
+        cmd_show,
+        "print a document's extracted text",
+        arg("doc", help="document id or original file name"),
+        arg("--page", type=int, help="only this page (1-based)"),
+    )
+    add_command(sub, "status", cmd_status, "counts per state, pages, characters, tokens, failures")

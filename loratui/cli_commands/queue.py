@@ -7,9 +7,10 @@ import asyncio
 import signal
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
-from loratui.cli_commands.common import add_json_flag, is_tty, open_project, print_json
+from loratui.cli_commands.common import add_command, arg, is_tty, open_project, print_result
 from loratui.core import queue_control
 from loratui.core.documents import get_document
 from loratui.core.errors import LoratuiError
@@ -118,54 +119,90 @@ def cmd_process(args: argparse.Namespace) -> int:
         "failures": _failures_since(project, started),
         "counts": after,
     }
-    if args.json:
-        print_json(summary)
-    else:
-        _print_summary(summary)
+    print_result(args.json, summary, _summary_text(summary))
     return 130 if stopped_by else 0
 
 
-def _print_summary(s: dict[str, Any]) -> None:
+def _summary_text(s: dict[str, Any]) -> str:
+    """The text ``process`` prints for people: this run, its failures, then the project."""
     c = s["counts"]
     by_code: dict[str, int] = {}
     for f in s["failures"]:
         by_code[f["error_code"]] = by_code.get(f["error_code"], 0) + 1
     codes = ", ".join(f"{k} {v}" for k, v in sorted(by_code.items()))
-    print(
+    lines = [
         f"processed {s['processed']} document(s) in {s['elapsed_s']:.1f} s with "
         f"{s['workers']} worker(s): {s['done']} done, {s['failed']} failed"
         + (f" ({codes})" if codes else "")
         + f", {s['pages']} pages"
-    )
+    ]
     for f in s["failures"]:
-        print(f"  failed  {f['id']} {f['name']}: {f['error_code']}: {f['error']}")
+        lines.append(f"  failed  {f['id']} {f['name']}: {f['error_code']}: {f['error']}")
         if f["hint"]:
-            print(f"          hint: {f['hint']}")
+            lines.append(f"          hint: {f['hint']}")
     st = c["states"]
-    print(
+    lines.append(
         f"project {s['project']!r}: {st['done']} done, {st['failed']} failed, "
         f"{st['queued']} queued, {st['processing']} processing, {st['duplicate']} duplicate, "
         f"{st['cancelled']} cancelled; {c['pages']} pages, {c['chars']:,} chars, "
         f"~{c['tokens']:,} tokens"
     )
     if s["paused"]:
-        print("the queue is paused: run `loratui resume PROJECT` to continue")
+        lines.append("the queue is paused: run `loratui resume PROJECT` to continue")
     if s["interrupted"]:
-        print(f"stopped by {s['interrupted']}; unfinished files are back in the queue")
+        lines.append(f"stopped by {s['interrupted']}; unfinished files are back in the queue")
+    return "\n".join(lines)
+
+
+DocsChange = Callable[[Project, list[int] | None], tuple[dict[str, Any], str]]
+
+
+def _change_docs(args: argparse.Namespace, change: DocsChange) -> int:
+    """The shared body of retry, cancel, exclude and include: ``PROJECT [DOC...]``.
+
+    The DOC references become ids (``None`` when none are named, meaning all of them);
+    ``change`` acts on them and returns its JSON fields (after "project") and its text line.
+    """
+    project = open_project(args)
+    ids = _doc_ids(project, args.docs) if args.docs else None
+    fields, text = change(project, ids)
+    print_result(args.json, {"project": project.name, **fields}, text)
+    return 0
 
 
 def cmd_retry(args: argparse.Namespace) -> int:
-    project = open_project(args)
-    if args.docs:
-        ids = _doc_ids(project, args.docs)
-        n = queue_control.retry(project, ids, failed_only=args.failed)
-    else:
-        n = queue_control.retry(project, None, failed_only=True)
-    if args.json:
-        print_json({"project": project.name, "requeued": n})
-    else:
-        print(f"re-queued {n} document(s); run `loratui process {project.name!r}`")
-    return 0
+    def change(project: Project, ids: list[int] | None) -> tuple[dict[str, Any], str]:
+        # with no DOC named, every failed document is re-queued whatever --failed says
+        n = queue_control.retry(project, ids, failed_only=args.failed if ids else True)
+        text = f"re-queued {n} document(s); run `loratui process {project.name!r}`"
+        return {"requeued": n}, text
+
+    return _change_docs(args, change)
+
+
+def cmd_cancel(args: argparse.Namespace) -> int:
+    def change(project: Project, ids: list[int] | None) -> tuple[dict[str, Any], str]:
+        n = queue_control.cancel(project, ids)
+        return {"cancelled": n}, f"cancelled {n} document(s)"
+
+    return _change_docs(args, change)
+
+
+def _set_excluded(args: argparse.Namespace, excluded: bool) -> int:
+    def change(project: Project, ids: list[int] | None) -> tuple[dict[str, Any], str]:
+        n = queue_control.set_excluded(project, ids, excluded)  # DOC... is required here
+        verb = "excluded" if excluded else "included"
+        return {"changed": n, "excluded": excluded, "ids": ids}, f"{verb} {n} document(s)"
+
+    return _change_docs(args, change)
+
+
+def cmd_exclude(args: argparse.Namespace) -> int:
+    return _set_excluded(args, True)
+
+
+def cmd_include(args: argparse.Namespace) -> int:
+    return _set_excluded(args, False)
 
 
 def cmd_unlock(args: argparse.Namespace) -> int:
@@ -184,98 +221,71 @@ def cmd_unlock(args: argparse.Namespace) -> int:
     if not password:
         raise LoratuiError("invalid", "no password on standard input")
     queue_control.unlock(project, doc, password)
-    if args.json:
-        print_json({"id": doc.id, "name": doc.name, "state": "queued"})
+    print_result(
+        args.json,
+        {"id": doc.id, "name": doc.name, "state": "queued"},
+        f"password stored for {doc.name}; re-queued. Run `loratui process {project.name!r}`",
+    )
+    return 0
+
+
+def _set_paused(args: argparse.Namespace, paused: bool) -> int:
+    project = open_project(args)
+    if paused:
+        queue_control.pause(project)
+        text = f"paused {project.name!r}: running files finish, no new ones start"
     else:
-        print(f"password stored for {doc.name}; re-queued. Run `loratui process {project.name!r}`")
+        queue_control.resume(project)
+        text = f"resumed {project.name!r}"
+    print_result(args.json, {"project": project.name, "paused": paused}, text)
     return 0
 
 
 def cmd_pause(args: argparse.Namespace) -> int:
-    project = open_project(args)
-    queue_control.pause(project)
-    if args.json:
-        print_json({"project": project.name, "paused": True})
-    else:
-        print(f"paused {project.name!r}: running files finish, no new ones start")
-    return 0
+    return _set_paused(args, True)
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
-    project = open_project(args)
-    queue_control.resume(project)
-    if args.json:
-        print_json({"project": project.name, "paused": False})
-    else:
-        print(f"resumed {project.name!r}")
-    return 0
-
-
-def cmd_cancel(args: argparse.Namespace) -> int:
-    project = open_project(args)
-    ids = _doc_ids(project, args.docs) if args.docs else None
-    n = queue_control.cancel(project, ids)
-    if args.json:
-        print_json({"project": project.name, "cancelled": n})
-    else:
-        print(f"cancelled {n} document(s)")
-    return 0
-
-
-def _set_excluded(args: argparse.Namespace, excluded: bool) -> int:
-    project = open_project(args)
-    ids = _doc_ids(project, args.docs)
-    n = queue_control.set_excluded(project, ids, excluded)
-    if args.json:
-        print_json({"project": project.name, "changed": n, "excluded": excluded, "ids": ids})
-    else:
-        print(f"{'excluded' if excluded else 'included'} {n} document(s)")
-    return 0
+    return _set_paused(args, False)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add this group's subcommands to the parser."""
-    p = sub.add_parser("process", help="extract queued documents until nothing is left to run")
-    p.add_argument("project")
-    p.add_argument("--workers", type=int, help="worker processes (default: one per CPU)")
-    add_json_flag(p)
-    p.set_defaults(func=cmd_process)
-
-    p = sub.add_parser("retry", help="re-queue failed documents (all, or the ones named)")
-    p.add_argument("project")
-    p.add_argument("docs", nargs="*", metavar="DOC")
-    p.add_argument("--failed", action="store_true", help="only documents that failed")
-    add_json_flag(p)
-    p.set_defaults(func=cmd_retry)
-
-    p = sub.add_parser("unlock", help="store an encrypted PDF's password and re-queue it")
-    p.add_argument("project")
-    p.add_argument("doc", metavar="DOC")
-    p.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
-    add_json_flag(p)
-    p.set_defaults(func=cmd_unlock)
-
-    for name, func, text in (
-        ("pause", cmd_pause, "stop starting new files (running ones finish)"),
-        ("resume", cmd_resume, "start files again after a pause"),
-    ):
-        p = sub.add_parser(name, help=text)
-        p.add_argument("project")
-        add_json_flag(p)
-        p.set_defaults(func=func)
-
-    p = sub.add_parser("cancel", help="cancel queued and running documents (all, or those named)")
-    p.add_argument("project")
-    p.add_argument("docs", nargs="*", metavar="DOC")
-    add_json_flag(p)
-    p.set_defaults(func=cmd_cancel)
-
-    for name, excluded, text in (
-        ("exclude", True, "leave documents out of processing and export"),
-        ("include", False, "take excluded documents back in"),
-    ):
-        p = sub.add_parser(name, help=text)
-        p.add_argument("project")
-        p.add_argument("docs", nargs="+", metavar="DOC")
-        add_json_flag(p)
-        p.set_defaults(func=lambda a, ex=excluded: _set_excluded(a, ex))
+    docs_or_all = arg("docs", nargs="*", metavar="DOC")
+    add_command(
+        sub,
+        "process",
+        cmd_process,
+        "extract queued documents until nothing is left to run",
+        arg("--workers", type=int, help="worker processes (default: one per CPU)"),
+    )
+    add_command(
+        sub,
+        "retry",
+        cmd_retry,
+        "re-queue failed documents (all, or the ones named)",
+        docs_or_all,
+        arg("--failed", action="store_true", help="only documents that failed"),
+    )
+    add_command(
+        sub,
+        "unlock",
+        cmd_unlock,
+        "store an encrypted PDF's password and re-queue it",
+        arg("doc", metavar="DOC"),
+        arg("--password-stdin", action="store_true", help="read the password from stdin"),
+    )
+    add_command(sub, "pause", cmd_pause, "stop starting new files (running ones finish)")
+    add_command(sub, "resume", cmd_resume, "start files again after a pause")
+    add_command(
+        sub,
+        "cancel",
+        cmd_cancel,
+        "cancel queued and running documents (all, or those named)",
+        docs_or_all,
+    )
+    some_docs = arg("docs", nargs="+", metavar="DOC")
+    add_command(
+        sub, "exclude", cmd_exclude, "leave documents out of processing and export", some_docs
+    )
+    add_command(sub, "include", cmd_include, "take excluded documents back in", some_docs)
