@@ -59,7 +59,7 @@ class ProjectSession:
 
         try:
             self.worker = Worker(self.project_id, workers=self._workers, on_update=self._on_update)
-            self.worker.start()
+            self.worker.start().add_done_callback(self._worker_ended)
         except Exception as exc:  # noqa: BLE001 - shown to the user, never a crash
             self.worker = None
             self._report("the worker could not start", exc)
@@ -74,6 +74,12 @@ class ProjectSession:
             except Exception as exc:  # noqa: BLE001
                 self.watcher = None
                 self._report("the drop-folder watcher could not start", exc)
+
+    def _worker_ended(self, task: asyncio.Task[None]) -> None:
+        """The worker's task ended: unless we stopped it, say why (never a crash)."""
+        if task.cancelled() or task.exception() is None:
+            return
+        self._report("the worker stopped with an error", task.exception())
 
     def _taken(self, taken: Any) -> None:
         """Watcher thread: a file was taken; nudge the worker (thread-safely) and the UI."""

@@ -148,12 +148,12 @@ class ProjectDialog(ModalScreen[dict[str, str] | None]):
 class ProjectsScreen(Screen[None]):
     TITLE = "Projects"
     HELP = (
-        "Every project in this loratui home. Enter opens one: its worker starts and its drop "
-        "folder is watched while it is open. n creates a project, r renames, delete removes "
+        "Every project in this loratui home. Enter (or o) opens one: its worker starts and its "
+        "drop folder is watched while it is open. n creates a project, r renames, delete removes "
         "one (after saying what goes). Type / to filter the list."
     )
     BINDINGS = [
-        Binding("enter", "open", "Open", show=True, priority=False),
+        Binding("o", "open", "Open"),
         Binding("n", "new", "New"),
         Binding("r", "rename", "Rename"),
         Binding("delete,D", "delete", "Delete", key_display="del"),

@@ -137,6 +137,7 @@ class QueueScreen(ProjectScreen):
         "change the sort. Escape clears marks and filters, then goes back to the projects."
     )
     BINDINGS = [
+        Binding("o", "preview", "Preview"),
         Binding("space", "mark", "Mark", key_display="space"),
         Binding("p", "pause", "Pause", show=False),
         Binding("r", "retry", "Retry"),
@@ -365,6 +366,11 @@ class QueueScreen(ProjectScreen):
     def _open_preview(self, event: DataTable.RowSelected) -> None:
         if event.row_key.value is not None:
             self.lapp.open_preview(int(event.row_key.value))
+
+    def action_preview(self) -> None:
+        doc_id = self.selected_id()
+        if doc_id is not None:
+            self.lapp.open_preview(doc_id)
 
     # -- filters and sort ------------------------------------------------------------------
     def action_text_filter(self) -> None:
