@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "loratui.cli_commands.watch",
     "loratui.cli_commands.export",
     "loratui.cli_commands.audit",
+    "loratui.cli_commands.ownership",
 )
 
 
