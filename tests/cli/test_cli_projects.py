@@ -30,3 +30,32 @@ def test_settings_are_typed(cli: CLI) -> None:
     assert eff["max_file_mb"] == 5 and eff["watch_poll"] is True
     bad = cli.run("settings", "s", "max_file_mb=lots")
     assert bad.returncode == 1 and "max_file_mb must be a int" in bad.stderr
+
+
+def test_text_output_of_new_rename_settings_delete(cli: CLI) -> None:
+    """The text lines scripts read: one result per command, the same as before --json existed."""
+    new = cli.run("new", "t", check=True).stdout.splitlines()
+    folder = cli.json("projects")[0]["folder"]
+    assert new == [f"created project 't' in {folder}", f"drop folder: {folder}/inbox"]
+    assert cli.run("rename", "t", "u", check=True).stdout == "renamed to 'u'\n"
+    shown = cli.run("settings", "u", "max_file_mb=7", check=True).stdout.splitlines()
+    assert "max_file_mb = 7  (set)" in shown and all(" = " in line for line in shown)
+    listed = cli.run("projects", check=True).stdout
+    assert listed.startswith("u\t0 docs (0 done, 0 failed)\tdrop: ") and "last export: -" in listed
+    deleted = cli.run("delete", "u", "--yes", check=True).stdout
+    assert deleted == f"deleted 'u': 0 documents, 0 versions, folder {folder}\n"
+
+
+def test_every_command_takes_json_and_projects_come_first() -> None:
+    """add_command's contract: the project (where there is one) first, --json on every command."""
+    import argparse
+
+    from loratui.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    without_project = {"new", "projects", "demo", "restore", "check"}
+    for name, parser in sub.choices.items():
+        flags = {s for a in parser._actions for s in a.option_strings}
+        assert "--json" in flags, name
+        positionals = [a.dest for a in parser._actions if not a.option_strings]
+        assert (positionals[:1] == ["project"]) == (name not in without_project), name
