@@ -99,9 +99,13 @@ class LoratuiApp(App[int]):
         self.set_interval(FLUSH_S, self._flush_updates)
         self.set_interval(STATE_POLL_S, self._poll_states)
         if self._initial_project is not None:
+            from loratui.core.errors import LoratuiError
             from loratui.core.projects import get_project
 
-            self.open_project(get_project(self._initial_project).id)
+            try:
+                self.open_project(get_project(self._initial_project).id)
+            except LoratuiError as exc:
+                self.notify(f"{exc.message}\n{exc.hint}", title="No such project", severity="error")
 
     # -- the open project ------------------------------------------------------------------
     def open_project(self, project_id: int) -> None:

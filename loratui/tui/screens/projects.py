@@ -29,6 +29,8 @@ from loratui.tui.widgets.confirm import ConfirmModal
 if TYPE_CHECKING:
     from loratui.tui.app import LoratuiApp
 
+RELOAD_S = 5.0
+
 COLUMNS = (
     ("name", "Project"),
     ("documents", "Docs"),
@@ -182,6 +184,12 @@ class ProjectsScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one(DataTable).focus()
         self.load()
+        # projects created or changed from the CLI show up without a key press
+        self.set_interval(RELOAD_S, self._reload_if_shown)
+
+    def _reload_if_shown(self) -> None:
+        if self.app.screen is self:
+            self.load()
 
     def on_screen_resume(self) -> None:
         self.sub_title = str(self.lapp.home_path)

@@ -180,6 +180,7 @@ class QueueScreen(ProjectScreen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self.sub_title = Project.get_by_id(self.project_id).name
         self.query_one(DataTable).focus()
         self.set_interval(POLL_S, self.poll)
         self.load_all()
@@ -314,7 +315,6 @@ class QueueScreen(ProjectScreen):
             parts.append(f"{len(self._marked)} marked")
         parts.append(f"worker {self.lapp.worker_state}")
         self.query_one("#queue-status", Static).update(" · ".join(parts))
-        self.sub_title = Project.get_by_id(self.project_id).name if self.is_mounted else ""
 
     # -- selection -------------------------------------------------------------------------
     def selected_id(self) -> int | None:
