@@ -152,6 +152,11 @@ class TreeRSS:
         """CPU seconds of the tree, as last sampled (a process's final moments are missed)."""
         return sum(self._cpu.values())
 
+    @property
+    def cpu_root_s(self) -> float:
+        """CPU seconds of the root process alone (for loratui: orchestrator and database)."""
+        return self._cpu.get(self.pid, 0.0)
+
 
 def loratui_env(home: Path) -> dict[str, str]:
     env = dict(os.environ)
@@ -160,7 +165,8 @@ def loratui_env(home: Path) -> dict[str, str]:
     return env
 
 
-LAST_CPU_S = {"value": 0.0}  # CPU seconds of the last ``run_cli(measure_rss=True)`` tree
+# CPU seconds of the last ``run_cli(measure_rss=True)``: the whole tree and its root alone
+LAST_CPU_S = {"value": 0.0, "root": 0.0}
 
 
 def run_cli(
@@ -190,6 +196,7 @@ def run_cli(
         if rss:
             rss.__exit__()
             LAST_CPU_S["value"] = rss.cpu_s
+            LAST_CPU_S["root"] = rss.cpu_root_s
     seconds = time.perf_counter() - start
     if proc.returncode != 0:
         raise RuntimeError(
