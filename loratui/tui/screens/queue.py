@@ -112,7 +112,7 @@ def render_cell(key: str, value: Any) -> Any:
         filled = round(width * min(done, total) / total)
         bar = Text("█" * filled, style="green" if state == "done" else "yellow")
         bar.append("░" * (width - filled), style="dim")
-        bar.append(f" {done}/{total}" if total < 1000 else f" {done * 100 // total}%")
+        bar.append(f" {done}/{total}" if total < 100 else f" {done * 100 // total}%")
         return bar
     if key in ("pages", "chars", "tokens"):
         return _num(value)

@@ -32,11 +32,11 @@ class ConfirmModal(ModalScreen[bool]):
             yield Static(self._message, classes="dialog-message", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button(
-                    f"{self._confirm} [y]",
+                    f"{self._confirm} (y)",
                     id="confirm",
                     variant="error" if self._danger else "primary",
                 )
-                yield Button("Cancel [n]", id="cancel")
+                yield Button("Cancel (n)", id="cancel")
 
     def on_mount(self) -> None:
         self.query_one("#cancel" if self._danger else "#confirm", Button).focus()
