@@ -276,7 +276,9 @@ class LoratuiApp(App[int]):
             self.push_screen(HelpScreen(self.screen))
 
     def action_toggle_log_panel(self) -> None:
-        self.log_panel_open = not self.log_panel_open
+        # follow what this screen shows: a screen opened without the panel gets it on the
+        # first press even when the panel was open elsewhere
+        self.log_panel_open = not self.screen.query(".log-panel")
         self.apply_log_panel(self.screen)
 
     def apply_log_panel(self, screen: Screen) -> None:

@@ -202,3 +202,19 @@ async def test_drop_folder_file_is_taken_while_the_app_runs(home: Path, tmp_path
         assert doc.origin == "drop" and doc.state == "done"
         await pilot.press("f")  # the app still answers keys
         await wait_for(pilot, lambda: isinstance(app.screen, QueueScreen))
+
+
+async def test_log_panel_follows_the_project_screens(home: Path) -> None:
+    projects.create_project("logged")
+    app = LoratuiApp(home=home, start_worker=False, project="logged")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "DashboardScreen")
+        await pilot.press("ctrl+l")
+        await wait_for(pilot, lambda: bool(app.screen.query(".log-panel")))
+        await wait_for(pilot, lambda: "project.created" in screen_text(app))
+        await pilot.press("f")
+        await wait_for(pilot, lambda: isinstance(app.screen, QueueScreen))
+        await wait_for(pilot, lambda: bool(app.screen.query(".log-panel")))
+        await pilot.press("ctrl+l")
+        await wait_for(pilot, lambda: not app.screen.query(".log-panel"))
+        assert not app.log_panel_open
