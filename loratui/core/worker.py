@@ -322,7 +322,8 @@ class Worker:
             await self._call(job_results.set_total, job.id, self.owner, total, kind)
         have = await self._call(job_results.stored_page_numbers, doc.id)
         done = len(have)
-        self._emit(WorkerUpdate(doc.id, "processing", done, total))
+        # once per document, not throttled: the page total is news the UI must not miss
+        self._emit(WorkerUpdate(doc.id, "processing", done, total), True)
 
         async def one_range(start: int, end: int) -> float:
             nonlocal done
