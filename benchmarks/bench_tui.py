@@ -190,13 +190,14 @@ async def ingest_run(home: Path, files_expected: int, workers: int | None) -> di
 
 def seed_documents(home: Path, n: int) -> None:
     """``n`` documents in the states a long run leaves: mostly done, some failed, a few
-    queued, warnings on some; written with one bulk insert per table."""
+    duplicates, warnings on some; bulk-inserted. None is queued: there are no stored files
+    behind these rows, and the app's worker would otherwise spend the run failing them."""
     import random
 
     from loratui.core import db, projects
     from loratui.core import home as home_mod
     from loratui.core.db import write_txn
-    from loratui.core.models import Document, Job
+    from loratui.core.models import Document
 
     rng = random.Random(5)
     home_mod.open_home(home)
@@ -207,7 +208,7 @@ def seed_documents(home: Path, n: int) -> None:
             r = rng.random()
             kind = rng.choice(("pdf", "pdf", "docx", "text"))
             pages = rng.randint(1, 200) if kind == "pdf" else 1
-            state = "done" if r < 0.9 else "failed" if r < 0.95 else "queued"
+            state = "done" if r < 0.9 else "failed" if r < 0.95 else "duplicate"
             chars = pages * rng.randint(800, 3000) if state == "done" else 0
             docs.append(
                 {
@@ -217,7 +218,7 @@ def seed_documents(home: Path, n: int) -> None:
                     "size": rng.randint(1_000, 5_000_000),
                     "kind": kind,
                     "state": state,
-                    "pages": pages if state != "queued" else None,
+                    "pages": pages if state == "done" else None,
                     "pages_done": pages if state == "done" else 0,
                     "chars": chars,
                     "tokens": chars // 4,
@@ -231,12 +232,6 @@ def seed_documents(home: Path, n: int) -> None:
         with write_txn():
             for start in range(0, n, 500):
                 Document.insert_many(docs[start : start + 500]).execute()
-            queued = Document.select(Document.id).where(
-                (Document.project == project) & (Document.state == "queued")
-            )
-            Job.insert_many(
-                [{"project": project.id, "document": d.id, "kind": "extract"} for d in queued]
-            ).execute()
     finally:
         db.close()
         home_mod._current = None
