@@ -55,7 +55,7 @@ def _write_doc(args: tuple[int, str]) -> int:
 def text_corpus(total_mb: float) -> Path:
     """Markdown documents adding up to about ``total_mb`` MB, cached like the main corpus."""
     n = max(1, round(total_mb * 1e6 / 100_000))
-    out = benchlib.cache_dir() / f"export-text-{n}-{benchlib._generator_hash()}"
+    out = benchlib.cache_dir() / f"export-text-{n}-{benchlib.generator_hash()}"
     done = out / ".done"  # hidden: `loratui add` skips it
     if not done.exists():
         out.mkdir(parents=True, exist_ok=True)

@@ -54,7 +54,8 @@ def cache_dir() -> Path:
     return path
 
 
-def _generator_hash() -> str:
+def generator_hash() -> str:
+    """Short digest of the corpus generator's source: a cached corpus is rebuilt when it changes."""
     h = hashlib.sha256()
     for name in ("make_corpus.py", "textgen.py"):
         h.update((BENCH_DIR / name).read_bytes())
@@ -63,7 +64,7 @@ def _generator_hash() -> str:
 
 def corpus(n: int, seed: int = 0, max_pages: int = 200) -> Path:
     """A generated corpus of ``n`` files, made once per generator version and reused."""
-    out = cache_dir() / f"corpus-{n}-s{seed}-p{max_pages}-{_generator_hash()}"
+    out = cache_dir() / f"corpus-{n}-s{seed}-p{max_pages}-{generator_hash()}"
     if not (out / make_corpus.MANIFEST).exists():
         tmp = out.with_name(out.name + f".tmp{os.getpid()}")
         shutil.rmtree(tmp, ignore_errors=True)
@@ -273,7 +274,3 @@ def bare_extract(paths: list[Path]) -> dict[str, float]:
         "pages": pages,
         "chars": chars,
     }
-
-
-def quick_flag(argv: list[str] | None = None) -> bool:
-    return "--quick" in (argv if argv is not None else sys.argv[1:])
