@@ -1,8 +1,9 @@
 """Exact and near-duplicate filters whose state is hashes only, never the texts.
 
 Exact: a 16-byte BLAKE2 digest of the normalised text (case, spacing and Unicode form
-ignored). Near: MinHash signatures of word 3-gram shingles in a datasketch LSH index, which
-finds records whose estimated Jaccard similarity is at or above the threshold. Both are
+ignored). Near: MinHash signatures of word 3-gram shingles, banded as datasketch's LSH
+index does but kept in a temporary SQLite file, which finds records whose estimated
+Jaccard similarity is at or above the threshold. Both are
 deterministic (fixed seeds), so a re-export drops the same records.
 """
 
@@ -10,8 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sqlite3
+import tempfile
 import unicodedata
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
 
 if TYPE_CHECKING:
     from datasketch import MinHash
@@ -52,23 +58,34 @@ def shingles(text: str, size: int = SHINGLE) -> set[bytes]:
 class NearDedup:
     """MinHash LSH over records seen so far; a record close to an earlier one is a duplicate.
 
-    LSH proposes candidates; each is confirmed with the signatures' Jaccard estimate, so
-    only records at or above ``threshold`` count. Signatures are 32-bit arrays.
+    LSH proposes candidates (records sharing one band of the signature); each is confirmed
+    with the signatures' Jaccard estimate, so only records at or above ``threshold`` count.
+    The bands and signatures live in a temporary SQLite file (in ``folder``, or a private
+    temporary folder), not in memory, so memory stays flat however many records pass. The
+    band layout is datasketch's ``MinHashLSH`` for the same threshold and permutations, so
+    the same records are dropped as with its in-memory index.
     """
 
-    def __init__(self, threshold: float, num_perm: int = 128) -> None:
+    DB_NAME = "near-dedup.sqlite"
+
+    def __init__(self, threshold: float, num_perm: int = 128, folder: Path | None = None) -> None:
         from datasketch import MinHash, MinHashLSH  # imported here: it loads scipy (~0.6 s)
 
         self._minhash = MinHash
         self.num_perm = num_perm
         self.threshold = threshold
         # LSH only proposes candidates (confirmed below), so cap its own threshold: above
-        # ~0.9 datasketch cannot build two bands
-        self._lsh = MinHashLSH(threshold=min(threshold, 0.9), num_perm=num_perm)
+        # ~0.9 datasketch cannot build two bands. The empty index gives the band ranges.
+        self._ranges = MinHashLSH(threshold=min(threshold, 0.9), num_perm=num_perm).hashranges
         first = MinHash(num_perm=num_perm, seed=MINHASH_SEED)
         self._perms = first.permutations
         self._scheme = first.scheme
-        self._sigs: list[Any] = []
+        self.folder = folder
+        self._db: sqlite3.Connection | None = None
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        self._keys = 0
+        self._query = ""
+        self._path: Path | None = None
 
     def signature(self, text: str) -> MinHash | None:
         sh = shingles(text)
@@ -80,7 +97,7 @@ class NearDedup:
             permutations=self._perms,
             scheme=self._scheme,
         )
-        m.update_batch(sorted(sh))
+        m.update_batch(sh)  # the minimum does not depend on the order
         return m
 
     def is_duplicate(self, text: str) -> bool:
@@ -88,11 +105,58 @@ class NearDedup:
         m = self.signature(text)
         if m is None:
             return False
-        for key in self._lsh.query(m):
-            other = self._sigs[key]
-            if float((other == m.hashvalues).sum()) / self.num_perm >= self.threshold:
-                return True
-        key = len(self._sigs)
-        self._sigs.append(m.hashvalues.copy())
-        self._lsh.insert(key, m, check_duplication=False)
+        db = self._db or self._open()
+        hv = m.hashvalues
+        # a band's key: its number (2 bytes) and its slice of the signature, as bytes
+        bands = [
+            i.to_bytes(2, "big") + hv[start:end].tobytes()
+            for i, (start, end) in enumerate(self._ranges)
+        ]
+        keys = [k for (k,) in db.execute(self._query, bands)]
+        if keys:
+            marks = ",".join("?" * len(keys))
+            for (blob,) in db.execute(f"SELECT hv FROM sig WHERE key IN ({marks})", keys):
+                other = np.frombuffer(blob, dtype=hv.dtype)
+                if float((other == hv).sum()) / self.num_perm >= self.threshold:
+                    return True
+        key = self._keys
+        self._keys += 1
+        db.execute("INSERT INTO sig (key, hv) VALUES (?, ?)", (key, hv.tobytes()))
+        db.executemany("INSERT INTO band (bkey, key) VALUES (?, ?)", [(b, key) for b in bands])
         return False
+
+    def _open(self) -> sqlite3.Connection:
+        if self.folder is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="loratui-dedup-")
+            folder = Path(self._tmp.name)
+        else:
+            folder = Path(self.folder)
+        path = folder / self.DB_NAME
+        path.unlink(missing_ok=True)
+        db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        # scratch data: no journal, no fsync, a small page cache (memory stays flat)
+        db.execute("PRAGMA journal_mode=OFF")
+        db.execute("PRAGMA synchronous=OFF")
+        db.execute("PRAGMA cache_size=-8192")
+        db.execute("PRAGMA temp_store=FILE")
+        db.execute(
+            "CREATE TABLE band (bkey BLOB, key INTEGER, PRIMARY KEY (bkey, key)) WITHOUT ROWID"
+        )
+        db.execute("CREATE TABLE sig (key INTEGER PRIMARY KEY, hv BLOB)")
+        db.execute("BEGIN")
+        marks = ",".join("?" * len(self._ranges))
+        self._query = f"SELECT DISTINCT key FROM band WHERE bkey IN ({marks})"
+        self._path = path
+        self._db = db
+        return db
+
+    def close(self) -> None:
+        """Drop the index and its file (the dedup state ends with the export)."""
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+            if self._path is not None:
+                self._path.unlink(missing_ok=True)
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None

@@ -12,6 +12,7 @@ import copy
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from loratui.core.errors import LoratuiError
@@ -120,13 +121,29 @@ def text_chars(docs: list[Document]) -> dict[int, int]:
 class Pipeline:
     """Turns documents into records under one configuration."""
 
-    def __init__(self, cfg: ExportConfig, counter: TokenCounter | None = None) -> None:
+    def __init__(
+        self, cfg: ExportConfig, counter: TokenCounter | None = None, folder: Path | None = None
+    ) -> None:
+        """``folder`` holds the near-duplicate index file (a private temporary folder if
+        ``None``); call ``close()`` when done to remove it."""
         self.cfg = cfg.check()
         self.counter = counter or get_counter(cfg.tokenizer)
         self.exact = ExactDedup() if cfg.dedup_exact else None
-        self.near = NearDedup(cfg.near_threshold, cfg.minhash_perm) if cfg.dedup_near else None
+        self.near = (
+            NearDedup(cfg.near_threshold, cfg.minhash_perm, folder) if cfg.dedup_near else None
+        )
         self.redactor = Redactor(cfg.redact, cfg.redact_placeholder) if cfg.redact else None
         self.stats = Stats()
+
+    def use_folder(self, folder: Path) -> None:
+        """Keep the near-duplicate index in ``folder`` (before the first record)."""
+        if self.near is not None:
+            self.near.folder = folder
+
+    def close(self) -> None:
+        """Drop the dedup state (and the near-duplicate index file)."""
+        if self.near is not None:
+            self.near.close()
 
     # ---- documents --------------------------------------------------------------------
 

@@ -26,13 +26,16 @@ def preview_records(
     pipeline = Pipeline(cfg)
     docs = select_documents(project, cfg)
     sample: list[dict[str, Any]] = []
-    for doc in docs:
-        if len(sample) >= limit:
-            break
-        for rec in pipeline.records(doc):
-            sample.append(rec.data)
+    try:
+        for doc in docs:
             if len(sample) >= limit:
                 break
+            for rec in pipeline.records(doc):
+                sample.append(rec.data)
+                if len(sample) >= limit:
+                    break
+    finally:
+        pipeline.close()
     step = max(1, cfg.chunk_tokens - cfg.chunk_overlap)
     est_records = 0
     est_tokens = 0

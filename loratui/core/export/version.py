@@ -230,6 +230,7 @@ def _write_version(
     fraction = cfg.validation_fraction
     out = SplitFiles(tmp, with_validation=fraction > 0)
     per_doc: dict[int, Counter[str]] = {}
+    pipeline.use_folder(tmp)
     try:
         for doc in docs:
             counts: Counter[str] = Counter()
@@ -247,6 +248,7 @@ def _write_version(
             if doc.kind == RECORDS_KIND:
                 progress.step(doc.name)
     finally:
+        pipeline.close()
         out.close()
     if out.counts["train"] == 0:
         dropped = ", ".join(f"{k} {n}" for k, n in sorted(pipeline.stats.dropped.items()))
