@@ -25,6 +25,7 @@ from loratui.tui.data import DocRow, db_thread, doc_count, doc_ids, doc_rows
 from loratui.tui.messages import DocumentsChanged, FileTaken, WorkerStatus
 from loratui.tui.screens.base import ProjectScreen
 from loratui.tui.widgets.confirm import ConfirmModal
+from loratui.tui.widgets.fast_table import FastTable
 
 POLL_S = 2.0  # re-read rows changed by other processes (CLI, another TUI) this often
 OVERLAP_S = 2.0  # re-read a little before the last read so nothing slips between reads
@@ -171,7 +172,7 @@ class QueueScreen(ProjectScreen):
         with Horizontal(id="queue-bar"):
             yield Static("", id="queue-status")
             yield Input(placeholder="/ filter by name or error", id="queue-filter")
-        table = DataTable(id="queue", cursor_type="row", zebra_stripes=True)
+        table = FastTable(id="queue", cursor_type="row", zebra_stripes=True)
         table.fixed_columns = 2
         for key, label, width, _ in COLUMNS:
             table.add_column(label, key=key, width=width)
@@ -278,12 +279,21 @@ class QueueScreen(ProjectScreen):
                 if self._cells.pop(doc_id, None) is not None:
                     table.remove_row(str(doc_id))
             text = self.query_one("#queue-filter", Input).value.strip()
+            updates: list[tuple[str, str, Any]] = []
             for row in changed:
                 self._rows[row.id] = row
-                self._patch(table, row, text)
+                self._patch(table, row, updates, text)
+            table.update_cells(updates)
         self._update_status()
 
-    def _patch(self, table: DataTable, row: DocRow, text: str | None = None) -> None:
+    def _patch(
+        self,
+        table: FastTable,
+        row: DocRow,
+        updates: list[tuple[str, str, Any]],
+        text: str | None = None,
+    ) -> None:
+        """Add, remove or (into ``updates``) re-render the cells of ``row`` that changed."""
         shown = self._cells.get(row.id)
         visible = self._visible(row, text)
         if shown is None:
@@ -297,7 +307,7 @@ class QueueScreen(ProjectScreen):
         values = cell_values(row, row.id in self._marked)
         for key, value in values.items():
             if shown.get(key) != value:
-                table.update_cell(str(row.id), key, render_cell(key, value))
+                updates.append((str(row.id), key, render_cell(key, value)))
         self._cells[row.id] = values
         if row.id == self.selected_id():
             self._show_detail(row.id)
@@ -356,8 +366,10 @@ class QueueScreen(ProjectScreen):
         if doc_id is None:
             return
         self._marked.symmetric_difference_update({doc_id})
-        self._patch(self.query_one(DataTable), self._rows[doc_id])
-        table = self.query_one(DataTable)
+        table = self.query_one(FastTable)
+        updates: list[tuple[str, str, Any]] = []
+        self._patch(table, self._rows[doc_id], updates)
+        table.update_cells(updates)
         if table.cursor_row < table.row_count - 1:
             table.move_cursor(row=table.cursor_row + 1)
         self._update_status()
