@@ -6,12 +6,13 @@ fields, so editing or deleting any row breaks the chain from there on.
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import hashlib
 import json
 from typing import Any
 
-from loratui.core.db import write_txn
+from loratui.core.db import database, write_txn
 from loratui.core.models import Event, now
 
 _origin = "cli"
@@ -72,12 +73,48 @@ def compute_hash(prev_hash: str, payload: dict[str, Any]) -> str:
     return hashlib.sha256((prev_hash + "\n" + body).encode("utf-8")).hexdigest()
 
 
+_HEAD_SQL = "SELECT hash FROM event WHERE project_id = ? ORDER BY id DESC LIMIT 1"
+_HOME_HEAD_SQL = "SELECT hash FROM event WHERE project_id IS NULL ORDER BY id DESC LIMIT 1"
+_INSERT_SQL = (
+    "INSERT INTO event (project_id, project_name, document_id, time, level, kind, message, "
+    "data, actor, origin, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
 def last_hash(project_id: int | None) -> str:
-    q = Event.select(Event.hash).where(
-        Event.project_id.is_null() if project_id is None else Event.project_id == project_id
+    """The hash at the head of the chain (one indexed query; the caller holds the write
+    lock when it appends after it)."""
+    if project_id is None:
+        row = database.execute_sql(_HOME_HEAD_SQL).fetchone()
+    else:
+        row = database.execute_sql(_HEAD_SQL, (project_id,)).fetchone()
+    return row[0] if row else ""
+
+
+def _append(ev: Event) -> None:
+    """Chain ``ev`` after the head and insert it, as prepared SQL (this runs for every
+    state change, so building the statements with the ORM each time would dominate)."""
+    ev.prev_hash = last_hash(ev.project_id)
+    ev.hash = compute_hash(ev.prev_hash, event_payload(ev))
+    cursor = database.execute_sql(
+        _INSERT_SQL,
+        (
+            Event.project_id.db_value(ev.project_id),
+            ev.project_name,
+            Event.document_id.db_value(ev.document_id),
+            Event.time.db_value(ev.time),
+            ev.level,
+            ev.kind,
+            ev.message,
+            json.dumps(ev.data, sort_keys=True, ensure_ascii=False),  # as JSONText stores it
+            ev.actor,
+            ev.origin,
+            ev.prev_hash,
+            ev.hash,
+        ),
     )
-    row = q.order_by(Event.id.desc()).first()
-    return row.hash if row else ""
+    ev.id = cursor.lastrowid
+    ev._dirty.clear()
 
 
 def log_event(
@@ -97,12 +134,14 @@ def log_event(
     project_id = getattr(project, "id", project)
     project_name = getattr(project, "name", None)
     document_id = getattr(document, "id", document)
-    with write_txn():
+    # Inside a caller's write transaction the head read and the insert are already
+    # atomic (one statement appends, so no savepoint is needed); alone, take the lock.
+    with contextlib.nullcontext() if database.in_transaction() else write_txn():
         if project_name is None and project_id is not None:
-            from loratui.core.models import Project
-
-            p = Project.get_or_none(Project.id == project_id)
-            project_name = p.name if p else None
+            row = database.execute_sql(
+                "SELECT name FROM project WHERE id = ?", (project_id,)
+            ).fetchone()
+            project_name = row[0] if row else None
         ev = Event(
             project_id=project_id,
             project_name=project_name,
@@ -115,9 +154,7 @@ def log_event(
             actor=actor(),
             origin=origin or _origin,
         )
-        ev.prev_hash = last_hash(project_id)
-        ev.hash = compute_hash(ev.prev_hash, event_payload(ev))
-        ev.save(force_insert=True)
+        _append(ev)
     return ev
 
 
