@@ -14,13 +14,15 @@ This module holds the job mechanics the ``Worker`` drives; what a claimed job wr
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
+from typing import NamedTuple
 
 import peewee
 
 from loratui.core import settings as settings_mod
 from loratui.core.audit import log_event
-from loratui.core.db import write_txn
+from loratui.core.db import database, write_txn
 from loratui.core.models import (
     JOB_QUEUED,
     JOB_RUNNING,
@@ -28,7 +30,6 @@ from loratui.core.models import (
     QUEUED,
     Document,
     Job,
-    Project,
     now,
 )
 from loratui.core.owners import owner_is_dead
@@ -53,44 +54,60 @@ def claim(project_id: int, owner: str, lease_s: float) -> Job | None:
     return jobs[0] if jobs else None
 
 
+_PROJECT_SQL = "SELECT paused, settings, name FROM project WHERE id = ?"
+_RUNNABLE_SQL = (
+    "SELECT j.* FROM job j JOIN document d ON d.id = j.document_id"
+    " WHERE j.project_id = ? AND j.kind = ? AND j.state = ? AND j.not_before <= ?"
+    " AND d.excluded = 0 ORDER BY j.priority DESC, j.id LIMIT ?"
+)
+_NEXT_SQL = (
+    "SELECT MIN(j.not_before) FROM job j JOIN document d ON d.id = j.document_id"
+    " WHERE j.project_id = ? AND j.kind = ? AND j.state = ? AND d.excluded = 0"
+)
+
+
+class _ProjectRef(NamedTuple):
+    """What ``log_event`` reads from a project (spares it a query per event)."""
+
+    id: int
+    name: str
+
+
+def _marks(n: int) -> str:
+    return ", ".join("?" * n)
+
+
 def claim_many(project_id: int, owner: str, lease_s: float, limit: int) -> list[Job]:
     """Like ``claim``, up to ``limit`` jobs in one transaction (fewer round trips when
-    a worker has several free slots)."""
+    a worker has several free slots).
+
+    Prepared SQL rather than ORM queries: this runs for every document processed.
+    """
     if limit < 1:
         return []
     t = now()
     with write_txn():
-        project = Project.get_or_none(Project.id == project_id)
-        if project is None or project.paused:
+        row = database.execute_sql(_PROJECT_SQL, (project_id,)).fetchone()
+        if row is None or row[0]:
             return []
-        jobs = list(
-            Job.select()
-            .join(Document)
-            .where(
-                (Job.project == project_id)
-                & (Job.kind == EXTRACT)
-                & (Job.state == JOB_QUEUED)
-                & (Job.not_before <= t)
-                & (Document.excluded == False)  # noqa: E712 - a SQL comparison
-            )
-            .order_by(Job.priority.desc(), Job.id)
-            .limit(limit)
-        )
+        jobs = list(Job.raw(_RUNNABLE_SQL, project_id, EXTRACT, JOB_QUEUED, t, limit))
         if not jobs:
             return []
-        max_attempts = int(settings_mod.effective(project.settings)["max_attempts"]) or 1
+        stored = json.loads(row[1]) if row[1] else None
+        max_attempts = int(settings_mod.effective(stored)["max_attempts"]) or 1
         ids = [j.id for j in jobs]
-        Job.update(
-            state=JOB_RUNNING,
-            lease_owner=owner,
-            lease_expires=t + lease_s,
-            attempts=Job.attempts + 1,
-            max_attempts=max_attempts,
-            updated_at=t,
-        ).where(Job.id.in_(ids)).execute()
-        Document.update(state=PROCESSING, started_at=t, updated_at=t).where(
-            Document.id.in_([j.document_id for j in jobs])
-        ).execute()
+        database.execute_sql(
+            "UPDATE job SET state = ?, lease_owner = ?, lease_expires = ?,"
+            " attempts = attempts + 1, max_attempts = ?, updated_at = ?"
+            f" WHERE id IN ({_marks(len(ids))})",
+            (JOB_RUNNING, owner, t + lease_s, max_attempts, t, *ids),
+        )
+        database.execute_sql(
+            "UPDATE document SET state = ?, started_at = ?, updated_at = ?"
+            f" WHERE id IN ({_marks(len(jobs))})",
+            (PROCESSING, t, t, *[j.document_id for j in jobs]),
+        )
+        project = _ProjectRef(project_id, row[2])
         for job in jobs:
             job.state, job.lease_owner, job.lease_expires = JOB_RUNNING, owner, t + lease_s
             job.attempts += 1
@@ -131,7 +148,7 @@ def renew_many(job_ids: Iterable[int], owner: str, lease_s: float) -> set[int]:
 
 def check_lease(job_id: int, owner: str) -> Job:
     """The job row, or ``LeaseLost`` when ``owner`` no longer holds it."""
-    job = Job.get_or_none(Job.id == job_id)
+    job = next(iter(Job.raw("SELECT * FROM job WHERE id = ?", job_id)), None)
     if job is None or job.state != JOB_RUNNING or job.lease_owner != owner:
         raise LeaseLost(job_id)
     return job
@@ -206,18 +223,8 @@ def reclaim_expired(project_id: int) -> int:
 
 def next_runnable_at(project_id: int) -> float | None:
     """When the earliest queued job may run (now or later), or None if none is queued."""
-    project = Project.get_or_none(Project.id == project_id)
-    if project is None or project.paused:
+    row = database.execute_sql(_PROJECT_SQL, (project_id,)).fetchone()
+    if row is None or row[0]:
         return None
-    row = (
-        Job.select(peewee.fn.MIN(Job.not_before).alias("t"))
-        .join(Document)
-        .where(
-            (Job.project == project_id)
-            & (Job.kind == EXTRACT)
-            & (Job.state == JOB_QUEUED)
-            & (Document.excluded == False)  # noqa: E712
-        )
-        .scalar()
-    )
-    return None if row is None else float(row)
+    t = database.execute_sql(_NEXT_SQL, (project_id, EXTRACT, JOB_QUEUED)).fetchone()[0]
+    return None if t is None else float(t)

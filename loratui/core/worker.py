@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import time
 import traceback as tb_mod
 from collections.abc import Callable
@@ -24,7 +25,7 @@ from typing import Any
 
 import peewee
 
-from loratui.core import job_results, owners, queue
+from loratui.core import content_store, job_results, owners, queue
 from loratui.core import settings as settings_mod
 from loratui.core.errors import LoratuiError
 from loratui.core.models import Document, Job, Project
@@ -34,7 +35,37 @@ UPDATE_INTERVAL_S = 0.25  # at most this often per document for progress updates
 POLL_S = 0.5  # how often an idle worker looks for new jobs (watch / TUI mode)
 RECLAIM_EVERY_S = 30.0
 RENEW_EVERY_S = 5.0  # also how soon a job cancelled elsewhere stops here
-INFLIGHT_PER_WORKER = 2  # documents held per pool slot, so the pool never waits on the DB
+INFLIGHT_PER_WORKER = 4  # documents held per pool slot, so the pool never waits on the DB
+
+
+def claim_batch(
+    project_id: int, owner: str, lease_s: float, limit: int
+) -> list[tuple[Job, Document | None, str]]:
+    """Claim up to ``limit`` runnable jobs with their documents and stored paths, in one
+    trip to the DB thread (nothing is locked when nothing is runnable)."""
+    nxt = queue.next_runnable_at(project_id)  # a read, no lock
+    if nxt is None or nxt > time.time():
+        return []
+    jobs = queue.claim_many(project_id, owner, lease_s, limit)
+    if not jobs:
+        return []
+    marks = ", ".join("?" * len(jobs))
+    docs = {
+        d.id: d
+        for d in Document.raw(
+            f"SELECT * FROM document WHERE id IN ({marks})", *[j.document_id for j in jobs]
+        )
+    }
+    project = Project.get_by_id(project_id)
+    out = []
+    for job in jobs:
+        doc = docs.get(job.document_id)
+        path = ""
+        if doc is not None:
+            doc.project = project
+            path = str(content_store.store_path(project, doc.sha256))
+        out.append((job, doc, path))
+    return out
 
 
 @dataclass(frozen=True)
@@ -90,6 +121,8 @@ class Worker:
         self._main: asyncio.Task[None] | None = None
         self._last_update: dict[int | None, float] = {}
         self._limits: dict[str, Any] = {}
+        self._to_complete: list[tuple[job_results.Completion, asyncio.Future[Document]]] = []
+        self._completer: asyncio.Task[None] | None = None
 
     # ------------------------------------------------------------ helpers
 
@@ -158,6 +191,9 @@ class Worker:
         await self._shutdown(kill=True)
 
     async def _shutdown(self, kill: bool) -> None:
+        if self._completer is not None:  # its last batch needs the DB thread
+            with contextlib.suppress(BaseException):
+                await self._completer
         pool, self._pool = self._pool, None
         if pool is not None:
             await asyncio.get_running_loop().run_in_executor(None, pool.close, kill)
@@ -229,19 +265,20 @@ class Worker:
                 await asyncio.shield(self._shutdown(kill=self._stopping))
 
     async def _fill(self, lease_s: float) -> int:
-        free = self.concurrency * INFLIGHT_PER_WORKER - len(self._inflight)
+        capacity = self.concurrency * INFLIGHT_PER_WORKER
+        free = capacity - len(self._inflight)
+        # claim in batches (half the capacity), unless the pool may run short of work
         if self._stopping or free <= 0:
             return 0
-        nxt = await self._call(queue.next_runnable_at, self.project_id)  # a read, no lock
-        if nxt is None or nxt > time.time():
+        if free < capacity // 2 and len(self._inflight) > self.concurrency:
             return 0
-        jobs = await self._call(queue.claim_many, self.project_id, self.owner, lease_s, free)
+        claimed = await self._call(claim_batch, self.project_id, self.owner, lease_s, free)
         loop = asyncio.get_running_loop()
-        for job in jobs:
-            task = loop.create_task(self._process(job))
+        for job, doc, path in claimed:
+            task = loop.create_task(self._process(job, doc, path))
             self._inflight[job.id] = task
             task.add_done_callback(lambda _t, jid=job.id: self._inflight.pop(jid, None))
-        return len(jobs)
+        return len(claimed)
 
     async def _renew(self, lease_s: float) -> None:
         ids = list(self._inflight)
@@ -252,15 +289,13 @@ class Worker:
 
     # ------------------------------------------------------------ one document
 
-    async def _process(self, job: Job) -> None:
+    async def _process(self, job: Job, doc: Document | None, path: str) -> None:
         started = time.monotonic()
-        try:
-            doc: Document = await self._call(Document.get_by_id, job.document_id)
-        except (peewee.PeeweeException, peewee.DoesNotExist):
-            return  # the database is busy or the document was purged: the lease expires
+        if doc is None:
+            return  # the document was purged: the lease expires
         self._emit(WorkerUpdate(doc.id, "processing", doc.pages_done, doc.pages or 0), True)
         try:
-            await self._extract(job, doc, started)
+            await self._extract(job, doc, path, started)
         except asyncio.CancelledError:
             if self._stopping:
                 with contextlib.suppress(Exception):
@@ -290,22 +325,49 @@ class Worker:
             self.failed += 1
         self._emit(WorkerUpdate(doc.id, outcome, message=f"{err.code}: {err.message}"), True)
 
+    async def _complete(self, item: job_results.Completion) -> Document:
+        """Complete a job together with whatever else finished meanwhile: the DB thread
+        writes one transaction per batch while the pool goes on extracting."""
+        future: asyncio.Future[Document] = asyncio.get_running_loop().create_future()
+        self._to_complete.append((item, future))
+        if self._completer is None or self._completer.done():
+            self._completer = asyncio.get_running_loop().create_task(self._complete_batches())
+        return await future
+
+    async def _complete_batches(self) -> None:
+        while self._to_complete:
+            batch, self._to_complete = self._to_complete, []
+            try:
+                results = await self._call(job_results.complete_many, [i for i, _ in batch])
+            except asyncio.CancelledError:
+                for _, future in batch:
+                    future.cancel()
+                raise
+            except Exception as exc:  # noqa: BLE001 - e.g. the database stayed busy
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for (_, future), result in zip(batch, results, strict=True):
+                if future.done():  # its task was cancelled meanwhile
+                    continue
+                if isinstance(result, BaseException):
+                    future.set_exception(result)
+                else:
+                    future.set_result(result)
+
     async def _in_pool(self, fn: Callable[..., Any], *args: Any) -> Any:
         assert self._slots is not None and self._pool is not None
         async with self._slots:
             return await self._pool.run(fn, *args)
 
-    async def _extract(self, job: Job, doc: Document, started: float) -> None:
-        from loratui.core import ingest
-
-        path = await self._call(ingest.stored_path, doc)
-        if not path.exists():
+    async def _extract(self, job: Job, doc: Document, path: str, started: float) -> None:
+        if not os.path.exists(path):
             raise LoratuiError(
                 "not_found",
                 f"the stored copy of {doc.name} is missing (never stored, or removed)",
                 "add the file again with `loratui add PROJECT PATH`",
             )
-        path = str(path)
         kind = doc.kind
         per_task = int(self._limits["pdf_pages_per_task"]) or 25
         extract_s = 0.0
@@ -359,8 +421,8 @@ class Worker:
         started: float,
         kind: str | None = None,
     ) -> None:
-        final = await self._call(
-            job_results.complete, job.id, self.owner, pages, total, extract_s, kind
+        final = await self._complete(
+            job_results.Completion(job.id, self.owner, pages, total, extract_s, kind)
         )
         self.processed += 1
         self.done += 1

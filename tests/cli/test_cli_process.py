@@ -129,6 +129,9 @@ def test_two_process_commands_share_a_project(cli: CLI, tmp_path: Path) -> None:
     claims = [e for e in events if e["kind"] == "document.processing"]
     assert sorted(e["document_id"] for e in claims) == ids  # each claimed by one command once
     assert not [e for e in events if e["kind"] in ("document.reclaimed", "document.released")]
+    # both commands appended to one hash chain at once: it is still one unbroken chain
+    report = cli.json("audit", "two", "--verify")
+    assert report["ok"] is True and report["events"] == len(events)
 
 
 def test_sigterm_stops_cleanly_and_hands_jobs_back(cli: CLI, tmp_path: Path) -> None:
