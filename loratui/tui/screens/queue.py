@@ -256,18 +256,23 @@ class QueueScreen(ProjectScreen):
         self._cells.clear()
         for start in range(0, len(shown), FILL_CHUNK):
             with self.app.batch_update():
-                for row in shown[start : start + FILL_CHUNK]:
-                    self._add(table, row)
+                table.add_keyed_rows(
+                    self._cells_of(row) for row in shown[start : start + FILL_CHUNK]
+                )
             await asyncio.sleep(0)
         if current is not None and str(current) in table.rows:
             table.move_cursor(row=table.get_row_index(str(current)))
         self._show_detail(self.selected_id())
         self._update_status()
 
-    def _add(self, table: DataTable, row: DocRow) -> None:
+    def _cells_of(self, row: DocRow) -> tuple[str, list[Any]]:
+        """The row's key and rendered cells; remembers the values they show."""
         values = cell_values(row, row.id in self._marked)
         self._cells[row.id] = values
-        table.add_row(*(render_cell(k, values[k]) for k, *_ in COLUMNS), key=str(row.id))
+        return str(row.id), [render_cell(k, values[k]) for k, *_ in COLUMNS]
+
+    def _add(self, table: FastTable, row: DocRow) -> None:
+        table.add_keyed_rows([self._cells_of(row)])
 
     def _apply(self, changed: list[DocRow], deleted: set[int], started: float) -> None:
         self._since = started - OVERLAP_S

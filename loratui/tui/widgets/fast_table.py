@@ -15,7 +15,8 @@ is on screen identical and removes that work:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from itertools import zip_longest
 from typing import Any
 
 from rich.console import Console
@@ -29,6 +30,8 @@ from textual.widgets import DataTable
 from textual.widgets._data_table import (
     CellDoesNotExist,
     ColumnKey,
+    DuplicateKey,
+    Row,
     RowKey,
     default_cell_formatter,
 )
@@ -77,6 +80,32 @@ def render_text_cell(
 
 class FastTable(DataTable):
     """A DataTable whose cell updates repaint only the rows they touch (see module doc)."""
+
+    # -- adding many rows with the bookkeeping done once ------------------------------------
+    def add_keyed_rows(self, rows: Iterable[tuple[str, Sequence[Any]]]) -> None:
+        """Append rows one line high, each ``(key, cells)``: the same as ``add_row(*cells,
+        key=key)`` for each, with the cursor check, cache invalidation and idle call once."""
+        columns = self.ordered_columns
+        start = self.row_count
+        for key, cells in rows:
+            row_key = RowKey(key)
+            if row_key in self._row_locations:
+                raise DuplicateKey(f"The row key {row_key!r} already exists.")
+            if len(cells) > len(columns):
+                raise ValueError("More values provided than there are columns.")
+            self._row_locations[row_key] = len(self.rows)
+            self._data[row_key] = {column.key: cell for column, cell in zip_longest(columns, cells)}
+            self.rows[row_key] = Row(row_key, 1)
+            self._new_rows.add(row_key)
+        if self.row_count == start:
+            return
+        self._require_update_dimensions = True
+        self.cursor_coordinate = self.cursor_coordinate
+        visible_cursor = self.show_cursor and self.cursor_type != "none"
+        if start == 0 and len(self.columns) > 0 and visible_cursor:
+            self._highlight_cursor()
+        self._update_count += 1
+        self.check_idle()
 
     # -- updating cells without throwing every cached row away -------------------------------
     def update_cells(self, updates: Iterable[tuple[str | RowKey, str | ColumnKey, Any]]) -> None:
