@@ -12,14 +12,30 @@ import math
 import re
 
 _PIECES = re.compile(r"\w+|[^\w\s]", re.UNICODE)
+HUGE = 200_000  # above this many characters the estimate is chars / 4 alone
 
 
 def approx_tokens(text: str) -> int:
     """Estimate the token count of ``text`` (0 for empty text)."""
     if not text:
         return 0
-    by_chars = math.ceil(len(text) / 4)
-    if len(text) > 200_000:  # skip the regex pass on huge texts; chars/4 is close enough
+    if len(text) > HUGE:  # skip the regex pass on huge texts; chars/4 is close enough
+        return math.ceil(len(text) / 4)
+    return approx_from(len(text), approx_pieces(text))
+
+
+def approx_pieces(text: str) -> int:
+    """The word-like pieces of ``text`` (runs of word characters, single punctuation marks).
+
+    Pieces add up over texts joined with whitespace, so the estimate of a joined text can be
+    made from its parts' pieces without reading it again (see ``approx_from``).
+    """
+    return len(_PIECES.findall(text))
+
+
+def approx_from(chars: int, pieces: int) -> int:
+    """``approx_tokens`` of a text of ``chars`` characters holding ``pieces`` pieces."""
+    by_chars = math.ceil(chars / 4)
+    if chars > HUGE:
         return by_chars
-    by_pieces = math.ceil(len(_PIECES.findall(text)) * 0.75)
-    return max(by_chars, by_pieces)
+    return max(by_chars, math.ceil(pieces * 0.75))

@@ -9,6 +9,7 @@ trailing partial line are reported too. Each export runs this before a version i
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -138,8 +139,13 @@ def check_report(
     fmt: str,
     max_seq_len: int | None = None,
     tokenizer: str | Counter | None = None,
+    line_tokens: Sequence[int] | None = None,
 ) -> dict[str, Any]:
-    """``check_file`` plus counts: ``{"records", "problems", "problem_count", "max_tokens"}``."""
+    """``check_file`` plus counts: ``{"records", "problems", "problem_count", "max_tokens"}``.
+
+    ``line_tokens`` (the export's own counts, one per line, of the very records it wrote)
+    saves tokenizing every record a second time; without it each record is counted here.
+    """
     if fmt not in REQUIRED:
         raise LoratuiError(
             "invalid", f"unknown format {fmt!r}", f"use one of {', '.join(REQUIRED)}"
@@ -196,7 +202,10 @@ def check_report(
                 add(number, code, message, level="warning" if code == "unexpected_key" else "error")
             if max_seq_len and isinstance(rec, dict):
                 try:
-                    n = counter.count(record_text(rec, fmt))
+                    if line_tokens is not None and number <= len(line_tokens):
+                        n = line_tokens[number - 1]
+                    else:
+                        n = counter.count(record_text(rec, fmt))
                 except (TypeError, AttributeError):
                     continue
                 longest = max(longest, n)

@@ -12,12 +12,14 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from loratui.core.export.tokenizer import Counter
+from loratui.core.export.tokenizer import ApproxCounter, Counter
+from loratui.core.tokens import approx_from, approx_pieces
 
 PAGE_JOINER = "\n\n"
 _PARA = re.compile(r"\S(?:.|\n(?!\s*\n))*")  # text up to a blank line
 _SENTENCE = re.compile(r"\S.*?(?:[.!?\u2026][\"')\]\u201d\u2019]*(?=\s)|$)", re.DOTALL)
 _WORD_GAP = re.compile(r"\s")
+_WORD_CHAR = re.compile(r"\w")
 _HEADING = re.compile(
     r"^(?:#{1,6}\s+\S.*|(?:\d+(?:\.\d+)*\.?|[IVXLC]+\.|chapter\s+\w+|section\s+\w+)\s+\S.{0,80})$",
     re.IGNORECASE,
@@ -45,6 +47,7 @@ class Unit:
     tokens: int
     gap: str  # the text between the previous unit and this one
     heading: str | None
+    pieces: int = 0  # approx_pieces(text), kept with the approx counter only
 
 
 @dataclass
@@ -73,6 +76,8 @@ class Chunker:
         self._heading: str | None = None
         self._index = 0
         self._pages_seen = 0
+        # with the approx estimate a chunk's count comes from its units' pieces
+        self._approx = isinstance(counter, ApproxCounter)
 
     # ---- feeding ----------------------------------------------------------------------
 
@@ -121,48 +126,81 @@ class Chunker:
     def _units(self, para: str, page: int, base: int) -> Iterator[Unit]:
         first = True
         prev_end = 0
-        for m in _SENTENCE.finditer(para):
-            sent = m.group().rstrip()
-            if not sent:
-                continue
-            for piece_start, piece in self._hard_split(sent, m.start()):
+        sents = [
+            (m.start(), sent) for m in _SENTENCE.finditer(para) if (sent := m.group().rstrip())
+        ]
+        texts = [sent for _, sent in sents]
+        if self._approx:  # one regex pass per sentence gives both its count and its pieces
+            pieces = [approx_pieces(t) for t in texts]
+            counts = [approx_from(len(t), k) for t, k in zip(texts, pieces, strict=True)]
+        else:
+            counts = self.counter.count_many(texts)
+        for i, ((sent_start, sent), n) in enumerate(zip(sents, counts, strict=True)):
+            for piece_start, piece, tokens in self._hard_split(sent, sent_start, n):
                 gap = para[prev_end:piece_start]
                 if first:
                     gap = self._pending_gap
                     self._pending_gap = ""
                     first = False
                 prev_end = piece_start + len(piece)
+                if not self._approx:
+                    k = 0
+                elif piece is sent:
+                    k = pieces[i]
+                else:
+                    k = approx_pieces(piece)
                 yield Unit(
                     text=piece,
                     page=page,
                     start=base + piece_start,
                     end=base + piece_start + len(piece),
-                    tokens=self.counter.count(piece),
+                    tokens=tokens,
                     gap=gap,
                     heading=self._heading,
+                    pieces=k,
                 )
 
-    def _hard_split(self, sent: str, start: int) -> Iterator[tuple[int, str]]:
-        """A sentence longer than a chunk is cut at word gaps within the token budget."""
-        while self.counter.count(sent) > self.size:
+    def _hard_split(self, sent: str, start: int, n: int) -> Iterator[tuple[int, str, int]]:
+        """A sentence longer than a chunk is cut at word gaps within the token budget.
+
+        ``n`` is the sentence's token count; each piece comes with its own."""
+        count = self.counter.count
+        while n > self.size:
             cut = self.counter.prefix_chars(sent, self.size)
             space = sent.rfind(" ", 0, cut)
             if space > cut // 2:
                 cut = space
             cut = max(cut, 1)
             piece = sent[:cut].rstrip()
-            yield start, piece
+            yield start, piece, count(piece)
             rest = sent[cut:]
             stripped = rest.lstrip()
             start += cut + (len(rest) - len(stripped))
             sent = stripped
             if not sent:
                 return
-        yield start, sent
+            n = count(sent)
+        yield start, sent, n
 
     def _push(self, u: Unit) -> None:
         self._buf.append(u)
         self._tokens += u.tokens
+
+    def _approx_count(self, text: str) -> int:
+        """``approx_tokens`` of the buffer's joined text, from its units' pieces.
+
+        Gaps between units are whitespace (no pieces); only where a unit was cut inside a
+        word (an empty gap between two word characters) do two pieces join into one.
+        """
+        buf = self._buf
+        pieces = buf[0].pieces
+        for prev, u in zip(buf, buf[1:], strict=False):
+            pieces += u.pieces
+            if not u.gap and _WORD_CHAR.match(prev.text[-1:]) and _WORD_CHAR.match(u.text[:1]):
+                pieces -= 1
+        n = approx_from(len(text), pieces)
+        self.counter.remember(text, n)
+        return n
 
     def _emit(self, final: bool = False) -> Chunk:
         buf = self._buf
@@ -182,7 +220,7 @@ class Chunker:
             end=buf[-1].end,
             heading=buf[0].heading,
             index=self._index,
-            tokens=self.counter.count(text),
+            tokens=self._approx_count(text) if self._approx else self.counter.count(text),
             page_marks=marks,
         )
         self._index += 1

@@ -12,6 +12,7 @@ import json
 import math
 import os
 import random
+from array import array
 from collections import Counter
 from pathlib import Path
 from typing import IO, Any
@@ -74,11 +75,14 @@ class SplitFiles:
         self.counts: Counter[str] = Counter()
         self.token_hist: Counter[int] = Counter()
         self.tokens = 0
+        # each line's token count (4 bytes a record), so the check need not tokenize again
+        self.line_tokens: dict[str, array[int]] = {s: array("I") for s in self.names}
 
     def write(self, split: str, rec: Record) -> None:
         self.files[split].write(dumps(rec.data) + "\n")
         self.counts[split] += 1
         self.token_hist[rec.tokens] += 1
+        self.line_tokens[split].append(rec.tokens)
         self.tokens += rec.tokens
         self.lineage.write(
             dumps({"split": split, "line": self.counts[split], **rec.lineage, "tokens": rec.tokens})

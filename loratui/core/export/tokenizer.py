@@ -18,12 +18,33 @@ from loratui.core.tokens import approx_tokens
 
 
 class Counter:
-    """Counts tokens and cuts text at a token boundary."""
+    """Counts tokens and cuts text at a token boundary.
+
+    The last text counted is remembered (by identity, so it is exact and free to check): a
+    chunk's text is counted once by the chunker and its record reuses that count.
+    """
 
     name: str = "approx"
     fingerprint: str = "approx"
+    _last_text: str | None = None
+    _last_count = 0
 
     def count(self, text: str) -> int:
+        if text is self._last_text:
+            return self._last_count
+        n = self._count(text)
+        self._last_text, self._last_count = text, n
+        return n
+
+    def remember(self, text: str, n: int) -> None:
+        """Record that ``text`` has ``n`` tokens (worked out without reading it again)."""
+        self._last_text, self._last_count = text, n
+
+    def count_many(self, texts: list[str]) -> list[int]:
+        """The counts of several texts (a real tokenizer encodes them as one batch)."""
+        return [self._count(t) for t in texts]
+
+    def _count(self, text: str) -> int:
         raise NotImplementedError
 
     def prefix_chars(self, text: str, max_tokens: int) -> int:
@@ -37,7 +58,7 @@ class ApproxCounter(Counter):
     name = "approx"
     fingerprint = "approx"
 
-    def count(self, text: str) -> int:
+    def _count(self, text: str) -> int:
         return approx_tokens(text)
 
     def prefix_chars(self, text: str, max_tokens: int) -> int:
@@ -71,8 +92,13 @@ class HFCounter(Counter):
         self.name = str(path)
         self.fingerprint = hashlib.sha256(path.read_bytes()).hexdigest()
 
-    def count(self, text: str) -> int:
+    def _count(self, text: str) -> int:
         return len(self._tok.encode(text).ids)
+
+    def count_many(self, texts: list[str]) -> list[int]:
+        if len(texts) < 2:
+            return [self._count(t) for t in texts]
+        return [len(e.ids) for e in self._tok.encode_batch(texts)]
 
     def prefix_chars(self, text: str, max_tokens: int) -> int:
         enc = self._tok.encode(text)

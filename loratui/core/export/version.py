@@ -265,7 +265,9 @@ def _write_version(
         if split == "validation" and out.counts[split] == 0:
             path.unlink()
             continue
-        report = check_report(path, cfg.format, cfg.max_seq_len, pipeline.counter)
+        report = check_report(
+            path, cfg.format, cfg.max_seq_len, pipeline.counter, out.line_tokens[split]
+        )
         errors = [p for p in report["problems"] if p["level"] == "error"]
         if errors:
             first = errors[0]
