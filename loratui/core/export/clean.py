@@ -32,9 +32,8 @@ def normalize_unicode(text: str, form: str) -> str:
 def fix_whitespace(text: str) -> str:
     """Newlines unified, control and zero-width characters gone, runs of spaces collapsed."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n\n")
-    text = _CONTROL.sub("", text)
-    lines = [_SPACES.sub(" ", ln).strip() for ln in text.split("\n")]
-    text = "\n".join(lines)
+    text = _SPACES.sub(" ", _CONTROL.sub("", text))  # one pass: no run crosses a newline
+    text = "\n".join([ln.strip() for ln in text.split("\n")])
     return _MANY_BLANKS.sub("\n\n", text).strip()
 
 

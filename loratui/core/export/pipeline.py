@@ -84,6 +84,10 @@ def iter_pages(doc: Document) -> Iterator[tuple[int, str]]:
         last = rows[-1][0]
 
 
+def stored_pages(doc: Document) -> int:
+    return Page.select().where(Page.document == doc).count()
+
+
 def page_counts(docs: list[Document]) -> dict[int, int]:
     """Stored pages per document id (the unit of export progress)."""
     from peewee import fn
@@ -156,7 +160,9 @@ class Pipeline:
     def _chunk_records(self, doc: Document, on_page: Callable[[], None] | None) -> Iterator[Record]:
         cfg = self.cfg
         repeated: frozenset[str] = frozenset()
-        if cfg.remove_repeated_lines:
+        # a document with fewer pages than repeated_min_pages has no repeated lines: skip
+        # the first pass over its pages
+        if cfg.remove_repeated_lines and stored_pages(doc) >= cfg.repeated_min_pages:
             finder = clean.RepeatedLines(cfg.repeated_line_fraction, cfg.repeated_min_pages)
             for _, text in iter_pages(doc):
                 finder.add_page(clean.pre_clean(text, cfg.normalize, cfg.fix_whitespace))
