@@ -52,6 +52,10 @@ def shingles(text: str, size: int = SHINGLE) -> set[bytes]:
     words = _WORDS.findall(normalise(text))
     if len(words) < size:
         return {" ".join(words).encode("utf-8")} if words else set()
+    if size == 3:  # the usual case, without slicing
+        return {
+            f"{a} {b} {c}".encode() for a, b, c in zip(words, words[1:], words[2:], strict=False)
+        }
     return {" ".join(words[i : i + size]).encode("utf-8") for i in range(len(words) - size + 1)}
 
 
