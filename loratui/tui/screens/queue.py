@@ -364,7 +364,8 @@ class QueueScreen(ProjectScreen):
             else:
                 detail.append(f"  {row.shown_state}", style=STATE_STYLE.get(row.shown_state, ""))
             detail.append("  · enter: preview", style="dim")
-        self.query_one("#queue-detail", Static).update(detail)
+        # one line high, as wide as the screen: new text never changes its size
+        self.query_one("#queue-detail", Static).update(detail, layout=False)
 
     def action_mark(self) -> None:
         doc_id = self.selected_id()

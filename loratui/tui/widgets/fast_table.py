@@ -16,16 +16,19 @@ is on screen identical and removes that work:
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from itertools import zip_longest
+from itertools import chain, zip_longest
 from typing import Any
 
 from rich.console import Console
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual._segment_tools import line_crop
 from textual._types import SegmentLines
+from textual.coordinate import Coordinate
 from textual.geometry import Region
 from textual.render import measure
+from textual.strip import Strip
 from textual.widgets import DataTable
 from textual.widgets._data_table import (
     CellDoesNotExist,
@@ -35,6 +38,8 @@ from textual.widgets._data_table import (
     RowKey,
     default_cell_formatter,
 )
+
+_AWAY = Coordinate(-10, -10)  # a cursor or hover position on no row (see FastTable._away)
 
 
 def render_text_cell(
@@ -223,6 +228,75 @@ class FastTable(DataTable):
             return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
         self._cell_render_cache[cache_key] = lines
         return lines
+
+    # -- cursor moves re-render only the rows the cursor leaves and enters -----------------
+    def _away(self, row_key: RowKey, cursor: Coordinate, hover: Coordinate) -> tuple:
+        """The cursor and hover coordinates as far as this row's rendering can tell: with a
+        row cursor, a row looks the same wherever else the cursor (or hover) is, so those
+        positions share one cache entry instead of one per cursor position."""
+        if self.cursor_type != "row":
+            return cursor, hover
+        row_index = self._row_locations.get(row_key) if row_key in self._row_locations else -1
+        if cursor.row != row_index:
+            cursor = _AWAY
+        if hover.row != row_index:
+            hover = _AWAY
+        return cursor, hover
+
+    def _render_line_in_row(
+        self,
+        row_key: RowKey,
+        line_no: int,
+        base_style: Style,
+        cursor_location: Coordinate,
+        hover_location: Coordinate,
+    ) -> tuple[SegmentLines, SegmentLines]:
+        cursor_location, hover_location = self._away(row_key, cursor_location, hover_location)
+        return super()._render_line_in_row(
+            row_key, line_no, base_style, cursor_location, hover_location
+        )
+
+    def _render_line(self, y: int, x1: int, x2: int, base_style: Style) -> Strip:
+        """DataTable._render_line with the cursor and hover positions in the cache key
+        reduced by ``_away`` (the rest is Textual's code)."""
+        width = self.size.width
+        try:
+            row_key, y_offset_in_row = self._get_offsets(y)
+        except LookupError:
+            return Strip.blank(width, base_style)
+        cursor, hover = self._away(row_key, self.cursor_coordinate, self.hover_coordinate)
+        cache_key = (
+            y,
+            x1,
+            x2,
+            width,
+            cursor,
+            hover,
+            base_style,
+            self.cursor_type,
+            self._show_hover_cursor,
+            self._update_count,
+            self._pseudo_class_state,
+        )
+        cached = self._line_cache.get(cache_key)
+        if cached is not None:
+            return cached
+        fixed, scrollable = self._render_line_in_row(
+            row_key,
+            y_offset_in_row,
+            base_style,
+            cursor_location=self.cursor_coordinate,
+            hover_location=self.hover_coordinate,
+        )
+        fixed_width = sum(
+            column.get_render_width(self) for column in self.ordered_columns[: self.fixed_columns]
+        )
+        fixed_line: list[Segment] = list(chain.from_iterable(fixed)) if fixed else []
+        scrollable_line: list[Segment] = list(chain.from_iterable(scrollable))
+        segments = fixed_line + line_crop(scrollable_line, x1 + fixed_width, x2, width)
+        strip = Strip(segments).adjust_cell_length(width, base_style).simplify()
+        self._line_cache[cache_key] = strip
+        return strip
 
     # -- measuring only what can change a column's width -----------------------------------
     def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
