@@ -35,7 +35,17 @@ UPDATE_INTERVAL_S = 0.25  # at most this often per document for progress updates
 POLL_S = 0.5  # how often an idle worker looks for new jobs (watch / TUI mode)
 RECLAIM_EVERY_S = 30.0
 RENEW_EVERY_S = 5.0  # also how soon a job cancelled elsewhere stops here
+# Tasks handed to the pool per process: one running and one waiting in pebble's channel,
+# so a worker starts its next file without waiting for the orchestrator to see the last
+# result (a task's time limit counts from when a process starts it, not from queueing).
+TASKS_AHEAD = 2
 INFLIGHT_PER_WORKER = 4  # documents held per pool slot, so the pool never waits on the DB
+# While pool tasks take less than QUICK_TASK_S (small files), hold more documents per slot:
+# claims and completions then go in bigger batches, and the single DB thread, not the
+# pool, was the limit. Slow tasks (big PDFs) keep few documents in flight, so the queue
+# shows as "processing" only what is really being extracted.
+INFLIGHT_QUICK = 16
+QUICK_TASK_S = 0.05
 
 
 def claim_batch(
@@ -121,6 +131,7 @@ class Worker:
         self._main: asyncio.Task[None] | None = None
         self._last_update: dict[int | None, float] = {}
         self._limits: dict[str, Any] = {}
+        self._task_s = float("inf")  # moving average of pool task times; unknown at first
         self._to_complete: list[tuple[job_results.Completion, asyncio.Future[Document]]] = []
         self._completer: asyncio.Task[None] | None = None
 
@@ -212,7 +223,7 @@ class Worker:
         try:
             self._limits = await self._call(self._load_settings)
             self.concurrency = settings_mod.workers(self._workers_arg or self._limits["workers"])
-            self._slots = asyncio.Semaphore(self.concurrency)
+            self._slots = asyncio.Semaphore(self.concurrency * TASKS_AHEAD)
             self._pool = ExtractionPool.from_settings(self.concurrency, self._limits)
             lease_s = float(self._limits["lease_s"])
             await self._call(queue.reclaim_expired, self.project_id)
@@ -265,7 +276,8 @@ class Worker:
                 await asyncio.shield(self._shutdown(kill=self._stopping))
 
     async def _fill(self, lease_s: float) -> int:
-        capacity = self.concurrency * INFLIGHT_PER_WORKER
+        quick = self._task_s < QUICK_TASK_S
+        capacity = self.concurrency * (INFLIGHT_QUICK if quick else INFLIGHT_PER_WORKER)
         free = capacity - len(self._inflight)
         # claim in batches (half the capacity), unless the pool may run short of work
         if self._stopping or free <= 0:
@@ -359,7 +371,13 @@ class Worker:
     async def _in_pool(self, fn: Callable[..., Any], *args: Any) -> Any:
         assert self._slots is not None and self._pool is not None
         async with self._slots:
-            return await self._pool.run(fn, *args)
+            t0 = time.monotonic()
+            result = await self._pool.run(fn, *args)
+            spent = time.monotonic() - t0
+            self._task_s = (
+                spent if self._task_s == float("inf") else 0.8 * self._task_s + 0.2 * spent
+            )
+            return result
 
     async def _extract(self, job: Job, doc: Document, path: str, started: float) -> None:
         if not os.path.exists(path):
