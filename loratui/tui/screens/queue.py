@@ -165,6 +165,7 @@ class QueueScreen(ProjectScreen):
         self._since: float | None = None
         self._loaded = False
         self._pending_ids: set[int] = set()
+        self._status = ""
 
     # -- layout ----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -329,7 +330,10 @@ class QueueScreen(ProjectScreen):
         if self._marked:
             parts.append(f"{len(self._marked)} marked")
         parts.append(f"worker {self.lapp.worker_state}")
-        self.query_one("#queue-status", Static).update(" · ".join(parts))
+        status = " · ".join(parts)
+        if status != self._status:  # unchanged text: no repaint, no layout pass
+            self._status = status
+            self.query_one("#queue-status", Static).update(status)
 
     # -- selection -------------------------------------------------------------------------
     def selected_id(self) -> int | None:

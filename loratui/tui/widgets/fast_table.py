@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from itertools import chain, zip_longest
 from typing import Any
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.segment import Segment
 from rich.style import Style
@@ -63,24 +64,54 @@ def render_text_cell(
     plain = text.plain
     if "\n" in plain or "\t" in plain:
         return None
+    justify = text.justify or options_justify or "default"
+    pad_style = console.get_style("none")
+    line = _plain_line(console, text, plain, inner, justify, pad_style)
+    if line is not None:
+        if padding:
+            side = Segment(" " * padding, pad_style)
+            line = [side, *line, side]
+        return [list(Segment.apply_style(line, pre_style, post_style))]
     no_wrap = text.no_wrap if text.no_wrap is not None else options_no_wrap
     lines = text.wrap(
         console,
         inner,
-        justify=text.justify or options_justify or "default",
+        justify=justify,
         overflow=text.overflow or options_overflow or "fold",
         tab_size=8,
         no_wrap=bool(no_wrap),
     )
     if len(lines) != 1:
         return None
-    pad_style = console.get_style("none")
     line = [s for s in Text("\n").join(lines).render(console, end="") if s.text]
     line = Segment.adjust_line_length(line, inner, style=pad_style, pad=True)
     if padding:
         side = Segment(" " * padding, pad_style)
         line = [side, *line, side]
     return [list(Segment.apply_style(line, pre_style, post_style))]
+
+
+def _plain_line(
+    console: Console, text: Text, plain: str, width: int, justify: str, pad_style: Style
+) -> list[Segment] | None:
+    """The common case without Text.wrap: a text with one style and no spans that fits in
+    ``width``, justified left, right or not at all; None for anything else."""
+    if text._spans or justify not in ("default", "left", "right"):
+        return None
+    length = cell_len(plain)
+    if length > width or (justify == "right" and plain[-1:].isspace()):
+        return None
+    style = console.get_style(text.style, default=Style.null()) if text.style else None
+    line = [Segment(plain, style)] if plain else []
+    pad = width - length
+    if pad:
+        if justify == "right":
+            line.insert(0, Segment(" " * pad, style))
+        elif justify == "left":
+            line.append(Segment(" " * pad, style))
+        else:
+            line.append(Segment(" " * pad, pad_style))
+    return line
 
 
 class FastTable(DataTable):
