@@ -17,11 +17,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import peewee
+
 from loratui.core import audit
 from loratui.core import settings as settings_mod
 from loratui.core.audit import log_event
 from loratui.core.content_store import copy_into_store, flush, stored_path
-from loratui.core.db import write_txn
+from loratui.core.db import database, write_txn
 from loratui.core.detect import detect_kind
 from loratui.core.errors import LoratuiError
 from loratui.core.file_walk import walk
@@ -184,18 +186,37 @@ def _doc_row(project: Project, prep: _Prepared, origin: str, ts: float) -> dict[
     return row
 
 
-def _insert_documents(rows: list[dict[str, Any]]) -> list[int]:
-    """Insert document rows (one statement per 200) and return their ids in order.
+def _insert_rows(model: type[peewee.Model], rows: list[dict[str, Any]]) -> list[int]:
+    """Insert ``rows`` (field name -> value) as ``insert_many`` would, filling the model's
+    Python-side defaults, and return the new ids in order.
 
-    One multi-row INSERT under the write lock numbers its rows in VALUES order, so the
-    returned ids, sorted, line up with ``rows``.
+    One prepared statement executed per row: building a multi-row INSERT with the ORM
+    cost more than the rows themselves on big batches.
     """
-    ids: list[int] = []
-    for i in range(0, len(rows), 200):
-        chunk = rows[i : i + 200]
-        made = Document.insert_many(chunk).returning(Document.id).execute()
-        ids.extend(sorted(d.id for d in made))
+    fields = [f for f in model._meta.sorted_fields if not f.primary_key]
+    defaults = model._meta.defaults
+    columns = ", ".join(f.column_name for f in fields)
+    marks = ", ".join("?" * len(fields))
+    sql = f"INSERT INTO {model._meta.table_name} ({columns}) VALUES ({marks})"
+    cursor = database.cursor()
+    ids = []
+    for row in rows:
+        values = []
+        for f in fields:
+            if f.name in row:
+                value = row[f.name]
+            else:
+                value = defaults.get(f)
+                value = value() if callable(value) else value
+            values.append(f.db_value(value))
+        cursor.execute(sql, values)
+        ids.append(cursor.lastrowid)
     return ids
+
+
+def _insert_documents(rows: list[dict[str, Any]]) -> list[int]:
+    """Insert document rows and return their ids in order."""
+    return _insert_rows(Document, rows)
 
 
 def _record(
@@ -256,8 +277,7 @@ def _record(
             for p in firsts
             if p.error is None
         ]
-        for i in range(0, len(jobs), 500):
-            Job.insert_many(jobs[i : i + 500]).execute()
+        _insert_rows(Job, jobs)
         _log_batch(project, [_describe(prep, known) for prep in prepared], origin)
 
 
@@ -286,8 +306,7 @@ def _log_batch(project: Project, entries: list[_Entry], origin: str) -> None:
         ev.prev_hash = prev
         ev.hash = prev = audit.compute_hash(prev, audit.event_payload(ev))
         rows.append(dict(ev.__data__))
-    for i in range(0, len(rows), 200):
-        Event.insert_many(rows[i : i + 200]).execute()
+    _insert_rows(Event, rows)
 
 
 _Entry = tuple[str, str, str, int | None, dict[str, Any]]
