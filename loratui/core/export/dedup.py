@@ -2,14 +2,15 @@
 
 Exact: a 16-byte BLAKE2 digest of the normalised text (case, spacing and Unicode form
 ignored). Near: MinHash signatures of word 3-gram shingles, banded as datasketch's LSH
-index does but kept in a temporary SQLite file, which finds records whose estimated
-Jaccard similarity is at or above the threshold. Both are
+index does but kept in temporary files, which finds records whose estimated Jaccard
+similarity is at or above the threshold. Both are
 deterministic (fixed seeds), so a re-export drops the same records.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import sqlite3
 import tempfile
@@ -64,13 +65,16 @@ class NearDedup:
 
     LSH proposes candidates (records sharing one band of the signature); each is confirmed
     with the signatures' Jaccard estimate, so only records at or above ``threshold`` count.
-    The bands and signatures live in a temporary SQLite file (in ``folder``, or a private
-    temporary folder), not in memory, so memory stays flat however many records pass. The
-    band layout is datasketch's ``MinHashLSH`` for the same threshold and permutations, so
-    the same records are dropped as with its in-memory index.
+    The band layout is datasketch's ``MinHashLSH`` for the same threshold and permutations,
+    so the same records are dropped as with its in-memory index; but nothing is kept in
+    memory, so memory stays flat however many records pass. In ``folder`` (or a private
+    temporary folder): a SQLite table of 64-bit band hashes (an index of integers stays
+    small and fast) and a flat file of signatures. A hash only proposes a candidate: it
+    counts once a band of its signature is equal, as in datasketch.
     """
 
     DB_NAME = "near-dedup.sqlite"
+    SIG_NAME = "near-dedup.sig"
 
     def __init__(self, threshold: float, num_perm: int = 128, folder: Path | None = None) -> None:
         from datasketch import MinHash, MinHashLSH  # imported here: it loads scipy (~0.6 s)
@@ -79,17 +83,23 @@ class NearDedup:
         self.num_perm = num_perm
         self.threshold = threshold
         # LSH only proposes candidates (confirmed below), so cap its own threshold: above
-        # ~0.9 datasketch cannot build two bands. The empty index gives the band ranges.
-        self._ranges = MinHashLSH(threshold=min(threshold, 0.9), num_perm=num_perm).hashranges
+        # ~0.9 datasketch cannot build two bands. The empty index gives the band layout.
+        lsh = MinHashLSH(threshold=min(threshold, 0.9), num_perm=num_perm)
+        self._bands, self._rows = lsh.b, lsh.r
+        # per band, odd 64-bit multipliers: a band's hash is the wrapped dot product
+        rng = np.random.default_rng(MINHASH_SEED)
+        self._mult = rng.integers(0, 2**63, (lsh.b, lsh.r), dtype=np.uint64) * 2 + 1
         first = MinHash(num_perm=num_perm, seed=MINHASH_SEED)
         self._perms = first.permutations
         self._scheme = first.scheme
         self.folder = folder
         self._db: sqlite3.Connection | None = None
+        self._sig_fd = -1
+        self._sig_size = num_perm * first.hashvalues.dtype.itemsize  # bytes a signature
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self._keys = 0
         self._query = ""
-        self._path: Path | None = None
+        self._paths: list[Path] = []
 
     def signature(self, text: str) -> MinHash | None:
         sh = shingles(text)
@@ -111,22 +121,20 @@ class NearDedup:
             return False
         db = self._db or self._open()
         hv = m.hashvalues
-        # a band's key: its number (2 bytes) and its slice of the signature, as bytes
-        bands = [
-            i.to_bytes(2, "big") + hv[start:end].tobytes()
-            for i, (start, end) in enumerate(self._ranges)
-        ]
-        keys = [k for (k,) in db.execute(self._query, bands)]
-        if keys:
-            marks = ",".join("?" * len(keys))
-            for (blob,) in db.execute(f"SELECT hv FROM sig WHERE key IN ({marks})", keys):
-                other = np.frombuffer(blob, dtype=hv.dtype)
-                if float((other == hv).sum()) / self.num_perm >= self.threshold:
-                    return True
+        bands = hv[: self._bands * self._rows].reshape(self._bands, self._rows)
+        keys = (bands.astype(np.uint64) * self._mult).sum(axis=1).view(np.int64).tolist()
+        for (key,) in db.execute(self._query, keys):
+            raw = os.pread(self._sig_fd, self._sig_size, key * self._sig_size)
+            other = np.frombuffer(raw, dtype=hv.dtype)
+            same_band = bool((other[: bands.size].reshape(bands.shape) == bands).all(axis=1).any())
+            if same_band and float((other == hv).sum()) / self.num_perm >= self.threshold:
+                return True
         key = self._keys
         self._keys += 1
-        db.execute("INSERT INTO sig (key, hv) VALUES (?, ?)", (key, hv.tobytes()))
-        db.executemany("INSERT INTO band (bkey, key) VALUES (?, ?)", [(b, key) for b in bands])
+        os.write(self._sig_fd, hv.tobytes())
+        db.executemany(
+            "INSERT OR IGNORE INTO band (bkey, key) VALUES (?, ?)", [(k, key) for k in keys]
+        )
         return False
 
     def _open(self) -> sqlite3.Connection:
@@ -135,8 +143,10 @@ class NearDedup:
             folder = Path(self._tmp.name)
         else:
             folder = Path(self.folder)
-        path = folder / self.DB_NAME
+        path, sig_path = folder / self.DB_NAME, folder / self.SIG_NAME
         path.unlink(missing_ok=True)
+        self._paths = [path, sig_path]
+        self._sig_fd = os.open(sig_path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
         db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
         # scratch data: no journal, no fsync, a small page cache (memory stays flat)
         db.execute("PRAGMA journal_mode=OFF")
@@ -144,23 +154,23 @@ class NearDedup:
         db.execute("PRAGMA cache_size=-8192")
         db.execute("PRAGMA temp_store=FILE")
         db.execute(
-            "CREATE TABLE band (bkey BLOB, key INTEGER, PRIMARY KEY (bkey, key)) WITHOUT ROWID"
+            "CREATE TABLE band (bkey INTEGER, key INTEGER, PRIMARY KEY (bkey, key)) WITHOUT ROWID"
         )
-        db.execute("CREATE TABLE sig (key INTEGER PRIMARY KEY, hv BLOB)")
         db.execute("BEGIN")
-        marks = ",".join("?" * len(self._ranges))
-        self._query = f"SELECT DISTINCT key FROM band WHERE bkey IN ({marks})"
-        self._path = path
+        marks = ",".join("?" * self._bands)
+        self._query = f"SELECT DISTINCT key FROM band WHERE bkey IN ({marks}) ORDER BY key"
         self._db = db
         return db
 
     def close(self) -> None:
-        """Drop the index and its file (the dedup state ends with the export)."""
+        """Drop the index and its files (the dedup state ends with the export)."""
         if self._db is not None:
             self._db.close()
             self._db = None
-            if self._path is not None:
-                self._path.unlink(missing_ok=True)
+            os.close(self._sig_fd)
+            self._sig_fd = -1
+            for path in self._paths:
+                path.unlink(missing_ok=True)
         if self._tmp is not None:
             self._tmp.cleanup()
             self._tmp = None
