@@ -12,7 +12,11 @@ import unicodedata
 from collections import Counter
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u200e\u200f\ufeff\u00ad]")
-_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+# runs of spaces to collapse into one " ": only the runs that change (two or more, or one
+# that is not a plain space) are matched, so ordinary word gaps cost nothing
+_SPACES = re.compile(
+    r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]{2,}|[\t\u00a0\u2000-\u200a\u202f\u205f\u3000]"
+)
 _HYPHEN_BREAK = re.compile(r"(\w)[-\u2010]\n[ \t]*([a-z\u00df-\u00ff])")
 _MANY_BLANKS = re.compile(r"\n{3,}")
 _DIGITS = re.compile(r"\d+")
@@ -34,11 +38,15 @@ def fix_whitespace(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n\n")
     text = _SPACES.sub(" ", _CONTROL.sub("", text))  # one pass: no run crosses a newline
     text = "\n".join([ln.strip() for ln in text.split("\n")])
-    return _MANY_BLANKS.sub("\n\n", text).strip()
+    if "\n\n\n" in text:
+        text = _MANY_BLANKS.sub("\n\n", text)
+    return text.strip()
 
 
 def dehyphenate(text: str) -> str:
     """Join ``exam-\\nple`` into ``example`` (only when the next line goes on in lower case)."""
+    if "-\n" not in text and "\u2010\n" not in text:  # the usual page: nothing to join
+        return text
     return _HYPHEN_BREAK.sub(r"\1\2", text)
 
 

@@ -41,7 +41,12 @@ class Counter:
         self._last_text, self._last_count = text, n
 
     def count_many(self, texts: list[str]) -> list[int]:
-        """The counts of several texts (a real tokenizer encodes them as one batch)."""
+        """The counts of several texts (one paragraph's sentences).
+
+        Measured on 2 shared cores, ``tokenizers``' ``encode_batch`` is slower than encoding
+        one by one (0.29 s against 0.18 s for 8,500 sentences in one batch, 0.44 s in
+        batches of 5), so a real tokenizer encodes them in turn too.
+        """
         return [self._count(t) for t in texts]
 
     def _count(self, text: str) -> int:
@@ -94,11 +99,6 @@ class HFCounter(Counter):
 
     def _count(self, text: str) -> int:
         return len(self._tok.encode(text).ids)
-
-    def count_many(self, texts: list[str]) -> list[int]:
-        if len(texts) < 2:
-            return [self._count(t) for t in texts]
-        return [len(e.ids) for e in self._tok.encode_batch(texts)]
 
     def prefix_chars(self, text: str, max_tokens: int) -> int:
         enc = self._tok.encode(text)
