@@ -1,5 +1,10 @@
 """The project commands through a real ``loratui`` process."""
 
+import subprocess
+import sys
+from pathlib import Path
+
+from loratui.core import projects
 from tests.conftest import CLI
 
 
@@ -59,3 +64,17 @@ def test_every_command_takes_json_and_projects_come_first() -> None:
         assert "--json" in flags, name
         positionals = [a.dest for a in parser._actions if not a.option_strings]
         assert (positionals[:1] == ["project"]) == (name not in without_project), name
+
+
+def test_a_closed_pipe_ends_quietly(home: Path) -> None:
+    """`loratui projects --json | head -c 10` must not print a BrokenPipeError traceback."""
+    for i in range(400):  # ~150 KB of JSON: more than a pipe buffer holds
+        projects.create_project(f"p{i}")
+    proc = subprocess.run(
+        f"{sys.executable} -m loratui --home {home} projects --json | head -c 10",
+        shell=True,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.stdout.startswith("[")
+    assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr
