@@ -36,7 +36,7 @@ def is_heading(para: str) -> bool:
     return len(letters) >= 3 and all(c.isupper() for c in letters) and para[-1:] not in ".,;"
 
 
-@dataclass
+@dataclass(slots=True)
 class Unit:
     """A sentence (or a piece of one) with where it sits."""
 
@@ -92,11 +92,11 @@ class Chunker:
             p_start = m.start()
             self._pending_gap += text[pos:p_start]
             pos = p_start + len(para)
-            if is_heading(para):
+            heading_here = is_heading(para)
+            if heading_here:
                 self._heading = para.lstrip("# ").strip()
             units = list(self._units(para, number, self._offset + p_start))
             para_tokens = sum(u.tokens for u in units)
-            heading_here = is_heading(para)
             if self._has_new() and (
                 (self._tokens + para_tokens > self.size and self._tokens >= self.size // 2)
                 or (heading_here and self._tokens >= self.size // 4)
