@@ -134,6 +134,7 @@ class Worker:
         self._task_s = float("inf")  # moving average of pool task times; unknown at first
         self._to_complete: list[tuple[job_results.Completion, asyncio.Future[Document]]] = []
         self._completer: asyncio.Task[None] | None = None
+        self._completing: set[int] = set()  # jobs handed to the completer
 
     # ------------------------------------------------------------ helpers
 
@@ -296,7 +297,9 @@ class Worker:
         ids = list(self._inflight)
         held = await self._call(queue.renew_many, ids, self.owner, lease_s)
         for jid in ids:
-            if jid not in held and jid in self._inflight:
+            # a job the completer just finished is no longer held either; its task
+            # only waits for the batch's answer (a lost lease comes back as LeaseLost)
+            if jid not in held and jid in self._inflight and jid not in self._completing:
                 self._inflight[jid].cancel()  # cancelled or reclaimed elsewhere: stop it
 
     # ------------------------------------------------------------ one document
@@ -342,9 +345,13 @@ class Worker:
         writes one transaction per batch while the pool goes on extracting."""
         future: asyncio.Future[Document] = asyncio.get_running_loop().create_future()
         self._to_complete.append((item, future))
+        self._completing.add(item.job_id)
         if self._completer is None or self._completer.done():
             self._completer = asyncio.get_running_loop().create_task(self._complete_batches())
-        return await future
+        try:
+            return await future
+        finally:
+            self._completing.discard(item.job_id)
 
     async def _complete_batches(self) -> None:
         while self._to_complete:
