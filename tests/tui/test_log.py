@@ -10,7 +10,8 @@ from loratui.core import audit, projects
 from loratui.core.db import write_txn
 from loratui.tui.screens.log import LogScreen
 from loratui.tui.screens.preview import PreviewScreen
-from loratui.tui.widgets.log_panel import LogPanel, LogView
+from loratui.tui.widgets.log_panel import LogPanel
+from loratui.tui.widgets.log_view import LogView
 from tests.tui.conftest import screen_text
 from tests.tui.screen_host import ScreenHost, make_document, wait_for
 

@@ -22,7 +22,8 @@ from loratui.core import audit, documents, projects
 from loratui.core.errors import LoratuiError
 from loratui.tui.widgets import fmt
 from loratui.tui.widgets.db_thread import thread_connection
-from loratui.tui.widgets.log_panel import LogPanel, LogView
+from loratui.tui.widgets.log_panel import LogPanel
+from loratui.tui.widgets.log_view import LogView
 
 LEVEL_OPTIONS = [
     ("all levels", "all"),
