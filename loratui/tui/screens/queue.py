@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
 from typing import Any
 
 from rich.text import Text
@@ -23,113 +22,24 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 from loratui.core.models import Project
 from loratui.tui.data import DocRow, db_thread, doc_count, doc_ids, doc_rows
 from loratui.tui.messages import DocumentsChanged, FileTaken, WorkerStatus
+from loratui.tui.queue_cells import (
+    COLUMNS,
+    SORTABLE,
+    STATE_FILTERS,
+    STATE_STYLE,
+    cell_values,
+    render_cell,
+)
 from loratui.tui.screens.base import ProjectScreen
-from loratui.tui.widgets.confirm import ConfirmModal
+from loratui.tui.screens.queue_actions import QueueActions
 from loratui.tui.widgets.fast_table import FastTable
 
 POLL_S = 2.0  # re-read rows changed by other processes (CLI, another TUI) this often
 OVERLAP_S = 2.0  # re-read a little before the last read so nothing slips between reads
 FILL_CHUNK = 200  # rows added per event-loop turn when (re)building the table (~0.1 s)
 
-STATE_FILTERS = (
-    "all",
-    "queued",
-    "processing",
-    "done",
-    "failed",
-    "duplicate",
-    "cancelled",
-    "excluded",
-)
-STATE_STYLE = {
-    "queued": "cyan",
-    "processing": "bold yellow",
-    "done": "green",
-    "failed": "bold red",
-    "duplicate": "magenta",
-    "cancelled": "dim",
-    "excluded": "dim",
-}
-# (key, label, width, sort key)
-COLUMNS: list[tuple[str, str, int | None, Callable[[DocRow], Any]]] = [
-    ("mark", " ", 1, lambda r: 0),
-    ("id", "#", 5, lambda r: r.id),
-    ("name", "Name", 24, lambda r: r.name.lower()),
-    ("kind", "Type", 5, lambda r: r.kind),
-    ("state", "State", 10, lambda r: (r.shown_state, r.id)),
-    ("progress", "Progress", 11, lambda r: (r.pages_done / r.pages) if r.pages else 0),
-    ("pages", "Pages", 5, lambda r: r.pages or 0),
-    ("chars", "Chars", 7, lambda r: r.chars),
-    ("tokens", "Tokens", 7, lambda r: r.tokens),
-    ("attempts", "Try", 3, lambda r: r.attempts),
-    ("error", "Error", None, lambda r: (r.error_code or "", r.error_message or "")),
-]
-SORTABLE = [c[0] for c in COLUMNS if c[0] not in ("mark",)]
 
-
-def _num(n: int | None) -> Text:
-    if n is None:
-        return Text("–", justify="right", style="dim")
-    if n >= 100_000:
-        s = f"{n / 1_000_000:.1f}M" if n >= 1_000_000 else f"{n / 1000:.0f}k"
-    else:
-        s = f"{n:,}"
-    return Text(s, justify="right")
-
-
-def cell_values(row: DocRow, marked: bool) -> dict[str, Any]:
-    """The plain values behind each cell; cells are patched only when these change."""
-    return {
-        "mark": marked,
-        "id": row.id,
-        "name": row.name,
-        "kind": row.kind,
-        "state": row.shown_state,
-        "progress": (row.pages_done, row.pages, row.state),
-        "pages": row.pages,
-        "chars": row.chars,
-        "tokens": row.tokens,
-        "attempts": row.attempts,
-        "error": (row.error_code, row.error_message, row.warning_codes),
-    }
-
-
-def render_cell(key: str, value: Any) -> Any:
-    if key == "mark":
-        return Text("●" if value else " ", style="bold yellow")
-    if key == "id":
-        return Text(str(value), justify="right", style="dim")
-    if key == "name":
-        return Text(value, no_wrap=True, overflow="ellipsis")
-    if key == "kind":
-        return Text(value, style="dim")
-    if key == "state":
-        return Text(value, style=STATE_STYLE.get(value, ""))
-    if key == "progress":
-        done, total, state = value
-        if not total:
-            return Text("–", style="dim", justify="right")
-        width = 5
-        filled = round(width * min(done, total) / total)
-        bar = Text("█" * filled, style="green" if state == "done" else "yellow")
-        bar.append("░" * (width - filled), style="dim")
-        bar.append(f" {done}/{total}" if total < 100 else f" {done * 100 // total}%")
-        return bar
-    if key in ("pages", "chars", "tokens"):
-        return _num(value)
-    if key == "attempts":
-        return Text(str(value) if value else "", justify="right")
-    if key == "error":
-        code, message, warnings = value
-        if code:
-            return Text.assemble((code, "red"), f" {message or ''}".rstrip())
-        if warnings:
-            return Text("warn: " + ", ".join(warnings), style="yellow")
-        return Text("")
-    return Text(str(value))
-
-
-class QueueScreen(ProjectScreen):
+class QueueScreen(QueueActions, ProjectScreen):
     TITLE = "Files"
     HELP = (
         "Every document of the project, updated live while the worker runs. Enter opens the "
@@ -441,113 +351,6 @@ class QueueScreen(ProjectScreen):
             self.rebuild()
             return
         self.lapp.action_projects()
-
-    # -- actions through loratui.core ------------------------------------------------------
-    @work(thread=True, group="queue-action", exit_on_error=False)
-    def _core(self, what: str, fn: Callable[[Project], Any], describe: Callable[[Any], str]):
-        """Run one core call off the event loop, then report and re-read."""
-        try:
-            with db_thread():
-                result = fn(Project.get_by_id(self.project_id))
-        except Exception as exc:  # noqa: BLE001 - shown, never a crash
-            message = getattr(exc, "message", None) or str(exc)
-            self.app.call_from_thread(
-                self.notify, message, title=f"{what} failed", severity="error"
-            )
-            return
-        self.app.call_from_thread(self._after_action, describe(result))
-
-    def _after_action(self, text: str) -> None:
-        self.notify(text)
-        self._marked.clear()
-        if self.lapp.session is not None:
-            self.lapp.session.wake()
-        self.poll()
-
-    def action_pause(self) -> None:
-        from loratui.core import queue_control
-
-        project = Project.get_by_id(self.project_id)
-        if project.paused:
-            self._core("Resume", queue_control.resume, lambda _: "Processing resumed")
-        else:
-            self._core(
-                "Pause",
-                queue_control.pause,
-                lambda _: "Paused: files in progress finish, no new ones start",
-            )
-
-    def action_retry(self) -> None:
-        from loratui.core import queue_control
-
-        ids = self.targets()
-        if ids:
-            self._core(
-                "Retry",
-                lambda p: queue_control.retry(p, ids, failed_only=False),
-                lambda n: f"{n} file(s) queued again" if n else "Nothing to retry there",
-            )
-
-    def action_retry_failed(self) -> None:
-        from loratui.core import queue_control
-
-        self._core(
-            "Retry",
-            lambda p: queue_control.retry(p, None, failed_only=True),
-            lambda n: f"{n} failed file(s) queued again" if n else "No failed files",
-        )
-
-    def action_cancel(self) -> None:
-        from loratui.core import queue_control
-
-        ids = self.targets()
-        if ids:
-            self._core(
-                "Cancel",
-                lambda p: queue_control.cancel(p, ids),
-                lambda n: f"{n} file(s) cancelled" if n else "Nothing to cancel there",
-            )
-
-    def action_exclude(self) -> None:
-        from loratui.core import queue_control
-
-        ids = self.targets()
-        if not ids:
-            return
-        exclude = not all(self._rows[i].excluded for i in ids if i in self._rows)
-        verb = "excluded from exports" if exclude else "included in exports again"
-        self._core(
-            "Exclude" if exclude else "Include",
-            lambda p: queue_control.set_excluded(p, ids, exclude),
-            lambda n: f"{n} file(s) {verb}",
-        )
-
-    def action_delete(self) -> None:
-        ids = self.targets()
-        if not ids:
-            return
-        names = [self._rows[i].name for i in ids if i in self._rows]
-        shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
-        message = (
-            f"Delete {len(ids)} document(s): {shown}?\n"
-            "This removes their stored originals (unless another document has the same bytes), "
-            "their extracted text and their rows. Dataset versions already exported keep their "
-            "files. A 'document purged' event stays in the log."
-        )
-
-        def confirmed(ok: bool | None) -> None:
-            if ok:
-                from loratui.core.purge import purge_documents
-
-                self._core(
-                    "Delete",
-                    lambda p: purge_documents(p, ids),
-                    lambda r: f"{len(r['purged'])} document(s) deleted",
-                )
-
-        self.app.push_screen(
-            ConfirmModal("Delete documents", message, confirm="Delete", danger=True), confirmed
-        )
 
     def palette_commands(self) -> list[tuple[str, str, Any]]:
         return [
