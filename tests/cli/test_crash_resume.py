@@ -10,11 +10,14 @@ from pathlib import Path
 from tests.conftest import CLI
 from tests.unit.queue_docs import numbered_pdf, text_files
 
+N_TEXTS, N_PDFS = 16, 6
+N_DOCS = N_TEXTS + N_PDFS
+
 
 def make_corpus(folder: Path) -> Path:
-    text_files(folder, 16)
-    for i in range(3):
-        numbered_pdf(folder / f"report-{i}.pdf", 30, tag=f"report {i}")
+    text_files(folder, N_TEXTS)
+    for i in range(N_PDFS):
+        numbered_pdf(folder / f"report-{i}.pdf", 40, tag=f"report {i}")
     return folder
 
 
@@ -41,7 +44,7 @@ def test_sigkill_at_random_moments_then_resume(tmp_path: Path) -> None:
     reference.run("add", "p", str(corpus), check=True)
     reference.run("process", "p", "--workers", "2", check=True)
     expected = snapshot(reference, "p")
-    assert len(expected) == 19 and all(v[0] == "done" for v in expected.values())
+    assert len(expected) == N_DOCS and all(v[0] == "done" for v in expected.values())
 
     crashy = CLI(tmp_path / "crashy")
     crashy.run("new", "p", check=True)
@@ -60,13 +63,13 @@ def test_sigkill_at_random_moments_then_resume(tmp_path: Path) -> None:
         while proc.poll() is None and stored_pages(db_path) < target:
             assert time.monotonic() < deadline, "process made no progress"
             time.sleep(0.01)
-        time.sleep(rng.uniform(0, 0.15))
+        time.sleep(rng.uniform(0, 0.05))
         if proc.poll() is None:
             proc.kill()  # SIGKILL: no cleanup, leases left behind
             kills += 1
         proc.communicate(timeout=60)
     final = crashy.json("process", "p", "--workers", "2")
-    assert final["counts"]["states"]["done"] == 19, f"seed {seed}"
+    assert final["counts"]["states"]["done"] == N_DOCS, f"seed {seed}"
     assert kills >= 1, "the machine was too fast to kill anything; raise the corpus size"
 
     assert snapshot(crashy, "p") == expected, f"seed {seed}"
@@ -82,7 +85,7 @@ def test_sigkill_at_random_moments_then_resume(tmp_path: Path) -> None:
             "SELECT document_id, COUNT(*) FROM event WHERE kind = 'document.done' "
             "GROUP BY document_id"
         ).fetchall()
-        assert len(done_events) == 19 and all(n == 1 for _d, n in done_events)
+        assert len(done_events) == N_DOCS and all(n == 1 for _d, n in done_events)
         leftover = db.execute(
             "SELECT COUNT(*) FROM job WHERE state != 'done' OR lease_owner IS NOT NULL"
         ).fetchone()[0]
