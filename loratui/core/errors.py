@@ -6,7 +6,7 @@ Every failure the engine reports (on a document, a job or a command) uses a code
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -124,10 +124,10 @@ class LoratuiError(Exception):
     """An error with a code, a message and a hint; the CLI exits 1 and prints all three."""
 
     def __init__(self, code: str, message: str | None = None, hint: str | None = None) -> None:
-        info = CATALOGUE.get(code, CATALOGUE["internal"])
+        entry = info(code)
         self.code = code
-        self.message = message or info.message
-        self.hint = hint if hint is not None else info.hint
+        self.message = message or entry.message
+        self.hint = hint if hint is not None else entry.hint
         super().__init__(self.message)
 
     def __reduce__(self):  # noqa: ANN204 - keep code and hint across process boundaries
@@ -135,7 +135,7 @@ class LoratuiError(Exception):
 
     @property
     def permanent(self) -> bool:
-        return CATALOGUE.get(self.code, CATALOGUE["internal"]).permanent
+        return info(self.code).permanent
 
     def as_dict(self) -> dict[str, str]:
         return {"code": self.code, "message": self.message, "hint": self.hint}
@@ -144,7 +144,3 @@ class LoratuiError(Exception):
 def info(code: str) -> ErrorInfo:
     """The catalogue entry for ``code`` (``internal`` for unknown codes)."""
     return CATALOGUE.get(code, CATALOGUE["internal"])
-
-
-def describe(code: str) -> dict[str, object]:
-    return asdict(info(code))
