@@ -102,3 +102,33 @@ def test_warnings_no_text_little_text_mojibake() -> None:
     assert validate.document_warnings(["Buy milk."], kind="text") == []
     assert codes(validate.document_warnings(["Caf\u00c3\u00a9 " * 20 + full])) == ["mojibake"]
     assert codes(validate.document_warnings(["ab\ufffd" * 50 + full])) == ["mojibake"]
+
+
+def test_warning_counts_equal_the_regex_definitions() -> None:
+    """The fast counts (bytes.translate, str.count) match the regexes they replace."""
+    import re
+    import sys
+
+    blank = re.compile(r"\s")
+    every_blank = "".join(c for c in map(chr, range(sys.maxunicode + 1)) if blank.match(c))
+    assert sorted(validate.UNICODE_BLANKS) == sorted(every_blank)
+    assert validate.ASCII_BLANKS == "".join(c for c in every_blank if c.isascii()).encode()
+
+    def slow_visible(text: str) -> int:
+        return len(text) - sum(len(m) for m in re.findall(r"\s+", text))
+
+    def slow_bad(text: str) -> int:
+        mojibake, private = validate._MOJIBAKE, validate._PRIVATE_USE  # noqa: SLF001
+        return text.count("\ufffd") + len(mojibake.findall(text)) + len(private.findall(text))
+
+    texts = [
+        "",
+        "plain ascii\twith\x0bodd\x1c blanks\r\n and\x0cform feeds ",
+        SAMPLE,
+        "Caf\u00c3\u00a9 \u00e2\u20ac\u2122 \u00c2\u00a0 x\u3000y\u2028z",
+        "\u00a0\u0085\ue001\uf8ff\ufffd",
+        "\u00e2 alone, \u00c3 alone, \u00c2" + "\u2003" * 5 + "\U0001f600 emoji",
+    ]
+    for text in texts:
+        assert validate._visible(text) == slow_visible(text), text  # noqa: SLF001
+        assert validate._bad_chars(text) == slow_bad(text), text  # noqa: SLF001
