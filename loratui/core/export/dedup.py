@@ -1,31 +1,32 @@
 """Exact and near-duplicate filters whose state is hashes only, never the texts.
 
 Exact: a 16-byte BLAKE2 digest of the normalised text (case, spacing and Unicode form
-ignored). Near: MinHash signatures of word 3-gram shingles, banded as datasketch's LSH
-index does but kept in temporary files, which finds records whose estimated Jaccard
-similarity is at or above the threshold. Both are
-deterministic (fixed seeds), so a re-export drops the same records.
+ignored). Near: MinHash signatures of word 3-gram shingles (``minhash``), banded as
+datasketch's LSH index does but kept in temporary files, which finds records whose
+estimated Jaccard similarity is at or above the threshold. Both are deterministic (fixed
+seeds), so a re-export drops the same records.
+
+The keys (digest, signature, band hashes) depend on one record alone, so export worker
+processes compute them; the index, which depends on every record before, stays with the
+one process that writes the version, and takes records in order.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-import re
 import sqlite3
 import tempfile
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from datasketch import MinHash
+from loratui.core.export import minhash
 
-_WORDS = re.compile(r"\w+", re.UNICODE)
-SHINGLE = 3
 MINHASH_SEED = 1
+_RARE_SPACES = "\x1c\x1d\x1e\x1f"  # str.split() splits on these, bytes.split() does not
 
 
 def normalise(text: str) -> str:
@@ -33,7 +34,13 @@ def normalise(text: str) -> str:
 
 
 def text_hash(text: str) -> bytes:
-    return hashlib.blake2b(normalise(text).encode("utf-8"), digest_size=16).digest()
+    """The exact-duplicate key: BLAKE2b-128 of ``normalise(text)``."""
+    if text.isascii() and not any(c in text for c in _RARE_SPACES):
+        # the same bytes as normalise() gives ASCII text, without a string per word
+        data = b" ".join(text.lower().encode("ascii").split())
+    else:
+        data = normalise(text).encode("utf-8")
+    return hashlib.blake2b(data, digest_size=16).digest()
 
 
 class ExactDedup:
@@ -42,98 +49,102 @@ class ExactDedup:
 
     def is_duplicate(self, text: str) -> bool:
         """True when an equal text was seen before; otherwise remember this one."""
-        h = text_hash(text)
-        if h in self._seen:
+        return self.seen(text_hash(text))
+
+    def seen(self, key: bytes) -> bool:
+        """True when ``key`` (a ``text_hash``) was seen before; otherwise remember it."""
+        if key in self._seen:
             return True
-        self._seen.add(h)
+        self._seen.add(key)
         return False
 
 
-def shingles(text: str, size: int = SHINGLE) -> set[bytes]:
-    words = _WORDS.findall(normalise(text))
-    if len(words) < size:
-        return {" ".join(words).encode("utf-8")} if words else set()
-    if size == 3:  # the usual case, without slicing
-        return {
-            f"{a} {b} {c}".encode() for a, b, c in zip(words, words[1:], words[2:], strict=False)
-        }
-    return {" ".join(words[i : i + size]).encode("utf-8") for i in range(len(words) - size + 1)}
+@dataclass(frozen=True)
+class NearKeys:
+    """How records are signed and banded: what a worker process needs to compute keys."""
+
+    num_perm: int
+    bands: int
+    rows: int
+
+    @staticmethod
+    def layout(threshold: float, num_perm: int) -> NearKeys:
+        """datasketch's ``MinHashLSH`` band layout for this threshold and permutations."""
+        from datasketch import MinHashLSH  # imported here: it loads scipy (~0.6 s)
+
+        # LSH only proposes candidates (confirmed with the signatures), so cap its own
+        # threshold: above ~0.9 datasketch cannot build two bands
+        lsh = MinHashLSH(threshold=min(threshold, 0.9), num_perm=num_perm)
+        return NearKeys(num_perm, lsh.b, lsh.r)
+
+    def multipliers(self) -> np.ndarray:
+        """Per band, odd 64-bit multipliers: a band's hash is the wrapped dot product."""
+        rng = np.random.default_rng(MINHASH_SEED)
+        return rng.integers(0, 2**63, (self.bands, self.rows), dtype=np.uint64) * 2 + 1
+
+    def sign(self, texts: list[str]) -> list[tuple[bytes, list[int]] | None]:
+        """Per text: its signature (bytes) and band hashes, or ``None`` without words."""
+        sig, has = minhash.signatures(texts, self.num_perm)
+        width = self.bands * self.rows
+        bands = sig[:, :width].reshape(len(texts), self.bands, self.rows)
+        keys = (bands * self.multipliers()).sum(axis=2, dtype=np.uint64).view(np.int64)
+        return [(sig[i].tobytes(), keys[i].tolist()) if has[i] else None for i in range(len(texts))]
 
 
 class NearDedup:
     """MinHash LSH over records seen so far; a record close to an earlier one is a duplicate.
 
-    LSH proposes candidates (records sharing one band of the signature); each is confirmed
-    with the signatures' Jaccard estimate, so only records at or above ``threshold`` count.
-    The band layout is datasketch's ``MinHashLSH`` for the same threshold and permutations,
-    so the same records are dropped as with its in-memory index; but nothing is kept in
-    memory, so memory stays flat however many records pass. In ``folder`` (or a private
-    temporary folder): a SQLite table of 64-bit band hashes (an index of integers stays
-    small and fast) and a flat file of signatures. A hash only proposes a candidate: it
-    counts once a band of its signature is equal, as in datasketch.
+    LSH proposes candidates (records sharing one band hash); each is confirmed with the
+    signatures: a band must be equal and the estimated Jaccard similarity at or above
+    ``threshold``. Nothing is kept in memory, so memory stays flat however many records
+    pass. In ``folder`` (or a private temporary folder): a SQLite table of 64-bit band
+    hashes (an index of integers stays small and fast) and a flat file of signatures.
     """
 
     DB_NAME = "near-dedup.sqlite"
     SIG_NAME = "near-dedup.sig"
 
-    def __init__(self, threshold: float, num_perm: int = 128, folder: Path | None = None) -> None:
-        from datasketch import MinHash, MinHashLSH  # imported here: it loads scipy (~0.6 s)
-
-        self._minhash = MinHash
+    def __init__(
+        self,
+        threshold: float,
+        num_perm: int = 128,
+        folder: Path | None = None,
+        keys: NearKeys | None = None,
+    ) -> None:
+        self.keys = keys or NearKeys.layout(threshold, num_perm)
         self.num_perm = num_perm
         self.threshold = threshold
-        # LSH only proposes candidates (confirmed below), so cap its own threshold: above
-        # ~0.9 datasketch cannot build two bands. The empty index gives the band layout.
-        lsh = MinHashLSH(threshold=min(threshold, 0.9), num_perm=num_perm)
-        self._bands, self._rows = lsh.b, lsh.r
-        # per band, odd 64-bit multipliers: a band's hash is the wrapped dot product
-        rng = np.random.default_rng(MINHASH_SEED)
-        self._mult = rng.integers(0, 2**63, (lsh.b, lsh.r), dtype=np.uint64) * 2 + 1
-        first = MinHash(num_perm=num_perm, seed=MINHASH_SEED)
-        self._perms = first.permutations
-        self._scheme = first.scheme
+        self._bands, self._rows = self.keys.bands, self.keys.rows
         self.folder = folder
         self._db: sqlite3.Connection | None = None
         self._sig_fd = -1
-        self._sig_size = num_perm * first.hashvalues.dtype.itemsize  # bytes a signature
+        self._sig_size = num_perm * 8  # bytes a signature (uint64 values)
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
-        self._keys = 0
+        self._count = 0
         self._query = ""
         self._paths: list[Path] = []
 
-    def signature(self, text: str) -> MinHash | None:
-        sh = shingles(text)
-        if not sh:
-            return None
-        m = self._minhash(
-            num_perm=self.num_perm,
-            seed=MINHASH_SEED,
-            permutations=self._perms,
-            scheme=self._scheme,
-        )
-        m.update_batch(sh)  # the minimum does not depend on the order
-        return m
-
     def is_duplicate(self, text: str) -> bool:
         """True when a seen record is near this one; otherwise index this one."""
-        m = self.signature(text)
-        if m is None:
-            return False
+        signed = self.keys.sign([text])[0]
+        return signed is not None and self.seen(*signed)
+
+    def seen(self, signature: bytes, band_keys: list[int]) -> bool:
+        """True when a seen record is near this signature; otherwise index it."""
         db = self._db or self._open()
-        hv = m.hashvalues
+        hv = np.frombuffer(signature, dtype=np.uint64)
         bands = hv[: self._bands * self._rows].reshape(self._bands, self._rows)
-        keys = (bands.astype(np.uint64) * self._mult).sum(axis=1).view(np.int64).tolist()
-        for (key,) in db.execute(self._query, keys):
+        for (key,) in db.execute(self._query, band_keys):
             raw = os.pread(self._sig_fd, self._sig_size, key * self._sig_size)
-            other = np.frombuffer(raw, dtype=hv.dtype)
+            other = np.frombuffer(raw, dtype=np.uint64)
             same_band = bool((other[: bands.size].reshape(bands.shape) == bands).all(axis=1).any())
-            if same_band and float((other == hv).sum()) / self.num_perm >= self.threshold:
+            if same_band and minhash.similarity(other, hv) >= self.threshold:
                 return True
-        key = self._keys
-        self._keys += 1
-        os.write(self._sig_fd, hv.tobytes())
+        key = self._count
+        self._count += 1
+        os.write(self._sig_fd, signature)
         db.executemany(
-            "INSERT OR IGNORE INTO band (bkey, key) VALUES (?, ?)", [(k, key) for k in keys]
+            "INSERT OR IGNORE INTO band (bkey, key) VALUES (?, ?)", [(k, key) for k in band_keys]
         )
         return False
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from loratui.core.export import clean
 from loratui.core.export.chunking import Chunk, Chunker, split_chunk
 from loratui.core.export.config import ExportConfig
 from loratui.core.export.dedup import ExactDedup, NearDedup
+from loratui.core.export.docref import DocRef
 from loratui.core.export.formats import Example, main_field, record_text, render
 from loratui.core.export.records import RowError, chunk_example, iter_rows, row_example
 from loratui.core.export.redact import Redactor
@@ -33,11 +34,14 @@ RECORDS_KIND = "records"
 
 @dataclass
 class Record:
-    """One finished record: the JSON object, its token count and where it came from."""
+    """One finished record: the JSON object, its token count and where it came from.
+
+    ``text`` is what the record's tokens and duplicate keys are taken from."""
 
     data: dict[str, Any]
     tokens: int
     lineage: dict[str, Any]
+    text: str = ""
 
 
 @dataclass
@@ -67,7 +71,7 @@ def select_documents(project: Project, cfg: ExportConfig) -> list[Document]:
     return docs
 
 
-def iter_pages(doc: Document) -> Iterator[tuple[int, str]]:
+def iter_pages(doc: Document | int) -> Iterator[tuple[int, str]]:
     """The pages of ``doc`` in order, read from the database a batch at a time."""
     last = 0
     while True:
@@ -84,7 +88,7 @@ def iter_pages(doc: Document) -> Iterator[tuple[int, str]]:
         last = rows[-1][0]
 
 
-def stored_pages(doc: Document) -> int:
+def stored_pages(doc: Document | int) -> int:
     return Page.select().where(Page.document == doc).count()
 
 
@@ -126,23 +130,26 @@ class Pipeline:
     """Turns documents into records under one configuration."""
 
     def __init__(
-        self, cfg: ExportConfig, counter: TokenCounter | None = None, folder: Path | None = None
+        self,
+        cfg: ExportConfig,
+        counter: TokenCounter | None = None,
+        folder: Path | None = None,
+        dedup: bool = True,
     ) -> None:
         """``folder`` holds the near-duplicate index file (a private temporary folder if
-        ``None``); call ``close()`` when done to remove it."""
+        ``None``); call ``close()`` when done to remove it. With ``dedup=False`` records
+        are not checked for duplicates here: the caller does it (an export does it in
+        the one process that writes, in order, from keys its workers compute)."""
         self.cfg = cfg.check()
         self.counter = counter or get_counter(cfg.tokenizer)
-        self.exact = ExactDedup() if cfg.dedup_exact else None
+        self.exact = ExactDedup() if cfg.dedup_exact and dedup else None
         self.near = (
-            NearDedup(cfg.near_threshold, cfg.minhash_perm, folder) if cfg.dedup_near else None
+            NearDedup(cfg.near_threshold, cfg.minhash_perm, folder)
+            if cfg.dedup_near and dedup
+            else None
         )
         self.redactor = Redactor(cfg.redact, cfg.redact_placeholder) if cfg.redact else None
         self.stats = Stats()
-
-    def use_folder(self, folder: Path) -> None:
-        """Keep the near-duplicate index in ``folder`` (before the first record)."""
-        if self.near is not None:
-            self.near.folder = folder
 
     def close(self) -> None:
         """Drop the dedup state (and the near-duplicate index file)."""
@@ -151,26 +158,43 @@ class Pipeline:
 
     # ---- documents --------------------------------------------------------------------
 
-    def records(self, doc: Document, on_page: Callable[[], None] | None = None) -> Iterator[Record]:
+    def records(
+        self,
+        doc: Document | DocRef,
+        on_page: Callable[[], None] | None = None,
+        pages: list[tuple[int, str]] | None = None,
+    ) -> Iterator[Record]:
+        """The records of ``doc``; its ``pages`` (number, text) are read from the
+        database a batch at a time unless given."""
         if doc.kind == RECORDS_KIND:
             yield from self._row_records(doc)
         else:
-            yield from self._chunk_records(doc, on_page)
+            yield from self._chunk_records(DocRef.of(doc), on_page, pages)
 
-    def _chunk_records(self, doc: Document, on_page: Callable[[], None] | None) -> Iterator[Record]:
+    def _chunk_records(
+        self,
+        doc: DocRef,
+        on_page: Callable[[], None] | None,
+        given: list[tuple[int, str]] | None,
+    ) -> Iterator[Record]:
         cfg = self.cfg
+
+        def pages() -> Iterable[tuple[int, str]]:
+            return given if given is not None else iter_pages(doc.id)
+
+        n_pages = len(given) if given is not None else stored_pages(doc.id)
         repeated: frozenset[str] = frozenset()
         # a document with fewer pages than repeated_min_pages has no repeated lines: skip
         # the first pass over its pages
-        if cfg.remove_repeated_lines and stored_pages(doc) >= cfg.repeated_min_pages:
+        if cfg.remove_repeated_lines and n_pages >= cfg.repeated_min_pages:
             finder = clean.RepeatedLines(cfg.repeated_line_fraction, cfg.repeated_min_pages)
-            for _, text in iter_pages(doc):
+            for _, text in pages():
                 finder.add_page(clean.pre_clean(text, cfg.normalize, cfg.fix_whitespace))
             repeated = finder.repeated()
         chunker = Chunker(self.counter, cfg.chunk_tokens, cfg.chunk_overlap)
         previous = ""
         removed_here = 0
-        for number, text in iter_pages(doc):
+        for number, text in pages():
             text = clean.pre_clean(text, cfg.normalize, cfg.fix_whitespace)
             text, removed = clean.drop_repeated(text, repeated)
             removed_here += removed
@@ -192,7 +216,7 @@ class Pipeline:
         if removed_here:
             self.stats.documents_with_repeated_lines += 1
 
-    def _from_chunk(self, doc: Document, chunk: Chunk, previous: str) -> Iterator[Record]:
+    def _from_chunk(self, doc: DocRef, chunk: Chunk, previous: str) -> Iterator[Record]:
         self.stats.chunks += 1
         try:
             ex = chunk_example(doc, chunk, previous, self.cfg)
@@ -216,7 +240,7 @@ class Pipeline:
                 if isinstance(sub, Record):
                     yield sub
 
-    def _overhead(self, doc: Document, chunk: Chunk, previous: str) -> int:
+    def _overhead(self, doc: DocRef, chunk: Chunk, previous: str) -> int:
         """Tokens a record adds around its chunk text (template, previous chunk)."""
         empty = Chunk("", chunk.pages, chunk.start, chunk.start, chunk.heading, chunk.index, 0)
         rec = render(chunk_example(doc, empty, previous, self.cfg), self.cfg.format)
@@ -224,7 +248,8 @@ class Pipeline:
             return 0
         return self.counter.count(record_text(rec, self.cfg.format)) + 2
 
-    def _row_records(self, doc: Document) -> Iterator[Record]:
+    def _row_records(self, doc: Document | DocRef) -> Iterator[Record]:
+        assert isinstance(doc, Document), "records files are read in the writing process"
         for number, row in enumerate(iter_rows(doc), start=1):
             self.stats.rows += 1
             try:
@@ -298,7 +323,7 @@ class Pipeline:
         if self.near is not None and self.near.is_duplicate(text):
             self.stats.dropped["near_duplicate"] += 1
             return None
-        return Record(data=data, tokens=tokens, lineage=lineage)
+        return Record(data=data, tokens=tokens, lineage=lineage, text=text)
 
     def _truncate(self, data: dict[str, Any], tokens: int) -> dict[str, Any] | None:
         """Shorten the answer field until the record fits; ``None`` if it cannot."""
@@ -320,7 +345,7 @@ class Pipeline:
         return data if tokens <= self.cfg.max_seq_len else None
 
 
-def chunk_lineage(doc: Document, chunk: Chunk) -> dict[str, Any]:
+def chunk_lineage(doc: DocRef, chunk: Chunk) -> dict[str, Any]:
     return {
         "document_id": doc.id,
         "document_sha256": doc.sha256,

@@ -22,6 +22,7 @@ from typing import Any
 from loratui.core.errors import LoratuiError
 from loratui.core.export.chunking import Chunk
 from loratui.core.export.config import ExportConfig
+from loratui.core.export.docref import DocRef
 from loratui.core.export.formats import Example
 from loratui.core.models import Document
 
@@ -62,11 +63,13 @@ def page_label(pages: list[int]) -> str:
     return str(pages[0]) if len(pages) == 1 else f"{pages[0]}-{pages[-1]}"
 
 
-def title_of(doc: Document) -> str:
+def title_of(doc: Document | DocRef) -> str:
     return Path(doc.name).stem.replace("_", " ").strip() or doc.name
 
 
-def chunk_example(doc: Document, chunk: Chunk, previous: str, cfg: ExportConfig) -> Example:
+def chunk_example(
+    doc: Document | DocRef, chunk: Chunk, previous: str, cfg: ExportConfig
+) -> Example:
     """The example a chunk makes; raises ``RowError('no_previous')`` for a first chunk when
     the template needs the chunk before it."""
     if cfg.format == "text":

@@ -15,11 +15,14 @@ import random
 from array import array
 from collections import Counter
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from loratui.core import home as home_mod
 from loratui.core.export.pipeline import RECORDS_KIND, Record
 from loratui.core.models import Document
+
+if TYPE_CHECKING:
+    from loratui.core.export.workers import Out
 
 
 def dumps(obj: Any) -> str:
@@ -87,6 +90,19 @@ class SplitFiles:
         self.lineage.write(
             dumps({"split": split, "line": self.counts[split], **rec.lineage, "tokens": rec.tokens})
             + "\n"
+        )
+
+    def write_out(self, split: str, out: Out) -> None:
+        """``write`` for a record already rendered as JSON (by an export worker)."""
+        self.files[split].write(out.line + "\n")
+        self.counts[split] += 1
+        self.token_hist[out.tokens] += 1
+        self.line_tokens[split].append(out.tokens)
+        self.tokens += out.tokens
+        # the same bytes as dumps({"split", "line", **lineage, "tokens"}) in ``write``
+        self.lineage.write(
+            f'{{"split":"{split}","line":{self.counts[split]},{out.lineage},'
+            f'"tokens":{out.tokens}}}\n'
         )
 
     def close(self) -> None:

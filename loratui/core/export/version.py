@@ -29,6 +29,7 @@ from loratui.core.errors import LoratuiError
 from loratui.core.export import card
 from loratui.core.export.check import check_report
 from loratui.core.export.config import ExportConfig
+from loratui.core.export.dedup import ExactDedup, NearDedup
 from loratui.core.export.pipeline import (
     RECORDS_KIND,
     Pipeline,
@@ -39,6 +40,7 @@ from loratui.core.export.pipeline import (
 )
 from loratui.core.export.split import SplitFiles, assign_splits, row_split, token_stats
 from loratui.core.export.stale import TMP_PREFIX, clean_stale
+from loratui.core.export.workers import DocumentFeed, default_workers
 from loratui.core.hashing import sha256_file
 from loratui.core.models import (
     JOB_CANCELLED,
@@ -114,6 +116,7 @@ def run_export(
     cfg: ExportConfig,
     on_progress: ProgressFn | None = None,
     origin: str | None = None,
+    workers: int | None = None,
 ) -> DatasetVersion:
     """Export ``project`` under ``cfg`` into a new version; return its ``DatasetVersion``.
 
@@ -121,10 +124,12 @@ def run_export(
     are processed; raising ``LoratuiError("cancelled")`` from it stops the export cleanly
     (no version, job ``cancelled``, an ``export.cancelled`` event). Raises ``LoratuiError``
     (``invalid`` for a bad configuration, no documents, or a file that fails the trainer
-    check).
+    check). ``workers`` processes make the records (``workers.default_workers()`` if
+    ``None``); the files written are the same whatever their number.
     """
     cfg.check()
-    pipeline = Pipeline(cfg)  # resolves the tokenizer before any side effect
+    # resolves the tokenizer before any side effect; duplicates are dropped in order below
+    pipeline = Pipeline(cfg, dedup=False)
     clean_stale(project)
     docs = select_documents(project, cfg)
     require_documents(docs, project, cfg)
@@ -162,7 +167,10 @@ def run_export(
     home_mod.ensure_private_dir(tmp)
     progress = _Progress(project, job, total, on_progress)
     try:
-        version = _write_version(project, cfg, pipeline, docs, splits, tmp, progress, config_hash)
+        n = workers if workers is not None else default_workers()
+        version = _write_version(
+            project, cfg, pipeline, docs, (splits, sizes), tmp, progress, config_hash, n
+        )
     except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         err = exc if isinstance(exc, LoratuiError) else None
@@ -222,32 +230,42 @@ def _write_version(
     cfg: ExportConfig,
     pipeline: Pipeline,
     docs: list[Document],
-    splits: dict[int, str],
+    splits_and_sizes: tuple[dict[int, str], dict[int, int]],
     tmp: Path,
     progress: _Progress,
     config_hash: str,
+    workers: int,
 ) -> DatasetVersion:
+    splits, sizes = splits_and_sizes
     fraction = cfg.validation_fraction
     out = SplitFiles(tmp, with_validation=fraction > 0)
     per_doc: dict[int, Counter[str]] = {}
-    pipeline.use_folder(tmp)
+    exact = ExactDedup() if cfg.dedup_exact else None
+    near = NearDedup(cfg.near_threshold, cfg.minhash_perm, tmp) if cfg.dedup_near else None
+    feed = DocumentFeed(pipeline, docs, sizes, workers, near.keys if near else None)
+    dropped = pipeline.stats.dropped
     try:
-        for doc in docs:
+        for doc, records in feed.items(lambda d: progress.step(d.name)):
             counts: Counter[str] = Counter()
-            on_page = (
-                (lambda d=doc: progress.step(f"{d.name}")) if doc.kind != RECORDS_KIND else None
-            )
-            for rec in pipeline.records(doc, on_page=on_page):
+            for rec in records:
+                if exact is not None and rec.exact is not None and exact.seen(rec.exact):
+                    dropped["duplicate"] += 1
+                    continue
+                if near is not None and rec.near is not None and near.seen(*rec.near):
+                    dropped["near_duplicate"] += 1
+                    continue
                 if doc.kind == RECORDS_KIND:
-                    split = row_split(doc, rec.lineage["row"], fraction, cfg.seed)
+                    split = row_split(doc, rec.row or 0, fraction, cfg.seed)
                 else:
                     split = splits[doc.id]
-                out.write(split, rec)
+                out.write_out(split, rec)
                 counts[split] += 1
             per_doc[doc.id] = counts
             if doc.kind == RECORDS_KIND:
                 progress.step(doc.name)
     finally:
+        if near is not None:
+            near.close()
         pipeline.close()
         out.close()
     if out.counts["train"] == 0:

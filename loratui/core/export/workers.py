@@ -1,0 +1,209 @@
+"""Export worker processes: documents turned into finished, keyed records in parallel.
+
+Cleaning, chunking, rendering, token counts and duplicate keys depend on one document
+alone, so worker processes do them, a document each; what depends on every record before
+it (which duplicates to drop, line numbers, splits) stays with the one process that
+writes the version, which takes the documents back in their order. So the files are the
+same, byte for byte, with one worker or several.
+
+Small exports, records files and very large documents are done in the writing process
+itself: a pool costs a few tenths of a second to start, records files are read from the
+project folder there, and a huge document streams there page by page instead of being
+held whole in a worker's memory.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+
+from loratui.core.export.config import ExportConfig
+from loratui.core.export.dedup import NearKeys, text_hash
+from loratui.core.export.docref import DocRef
+from loratui.core.export.pipeline import RECORDS_KIND, Pipeline, Record, Stats, iter_pages
+from loratui.core.export.split import dumps
+from loratui.core.models import Document
+
+KEY_BATCH = 256  # records keyed together (one numpy pass for their MinHash signatures)
+POOL_MIN_CHARS = 2_000_000  # below this much text the pool's start-up is not worth it
+HUGE_DOC_CHARS = 16_000_000  # a document this big streams in the writing process
+IN_FLIGHT_CHARS = 48_000_000  # text sent to workers and not yet written back
+
+
+@dataclass(slots=True)
+class Out:
+    """A record as the writer needs it: its JSON line, lineage and duplicate keys."""
+
+    line: str  # the record's JSON object, one line
+    tokens: int
+    lineage: str  # the lineage JSON object without its braces
+    row: int | None  # the row of a records file (its split is drawn per row)
+    exact: bytes | None  # text_hash, when exact dedup is on
+    near: tuple[bytes, list[int]] | None  # MinHash signature and band hashes
+
+
+@dataclass
+class DocResult:
+    outs: list[Out]
+    stats: Stats
+    redacted: Counter[str]
+
+
+def keyed(records: Iterable[Record], exact: bool, near: NearKeys | None) -> Iterator[Out]:
+    """``records`` with their JSON lines and duplicate keys, a batch at a time."""
+    batch: list[Record] = []
+    for rec in records:
+        batch.append(rec)
+        if len(batch) >= KEY_BATCH:
+            yield from _key(batch, exact, near)
+            batch = []
+    if batch:
+        yield from _key(batch, exact, near)
+
+
+def _key(batch: list[Record], exact: bool, near: NearKeys | None) -> Iterator[Out]:
+    signed = near.sign([r.text for r in batch]) if near is not None else [None] * len(batch)
+    for rec, sig in zip(batch, signed, strict=True):
+        yield Out(
+            line=dumps(rec.data),
+            tokens=rec.tokens,
+            lineage=dumps(rec.lineage)[1:-1],
+            row=rec.lineage.get("row"),
+            exact=text_hash(rec.text) if exact else None,
+            near=sig,
+        )
+
+
+# ---- in a worker process ----------------------------------------------------------------
+
+_state: tuple[Pipeline, NearKeys | None] | None = None
+
+
+def _init(cfg: ExportConfig, near: NearKeys | None) -> None:
+    global _state
+    os.environ["TOKENIZERS_PARALLELISM"] = "false"  # one thread a process: we have processes
+    _state = (Pipeline(cfg, dedup=False), near)
+
+
+def _run(doc: DocRef, pages: list[tuple[int, str]]) -> DocResult:
+    assert _state is not None, "the pool initializer sets the pipeline up"
+    pipeline, near = _state
+    pipeline.stats = Stats()
+    redacted: Counter[str] = Counter()
+    if pipeline.redactor is not None:
+        pipeline.redactor.counts = redacted
+    records = pipeline.records(doc, pages=pages)
+    outs = list(keyed(records, pipeline.cfg.dedup_exact, near))
+    return DocResult(outs, pipeline.stats, redacted)
+
+
+# ---- in the writing process -------------------------------------------------------------
+
+
+def default_workers() -> int:
+    """Worker processes for an export: ``LORATUI_EXPORT_WORKERS``, else one per core."""
+    env = os.environ.get("LORATUI_EXPORT_WORKERS", "").strip()
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+class DocumentFeed:
+    """The documents of an export in order, each with its records (``Out``) to write.
+
+    ``pipeline`` is the writing process's own (``dedup=False``): it makes the records of
+    the documents done here, and the statistics of the whole export add up in it.
+    """
+
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        docs: list[Document],
+        sizes: dict[int, int],
+        workers: int,
+        near: NearKeys | None,
+    ) -> None:
+        self.pipeline = pipeline
+        self.docs = docs
+        self.sizes = sizes
+        self.near = near
+        pooled = [d for d in docs if self._poolable(d)]
+        enough = sum(sizes.get(d.id, 0) for d in pooled) >= POOL_MIN_CHARS
+        self.workers = workers if workers > 1 and len(pooled) > 1 and enough else 1
+
+    def _poolable(self, doc: Document) -> bool:
+        return doc.kind != RECORDS_KIND and self.sizes.get(doc.id, 0) < HUGE_DOC_CHARS
+
+    def items(
+        self, on_page: Callable[[Document], None]
+    ) -> Iterator[tuple[Document, Iterator[Out]]]:
+        """(document, its records) in order; ``on_page(doc)`` once per page read."""
+        if self.workers == 1:
+            for doc in self.docs:
+                yield doc, self._here(doc, on_page)
+            return
+        yield from self._pooled(on_page)
+
+    def _here(self, doc: Document, on_page: Callable[[Document], None]) -> Iterator[Out]:
+        cfg = self.pipeline.cfg
+        records = self.pipeline.records(doc, on_page=lambda: on_page(doc))
+        return keyed(records, cfg.dedup_exact, self.near)
+
+    def _pooled(
+        self, on_page: Callable[[Document], None]
+    ) -> Iterator[tuple[Document, Iterator[Out]]]:
+        ctx = multiprocessing.get_context("forkserver")
+        pool = ProcessPoolExecutor(
+            max_workers=self.workers,
+            mp_context=ctx,
+            initializer=_init,
+            initargs=(self.pipeline.cfg, self.near),
+        )
+        window = 4 * self.workers
+        # (document, its future or None when done here, its characters, its pages)
+        pending: deque[tuple[Document, Future[DocResult] | None, int, int]] = deque()
+        todo = iter(self.docs)
+        in_flight = 0
+        try:
+            while True:
+                while len(pending) < window and in_flight < IN_FLIGHT_CHARS:
+                    doc = next(todo, None)
+                    if doc is None:
+                        break
+                    if not self._poolable(doc):
+                        pending.append((doc, None, 0, 0))
+                        continue
+                    pages = list(iter_pages(doc.id))
+                    chars = sum(len(t) for _, t in pages)
+                    future = pool.submit(_run, DocRef.of(doc), pages)
+                    pending.append((doc, future, chars, len(pages)))
+                    in_flight += chars
+                    del pages
+                if not pending:
+                    return
+                doc, future, chars, n_pages = pending.popleft()
+                if future is None:
+                    yield doc, self._here(doc, on_page)
+                    continue
+                result = future.result()
+                in_flight -= chars
+                self._merge(result)
+                for _ in range(n_pages):
+                    on_page(doc)
+                yield doc, iter(result.outs)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def _merge(self, result: DocResult) -> None:
+        stats = self.pipeline.stats
+        stats.dropped.update(result.stats.dropped)
+        stats.repeated_lines_removed += result.stats.repeated_lines_removed
+        stats.documents_with_repeated_lines += result.stats.documents_with_repeated_lines
+        stats.chunks += result.stats.chunks
+        stats.rows += result.stats.rows
+        if self.pipeline.redactor is not None:
+            self.pipeline.redactor.counts.update(result.redacted)

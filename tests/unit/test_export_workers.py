@@ -1,0 +1,69 @@
+"""Export worker processes: the same version, byte for byte, as one process writes."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from loratui.core import projects
+from loratui.core.export import workers
+from loratui.core.export.config import ExportConfig
+from loratui.core.export.version import run_export
+from tests.export_support import add_doc, add_records_file, page_text
+
+
+def _files(path: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(path.iterdir()) if p.suffix == ".jsonl"}
+
+
+def test_pool_writes_the_same_files_as_one_process(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = projects.create_project("pool")
+    rng = random.Random(5)
+    bodies = [page_text(rng, 3) for _ in range(3)]
+    add_doc(project, "a.pdf", bodies)
+    add_doc(project, "copy-of-a.pdf", bodies)  # exact duplicates across documents
+    edited = []
+    for t in bodies:
+        words = t.split(" ")
+        words[5::90] = ["tweaked"] * len(words[5::90])
+        edited.append(" ".join(words))
+    add_doc(project, "edited-a.pdf", edited)  # near duplicates
+    add_records_file(
+        project,
+        "qa.jsonl",
+        "".join(
+            json.dumps({"text": f"Row {i}: " + page_text(random.Random(i), 1)}) + "\n"
+            for i in range(6)
+        ),
+    )
+    for i in range(5):
+        add_doc(project, f"doc-{i}.pdf", [page_text(rng, 4) for _ in range(3)])
+    cfg = ExportConfig(chunk_tokens=96, chunk_overlap=16, validation_fraction=0.3, redact=["email"])
+    one = run_export(project, cfg, workers=1)
+    monkeypatch.setattr(workers, "POOL_MIN_CHARS", 0)
+    feed_workers: list[int] = []
+    real_items = workers.DocumentFeed.items
+
+    def spy(self: workers.DocumentFeed, on_page):  # type: ignore[no-untyped-def]
+        feed_workers.append(self.workers)
+        return real_items(self, on_page)
+
+    monkeypatch.setattr(workers.DocumentFeed, "items", spy)
+    pooled = run_export(project, cfg, workers=3)
+    assert feed_workers == [3], "the export ran in a pool of 3 worker processes"
+    a, b = _files(Path(one.path)), _files(Path(pooled.path))
+    assert a == b and set(a) == {"train.jsonl", "validation.jsonl", "lineage.jsonl"}
+    ma = json.loads((Path(one.path) / "manifest.json").read_text())
+    mb = json.loads((Path(pooled.path) / "manifest.json").read_text())
+    for key in ("records", "dropped", "cleaning", "chunks", "rows", "tokens", "files"):
+        assert ma[key] == mb[key], key
+    assert ma["dropped"]["duplicate"] > 0 and ma["dropped"]["near_duplicate"] > 0
+    assert ma["rows"] == 6
+    lineage = [json.loads(x) for x in (Path(pooled.path) / "lineage.jsonl").open()]
+    assert {x["document"] for x in lineage} >= {"a.pdf", "qa.jsonl", "doc-4.pdf"}
+    assert "copy-of-a.pdf" not in {x["document"] for x in lineage}
