@@ -12,6 +12,15 @@ import math
 import re
 
 _PIECES = re.compile(r"\w+|[^\w\s]", re.UNICODE)
+# ASCII text is classified a byte at a time (w: word character, s: space, p: punctuation),
+# so the pieces are counted by bytes.count at C speed instead of one string per piece.
+_CLASS = (
+    bytes(
+        ord("w") if re.match(r"\w", chr(i)) else ord("s") if re.match(r"\s", chr(i)) else ord("p")
+        for i in range(128)
+    )
+    + b"w" * 128
+)  # (never used: only ASCII text takes the fast path)
 HUGE = 200_000  # above this many characters the estimate is chars / 4 alone
 
 
@@ -30,6 +39,10 @@ def approx_pieces(text: str) -> int:
     Pieces add up over texts joined with whitespace, so the estimate of a joined text can be
     made from its parts' pieces without reading it again (see ``approx_from``).
     """
+    if text.isascii():
+        cls = text.encode("ascii").translate(_CLASS)
+        words = cls.count(b"sw") + cls.count(b"pw") + (cls[:1] == b"w")
+        return words + cls.count(b"p")
     return len(_PIECES.findall(text))
 
 
