@@ -46,31 +46,42 @@ def _describe(exc: BaseException) -> str:
     return text[:200] or "unreadable structure"
 
 
-_last: tuple[tuple[str, int, int, str | None], PdfReader] | None = None
+# Readers kept in this worker process between calls, newest last. A big PDF is extracted
+# in page ranges, often by the same process with other files' tasks in between; reopening
+# it for every range cost about 8% more CPU than one reader (every range parsed the
+# structure and fonts again). A reader caches what it decodes (about ten times the file's
+# size once every page was read), so only files up to KEEP_MAX_BYTES are kept, at most
+# KEEP_READERS of them, and each is dropped once its last page has been extracted.
+KEEP_READERS = 2
+KEEP_MAX_BYTES = 8 * 1024 * 1024
+_kept: dict[tuple[str, int, int, str | None], PdfReader] = {}
 
 
 def open_reader(path: str, password: str | None, keep: bool = False) -> PdfReader:
     """A reader for ``path``, decrypted with ``password`` or the empty password.
 
-    ``keep``: hold on to it for the next call, so counting the pages and then extracting
-    them parses the file's structure once. A kept reader is handed out once and then
-    dropped: readers cache every object they decode, and a worker process that kept one
-    for a whole 1,000-page PDF would hold all of its content streams.
+    ``keep``: hold on to it for the next calls on the same file (see ``KEEP_READERS``),
+    until ``release_reader`` or until newer files push it out.
     """
-    global _last
     try:
         st = os.stat(path)
     except OSError as exc:
         raise unreadable(exc) from exc
     key = (path, st.st_size, st.st_mtime_ns, password)
-    cached, _last = _last, None
-    if cached is not None and cached[0] == key:
-        reader = cached[1]
-    else:
+    reader = _kept.pop(key, None)
+    if reader is None:
         reader = _open(path, password)
-    if keep:
-        _last = (key, reader)
+    if keep and st.st_size <= KEEP_MAX_BYTES:
+        _kept[key] = reader  # newest last
+        while len(_kept) > KEEP_READERS:
+            del _kept[next(iter(_kept))]
     return reader
+
+
+def release_reader(path: str) -> None:
+    """Forget the kept readers of ``path`` (its last pages were handed out)."""
+    for key in [k for k in _kept if k[0] == path]:
+        del _kept[key]
 
 
 def _open(path: str, password: str | None) -> PdfReader:
@@ -125,8 +136,10 @@ def extract_pages(
     limits: dict[str, Any] | None = None,
 ) -> list[tuple[int, str]]:
     """Text of pages ``start``..``end`` (1-based, inclusive; clipped to the last page)."""
-    reader = open_reader(path, password)
+    reader = open_reader(path, password, keep=True)
     total = _page_count(reader)
+    if end >= total:  # the last range: this process will not be asked for more pages
+        release_reader(path)
     out: list[tuple[int, str]] = []
     for number in page_numbers(start, end, total):
         try:
