@@ -14,7 +14,7 @@ import re
 _PIECES = re.compile(r"\w+|[^\w\s]", re.UNICODE)
 # ASCII text is classified a byte at a time (w: word character, s: space, p: punctuation),
 # so the pieces are counted by bytes.count at C speed instead of one string per piece.
-_CLASS = (
+CLASS = (
     bytes(
         ord("w") if re.match(r"\w", chr(i)) else ord("s") if re.match(r"\s", chr(i)) else ord("p")
         for i in range(128)
@@ -40,7 +40,7 @@ def approx_pieces(text: str) -> int:
     made from its parts' pieces without reading it again (see ``approx_from``).
     """
     if text.isascii():
-        cls = text.encode("ascii").translate(_CLASS)
+        cls = text.encode("ascii").translate(CLASS)
         words = cls.count(b"sw") + cls.count(b"pw") + (cls[:1] == b"w")
         return words + cls.count(b"p")
     return len(_PIECES.findall(text))

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from loratui.core.export.tokenizer import ApproxCounter, Counter
-from loratui.core.tokens import approx_from, approx_pieces
+from loratui.core.tokens import CLASS, HUGE, approx_from, approx_pieces
 
 PAGE_JOINER = "\n\n"
 _PARA = re.compile(r"\S(?:.|\n(?!\s*\n))*")  # text up to a blank line
@@ -24,6 +24,25 @@ _HEADING = re.compile(
     r"^(?:#{1,6}\s+\S.*|(?:\d+(?:\.\d+)*\.?|[IVXLC]+\.|chapter\s+\w+|section\s+\w+)\s+\S.{0,80})$",
     re.IGNORECASE,
 )
+
+
+def _sentence_pieces(para: str, sents: list[tuple[int, str]]) -> list[int]:
+    """``approx_pieces`` of each sentence (start, text) of ``para``, from one byte-class pass
+    over the paragraph when it is ASCII (the same counts, see ``tokens.approx_pieces``)."""
+    if not para.isascii():
+        return [approx_pieces(t) for _, t in sents]
+    cls = para.encode("ascii").translate(CLASS)
+    out = []
+    count = cls.count
+    for start, text in sents:
+        end = start + len(text)
+        out.append(
+            count(b"p", start, end)
+            + count(b"sw", start, end)
+            + count(b"pw", start, end)
+            + (cls[start] == 119)  # starts with a word character (b"w")
+        )
+    return out
 
 
 def is_heading(para: str) -> bool:
@@ -95,13 +114,19 @@ class Chunker:
             heading_here = is_heading(para)
             if heading_here:
                 self._heading = para.lstrip("# ").strip()
-            units = list(self._units(para, number, self._offset + p_start))
+            units = self._units(para, number, self._offset + p_start)
             para_tokens = sum(u.tokens for u in units)
             if self._has_new() and (
                 (self._tokens + para_tokens > self.size and self._tokens >= self.size // 2)
                 or (heading_here and self._tokens >= self.size // 4)
             ):
                 yield self._emit()  # prefer the paragraph (or heading) boundary
+            if self._tokens + para_tokens <= self.size:
+                # the usual case: the whole paragraph fits, so no unit below would emit or
+                # drop overlap; push them all at once
+                self._buf.extend(units)
+                self._tokens += para_tokens
+                continue
             for u in units:
                 if self._tokens + u.tokens > self.size and self._has_new():
                     yield self._emit()
@@ -123,42 +148,61 @@ class Chunker:
 
     # ---- internals --------------------------------------------------------------------
 
-    def _units(self, para: str, page: int, base: int) -> Iterator[Unit]:
-        first = True
-        prev_end = 0
+    def _units(self, para: str, page: int, base: int) -> list[Unit]:
         sents = [
             (m.start(), sent) for m in _SENTENCE.finditer(para) if (sent := m.group().rstrip())
         ]
-        texts = [sent for _, sent in sents]
-        if self._approx:  # one regex pass per sentence gives both its count and its pieces
-            pieces = [approx_pieces(t) for t in texts]
-            counts = [approx_from(len(t), k) for t, k in zip(texts, pieces, strict=True)]
+        if self._approx:  # one pass per sentence gives both its count and its pieces
+            pieces = _sentence_pieces(para, sents)
+            counts = [
+                approx_from(len(t), k)
+                if len(t) > HUGE
+                else max((len(t) + 3) // 4, (3 * k + 3) // 4)
+                for (_, t), k in zip(sents, pieces, strict=True)
+            ]
         else:
-            counts = self.counter.count_many(texts)
-        for i, ((sent_start, sent), n) in enumerate(zip(sents, counts, strict=True)):
-            for piece_start, piece, tokens in self._hard_split(sent, sent_start, n):
-                gap = para[prev_end:piece_start]
-                if first:
-                    gap = self._pending_gap
-                    self._pending_gap = ""
-                    first = False
-                prev_end = piece_start + len(piece)
-                if not self._approx:
-                    k = 0
-                elif piece is sent:
-                    k = pieces[i]
-                else:
-                    k = approx_pieces(piece)
-                yield Unit(
-                    text=piece,
-                    page=page,
-                    start=base + piece_start,
-                    end=base + piece_start + len(piece),
-                    tokens=tokens,
-                    gap=gap,
-                    heading=self._heading,
-                    pieces=k,
+            pieces = [0] * len(sents)
+            counts = self.counter.count_many([t for _, t in sents])
+        units: list[Unit] = []
+        heading = self._heading
+        prev_end = 0
+        for (sent_start, sent), n, k in zip(sents, counts, pieces, strict=True):
+            if n > self.size:  # rare: cut it at word gaps
+                for piece_start, piece, tokens in self._hard_split(sent, sent_start, n):
+                    kk = approx_pieces(piece) if self._approx else 0
+                    end = piece_start + len(piece)
+                    units.append(
+                        Unit(
+                            piece,
+                            page,
+                            base + piece_start,
+                            base + end,
+                            tokens,
+                            para[prev_end:piece_start],
+                            heading,
+                            kk,
+                        )
+                    )
+                    prev_end = end
+                continue
+            end = sent_start + len(sent)
+            units.append(
+                Unit(
+                    sent,
+                    page,
+                    base + sent_start,
+                    base + end,
+                    n,
+                    para[prev_end:sent_start],
+                    heading,
+                    k,
                 )
+            )
+            prev_end = end
+        if units:
+            units[0].gap = self._pending_gap
+            self._pending_gap = ""
+        return units
 
     def _hard_split(self, sent: str, start: int, n: int) -> Iterator[tuple[int, str, int]]:
         """A sentence longer than a chunk is cut at word gaps within the token budget.

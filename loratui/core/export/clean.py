@@ -17,6 +17,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u200e\u200f\u
 _SPACES = re.compile(
     r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]{2,}|[\t\u00a0\u2000-\u200a\u202f\u205f\u3000]"
 )
+_CONTROL_ASCII = bytes(c for c in range(128) if _CONTROL.match(chr(c)))
 _HYPHEN_BREAK = re.compile(r"(\w)[-\u2010]\n[ \t]*([a-z\u00df-\u00ff])")
 _MANY_BLANKS = re.compile(r"\n{3,}")
 _DIGITS = re.compile(r"\d+")
@@ -36,8 +37,27 @@ def normalize_unicode(text: str, form: str) -> str:
 def fix_whitespace(text: str) -> str:
     """Newlines unified, control and zero-width characters gone, runs of spaces collapsed."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n\n")
+    if text.isascii():
+        return _fix_ascii(text)
     text = _SPACES.sub(" ", _CONTROL.sub("", text))  # one pass: no run crosses a newline
     text = "\n".join([ln.strip() for ln in text.split("\n")])
+    if "\n\n\n" in text:
+        text = _MANY_BLANKS.sub("\n\n", text)
+    return text.strip()
+
+
+def _fix_ascii(text: str) -> str:
+    """``fix_whitespace`` of ASCII text (no CR or FF left), the same result at C speed.
+
+    In ASCII the only characters the regexes touch are the C0 controls and DEL (deleted)
+    and tabs and runs of spaces (one space); after that a line's only blanks are single
+    spaces, so stripping every line is removing the spaces beside newlines.
+    """
+    text = text.encode("ascii").translate(None, _CONTROL_ASCII).decode("ascii")
+    if "\t" in text or "  " in text:
+        text = _SPACES.sub(" ", text)
+    if " \n" in text or "\n " in text:
+        text = text.replace(" \n", "\n").replace("\n ", "\n")
     if "\n\n\n" in text:
         text = _MANY_BLANKS.sub("\n\n", text)
     return text.strip()
