@@ -94,6 +94,30 @@ def test_a_sentence_longer_than_a_chunk_is_cut_at_words() -> None:
     assert " ".join(c.text for c in chunks) == long
 
 
+def test_bpe_chunks_are_counted_exactly_and_fit(tmp_path: Path) -> None:
+    """With a real tokenizer sentences are estimated but every chunk is counted: none is
+    over the size, each count is the tokenizer's, and the chunks cover the document."""
+    from tokenizers import Tokenizer
+
+    path = train_bpe(tmp_path / "tokenizer.json")
+    tok = Tokenizer.from_file(str(path))
+    rng = random.Random(12)
+    pages = [(n, page_text(rng, 5)) for n in range(1, 7)]
+    doc = PAGE_JOINER.join(t for _, t in pages)
+    chunks = list(chunk_pages(pages, get_counter(str(path)), 400, 100))
+    assert len(chunks) > 8
+    for ch in chunks:
+        assert ch.tokens == len(tok.encode(ch.text).ids) <= 400
+        assert doc[ch.start : ch.end] == ch.text
+    assert sum(c.tokens for c in chunks) / len(chunks) > 400 * 0.6, "chunks are well filled"
+    covered = set()
+    for ch in chunks:
+        covered.update(range(ch.start, ch.end))
+    assert all(i in covered for i, c in enumerate(doc) if not c.isspace())
+    for prev, ch in zip(chunks, chunks[1:], strict=False):
+        assert ch.start < prev.end and ch.start > prev.start  # overlap, and progress
+
+
 def test_local_tokenizer_counts_and_cache_lookup(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
     path = train_bpe(tmp_path / "tokenizer.json")
     from tokenizers import Tokenizer

@@ -8,6 +8,7 @@ spans, the heading it falls under, and its character span in the cleaned documen
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from loratui.core.export.tokenizer import ApproxCounter, Counter
 from loratui.core.tokens import CLASS, HUGE, approx_from, approx_pieces
 
 PAGE_JOINER = "\n\n"
+ESTIMATE_MARGIN = 1.02  # sentences estimated a little high: few chunks counted twice
 _PARA = re.compile(r"\S(?:.|\n(?!\s*\n))*")  # text up to a blank line
 _SENTENCE = re.compile(r"\S.*?(?:[.!?\u2026][\"')\]\u201d\u2019]*(?=\s)|$)", re.DOTALL)
 _WORD_GAP = re.compile(r"\s")
@@ -97,6 +99,10 @@ class Chunker:
         self._pages_seen = 0
         # with the approx estimate a chunk's count comes from its units' pieces
         self._approx = isinstance(counter, ApproxCounter)
+        # with a real tokenizer, sentences are estimated (the approx estimate times this
+        # document's tokens per estimated token so far) and only chunks are counted
+        self._ratio = 1.0
+        self._counted = [0, 0]  # tokens counted, tokens estimated, over emitted chunks
 
     # ---- feeding ----------------------------------------------------------------------
 
@@ -128,16 +134,20 @@ class Chunker:
                 self._tokens += para_tokens
                 continue
             for u in units:
-                if self._tokens + u.tokens > self.size and self._has_new():
+                while self._tokens + u.tokens > self.size and self._has_new():
                     yield self._emit()
-                while self._buf and self._tokens + u.tokens > self.size:
+                while (
+                    self._buf
+                    and self._tokens + u.tokens > self.size
+                    and self._buf[0].end <= self._carry_end
+                ):
                     self._tokens -= self._buf.pop(0).tokens  # overlap that no longer fits
                 self._push(u)
         self._pending_gap += text[pos:]
         self._offset += len(text)
 
     def finish(self) -> Iterator[Chunk]:
-        if self._has_new():
+        while self._has_new():  # more than once only when a counted chunk was too long
             yield self._emit(final=True)
 
     _carry_end = -1  # units ending at or before this were carried over as overlap only
@@ -161,15 +171,30 @@ class Chunker:
                 for (_, t), k in zip(sents, pieces, strict=True)
             ]
         else:
-            pieces = [0] * len(sents)
-            counts = self.counter.count_many([t for _, t in sents])
+            pieces = _sentence_pieces(para, sents)
+            if not self._counted[1] and sents:  # calibrate on the document's first paragraph
+                self._counted[0] += self.counter.count(para)
+                self._counted[1] += approx_from(len(para), sum(pieces))
+                self._ratio = self._counted[0] / max(1, self._counted[1])
+            scale = self._ratio * ESTIMATE_MARGIN
+            counts = [
+                math.ceil(
+                    (
+                        approx_from(len(t), k)
+                        if len(t) > HUGE
+                        else max((len(t) + 3) // 4, (3 * k + 3) // 4)
+                    )
+                    * scale
+                )
+                for (_, t), k in zip(sents, pieces, strict=True)
+            ]
         units: list[Unit] = []
         heading = self._heading
         prev_end = 0
         for (sent_start, sent), n, k in zip(sents, counts, pieces, strict=True):
             if n > self.size:  # rare: cut it at word gaps
                 for piece_start, piece, tokens in self._hard_split(sent, sent_start, n):
-                    kk = approx_pieces(piece) if self._approx else 0
+                    kk = approx_pieces(piece)
                     end = piece_start + len(piece)
                     units.append(
                         Unit(
@@ -230,7 +255,7 @@ class Chunker:
         self._buf.append(u)
         self._tokens += u.tokens
 
-    def _approx_count(self, text: str) -> int:
+    def _approx_count(self, text: str, remember: bool = True) -> int:
         """``approx_tokens`` of the buffer's joined text, from its units' pieces.
 
         Gaps between units are whitespace (no pieces); only where a unit was cut inside a
@@ -243,16 +268,49 @@ class Chunker:
             if not u.gap and _WORD_CHAR.match(prev.text[-1:]) and _WORD_CHAR.match(u.text[:1]):
                 pieces -= 1
         n = approx_from(len(text), pieces)
-        self.counter.remember(text, n)
+        if remember:
+            self.counter.remember(text, n)
         return n
 
-    def _emit(self, final: bool = False) -> Chunk:
+    def _text(self) -> str:
         buf = self._buf
         parts = [buf[0].text]
         for u in buf[1:]:
             parts.append(u.gap)
             parts.append(u.text)
-        text = "".join(parts)
+        return "".join(parts)
+
+    def _counted_text(self) -> tuple[str, int, list[Unit]]:
+        """The buffer's text and its counted tokens, with a real tokenizer.
+
+        Sentences were estimated: when the count is over ``size``, new sentences go back
+        (to start the next chunk) until it fits, keeping at least one."""
+        buf = self._buf
+        back: list[Unit] = []
+        text = self._text()
+        n = self.counter.count(text)
+        while n > self.size and len(buf) > 1 and buf[-2].end > self._carry_end:
+            # the excess in estimated tokens, at this buffer's own counted/estimated rate
+            excess = (n - self.size) * sum(u.tokens for u in buf) / n
+            while excess > 0 and len(buf) > 1 and buf[-2].end > self._carry_end:
+                excess -= buf[-1].tokens
+                back.insert(0, buf.pop())
+            text = self._text()
+            n = self.counter.count(text)
+        estimated = self._approx_count(text, remember=False)
+        self._counted[0] += n
+        self._counted[1] += estimated
+        self._ratio = self._counted[0] / max(1, self._counted[1])
+        return text, n, back
+
+    def _emit(self, final: bool = False) -> Chunk:
+        back: list[Unit] = []
+        if self._approx:
+            text = self._text()
+            tokens = self._approx_count(text)
+        else:
+            text, tokens, back = self._counted_text()
+        buf = self._buf
         marks: list[tuple[int, int]] = []
         for u in buf:
             if not marks or marks[-1][1] != u.page:
@@ -264,11 +322,11 @@ class Chunker:
             end=buf[-1].end,
             heading=buf[0].heading,
             index=self._index,
-            tokens=self._approx_count(text) if self._approx else self.counter.count(text),
+            tokens=tokens,
             page_marks=marks,
         )
         self._index += 1
-        if not final:
+        if not final or back:
             carry: list[Unit] = []
             total = 0
             for u in reversed(buf[1:]):
@@ -276,9 +334,12 @@ class Chunker:
                     break
                 carry.insert(0, u)
                 total += u.tokens
-            self._buf = carry
-            self._tokens = total
+            self._buf = carry + back
+            self._tokens = total + sum(u.tokens for u in back)
             self._carry_end = buf[-1].end
+        else:
+            self._buf = []
+            self._tokens = 0
         return chunk
 
 
