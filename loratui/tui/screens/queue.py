@@ -36,7 +36,8 @@ from loratui.tui.widgets.fast_table import FastTable
 
 POLL_S = 2.0  # re-read rows changed by other processes (CLI, another TUI) this often
 OVERLAP_S = 2.0  # re-read a little before the last read so nothing slips between reads
-FILL_CHUNK = 200  # rows added per event-loop turn when (re)building the table (~0.1 s)
+FILL_STEP = 25  # rows added at a time when (re)building the table
+FILL_TURN_S = 0.01  # ... for at most about this long per event-loop turn (keeps the UI live)
 
 
 class QueueScreen(QueueActions, ProjectScreen):
@@ -165,11 +166,17 @@ class QueueScreen(QueueActions, ProjectScreen):
         shown = self._sorted([r for r in self._rows.values() if self._visible(r, text)])
         table.clear()
         self._cells.clear()
-        for start in range(0, len(shown), FILL_CHUNK):
+        start = 0
+        while start < len(shown):
+            turn_ends = time.perf_counter() + FILL_TURN_S
             with self.app.batch_update():
-                table.add_keyed_rows(
-                    self._cells_of(row) for row in shown[start : start + FILL_CHUNK]
-                )
+                while start < len(shown):
+                    table.add_keyed_rows(
+                        self._cells_of(row) for row in shown[start : start + FILL_STEP]
+                    )
+                    start += FILL_STEP
+                    if time.perf_counter() >= turn_ends:
+                        break
             await asyncio.sleep(0)
         if current is not None and str(current) in table.rows:
             table.move_cursor(row=table.get_row_index(str(current)))

@@ -10,7 +10,9 @@ is on screen identical and removes that work:
   rows it touched (the global counter is left alone), then repaints those rows if visible;
 - a one-line ``rich.text.Text`` cell is rendered straight from ``Text.wrap``/``Text.render``
   with the same padding and style layering as the Rich path (same segments, same styles);
-- new rows are measured only in auto-width columns (the others have a fixed width).
+- new rows are measured only in auto-width columns (the others have a fixed width);
+- rows appended below existing ones keep the cached renderings of those (a table filled in
+  chunks renders its visible rows once, not once per chunk), unless a column width changed.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from rich.text import Text
 from textual._segment_tools import line_crop
 from textual._types import SegmentLines
 from textual.coordinate import Coordinate
-from textual.geometry import Region
+from textual.geometry import Region, Size
 from textual.render import measure
 from textual.strip import Strip
 from textual.widgets import DataTable
@@ -117,6 +119,14 @@ def _plain_line(
 class FastTable(DataTable):
     """A DataTable whose cell updates repaint only the rows they touch (see module doc)."""
 
+    # column widths when rows were first appended since the last dimension update; None
+    # when something else (a first fill, a removal, a width change) needs the stock update
+    _append_widths: tuple[int, ...] | None = None
+
+    def _render_widths(self) -> tuple[int, ...]:
+        widths = [column.get_render_width(self) for column in self.ordered_columns]
+        return (self._row_label_column_width, *widths)
+
     # -- adding many rows with the bookkeeping done once ------------------------------------
     def add_keyed_rows(self, rows: Iterable[tuple[str, Sequence[Any]]]) -> None:
         """Append rows one line high, each ``(key, cells)``: the same as ``add_row(*cells,
@@ -135,12 +145,20 @@ class FastTable(DataTable):
             self._new_rows.add(row_key)
         if self.row_count == start:
             return
+        if start and not self._require_update_dimensions:
+            self._append_widths = self._render_widths()
+        elif not start:
+            self._append_widths = None
         self._require_update_dimensions = True
         self.cursor_coordinate = self.cursor_coordinate
         visible_cursor = self.show_cursor and self.cursor_type != "none"
         if start == 0 and len(self.columns) > 0 and visible_cursor:
             self._highlight_cursor()
-        self._update_count += 1
+        if start:
+            # rows below the old ones: what is rendered stays valid, only the y offsets grow
+            self._offset_cache.clear()
+        else:
+            self._update_count += 1
         self.check_idle()
 
     # -- updating cells without throwing every cached row away -------------------------------
@@ -332,6 +350,7 @@ class FastTable(DataTable):
     # -- measuring only what can change a column's width -----------------------------------
     def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
         new_rows = list(new_rows)
+        appended, self._append_widths = self._append_widths, None
         if any(
             (row := self.rows.get(key)) is not None and (row.label is not None or row.auto_height)
             for key in new_rows
@@ -358,4 +377,11 @@ class FastTable(DataTable):
                     column.content_width = max(
                         column.content_width, measure(console, renderable, 1)
                     )
+        if appended is not None and appended == self._render_widths():
+            # only rows appended, no width changed: the cached renderings stay valid
+            self.hover_coordinate = self.hover_coordinate
+            header_height = self.header_height if self.show_header else 0
+            self.virtual_size = Size(sum(appended), self._total_row_height + header_height)
+            self.refresh(layout=True)
+            return
         super()._update_dimensions(())
