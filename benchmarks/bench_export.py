@@ -8,8 +8,10 @@ with generated Markdown documents of about 100 KB: S MB of text (default 10) and
 chunking, exact and MinHash near-duplicate removal, 10% validation split) twice: with the
 ``approx`` tokenizer and with a byte-level BPE tokenizer trained here on the fly with
 ``tokenizers`` and saved as a local ``tokenizer.json``. Every export runs in a fresh child
-process that times ``run_export`` and reports its peak RSS (``ru_maxrss``), so imports are
-outside the clock and each peak belongs to one export.
+process that times ``run_export`` (with its default worker processes, one per core) and
+reports the peak RSS of its whole process tree (itself, the forkserver and the export
+workers, sampled every 20 ms), so imports are outside the clock and each peak belongs to
+one export.
 
 Reported: ``export_mb_per_s_approx`` and ``export_mb_per_s_bpe`` (text MB, 10^6 characters,
 per second, at the large size; targets >= 50 and >= 5) and ``export_rss_ratio`` = peak RSS
@@ -97,6 +99,7 @@ def child(home: str, project_name: str, tokenizer: str) -> None:
     from loratui.core import home as home_mod
     from loratui.core.export.config import ExportConfig
     from loratui.core.export.version import run_export
+    from loratui.core.export.workers import default_workers
     from loratui.core.projects import get_project
 
     home_mod.open_home(home)
@@ -104,14 +107,21 @@ def child(home: str, project_name: str, tokenizer: str) -> None:
     cfg = ExportConfig(tokenizer=tokenizer)
     base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     start = time.perf_counter()
-    version = run_export(project, cfg)
+    cpu0 = time.process_time()
+    with benchlib.TreeRSS(interval=0.02) as tree:
+        version = run_export(project, cfg)
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(
         json.dumps(
             {
                 "seconds": seconds,
-                "peak_rss_mb": peak / 1024,
+                "workers": default_workers(),
+                # the whole tree: this process, the forkserver and the export workers
+                "peak_rss_mb": max(tree.peak_mb, peak / 1024),
+                "self_peak_rss_mb": peak / 1024,
+                "cpu_s_writer": time.process_time() - cpu0,
+                "cpu_s_tree": tree.cpu_s,
                 "rss_before_mb": base_rss / 1024,
                 "records": version.records_train + version.records_validation,
                 "tokens": version.tokens,

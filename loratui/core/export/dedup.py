@@ -96,13 +96,19 @@ class NearDedup:
 
     LSH proposes candidates (records sharing one band hash); each is confirmed with the
     signatures: a band must be equal and the estimated Jaccard similarity at or above
-    ``threshold``. Nothing is kept in memory, so memory stays flat however many records
-    pass. In ``folder`` (or a private temporary folder): a SQLite table of 64-bit band
-    hashes (an index of integers stays small and fast) and a flat file of signatures.
+    ``threshold``. The index is kept out of memory, so memory stays flat however many
+    records pass. In ``folder`` (or a private temporary folder): a SQLite table of 64-bit
+    band hashes (an index of integers stays small and fast) and a flat file of signatures.
+
+    The writer asks about a document's records together: ``prefetch`` reads the candidates
+    of all their band hashes in one query, ``seen`` then decides record by record, in
+    order, from those and from the records indexed since the last ``flush``, which writes
+    them out. ``seen`` alone (without ``prefetch``) queries for itself.
     """
 
     DB_NAME = "near-dedup.sqlite"
     SIG_NAME = "near-dedup.sig"
+    QUERY_KEYS = 900  # band hashes per query (SQLite allows 32,766 variables)
 
     def __init__(
         self,
@@ -120,33 +126,78 @@ class NearDedup:
         self._sig_fd = -1
         self._sig_size = num_perm * 8  # bytes a signature (uint64 values)
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
-        self._count = 0
-        self._query = ""
+        self._count = 0  # records indexed
+        self._flushed = 0  # records written to the files
         self._paths: list[Path] = []
+        self._fetched: dict[int, list[int]] = {}  # band hash -> indexed records (on disk)
+        self._new_bands: dict[int, list[int]] = {}  # band hash -> records since the flush
+        self._new_sigs: list[bytes] = []
 
     def is_duplicate(self, text: str) -> bool:
         """True when a seen record is near this one; otherwise index this one."""
         signed = self.keys.sign([text])[0]
-        return signed is not None and self.seen(*signed)
+        if signed is None:
+            return False
+        duplicate = self.seen(*signed)
+        self.flush()
+        return duplicate
+
+    def prefetch(self, band_keys: list[list[int]]) -> None:
+        """Read the indexed records of all these band hashes (of the next records) at once."""
+        db = self._db or self._open()
+        wanted = sorted({k for keys in band_keys for k in keys} - self._fetched.keys())
+        for k in wanted:
+            self._fetched[k] = []
+        for i in range(0, len(wanted), self.QUERY_KEYS):
+            part = wanted[i : i + self.QUERY_KEYS]
+            marks = ",".join("?" * len(part))
+            for bkey, key in db.execute(
+                f"SELECT bkey, key FROM band WHERE bkey IN ({marks})", part
+            ):
+                self._fetched[bkey].append(key)
 
     def seen(self, signature: bytes, band_keys: list[int]) -> bool:
         """True when a seen record is near this signature; otherwise index it."""
-        db = self._db or self._open()
-        hv = np.frombuffer(signature, dtype=np.uint64)
-        bands = hv[: self._bands * self._rows].reshape(self._bands, self._rows)
-        for (key,) in db.execute(self._query, band_keys):
-            raw = os.pread(self._sig_fd, self._sig_size, key * self._sig_size)
-            other = np.frombuffer(raw, dtype=np.uint64)
-            same_band = bool((other[: bands.size].reshape(bands.shape) == bands).all(axis=1).any())
-            if same_band and minhash.similarity(other, hv) >= self.threshold:
-                return True
+        if any(k not in self._fetched for k in band_keys):
+            self.prefetch([band_keys])
+        candidates: set[int] = set()
+        for k in band_keys:
+            candidates.update(self._fetched[k])
+            candidates.update(self._new_bands.get(k, ()))
+        if candidates:
+            hv = np.frombuffer(signature, dtype=np.uint64)
+            bands = hv[: self._bands * self._rows].reshape(self._bands, self._rows)
+            for key in sorted(candidates):
+                other = np.frombuffer(self._signature(key), dtype=np.uint64)
+                shaped = other[: bands.size].reshape(bands.shape)
+                same_band = bool((shaped == bands).all(axis=1).any())
+                if same_band and minhash.similarity(other, hv) >= self.threshold:
+                    return True
         key = self._count
         self._count += 1
-        os.write(self._sig_fd, signature)
-        db.executemany(
-            "INSERT OR IGNORE INTO band (bkey, key) VALUES (?, ?)", [(k, key) for k in band_keys]
-        )
+        self._new_sigs.append(signature)
+        for k in band_keys:
+            self._new_bands.setdefault(k, []).append(key)
         return False
+
+    def _signature(self, key: int) -> bytes:
+        if key >= self._flushed:
+            return self._new_sigs[key - self._flushed]
+        return os.pread(self._sig_fd, self._sig_size, key * self._sig_size)
+
+    def flush(self) -> None:
+        """Write the records indexed since the last flush; forget the prefetched hashes."""
+        if self._new_sigs:
+            db = self._db or self._open()
+            os.write(self._sig_fd, b"".join(self._new_sigs))
+            db.executemany(
+                "INSERT OR IGNORE INTO band (bkey, key) VALUES (?, ?)",
+                [(k, key) for k, keys in self._new_bands.items() for key in keys],
+            )
+            self._flushed = self._count
+        self._new_sigs = []
+        self._new_bands = {}
+        self._fetched = {}
 
     def _open(self) -> sqlite3.Connection:
         if self.folder is None:
@@ -168,8 +219,6 @@ class NearDedup:
             "CREATE TABLE band (bkey INTEGER, key INTEGER, PRIMARY KEY (bkey, key)) WITHOUT ROWID"
         )
         db.execute("BEGIN")
-        marks = ",".join("?" * self._bands)
-        self._query = f"SELECT DISTINCT key FROM band WHERE bkey IN ({marks}) ORDER BY key"
         self._db = db
         return db
 

@@ -40,7 +40,7 @@ from loratui.core.export.pipeline import (
 )
 from loratui.core.export.split import SplitFiles, assign_splits, row_split, token_stats
 from loratui.core.export.stale import TMP_PREFIX, clean_stale
-from loratui.core.export.workers import DocumentFeed, default_workers
+from loratui.core.export.workers import DocumentFeed, batches, default_workers
 from loratui.core.hashing import sha256_file
 from loratui.core.models import (
     JOB_CANCELLED,
@@ -58,6 +58,7 @@ from loratui.core.owners import new_owner
 ProgressFn = Callable[[int, int, str], None]
 LEASE_S = 600.0
 PROGRESS_EVERY_S = 0.5
+DEDUP_BATCH = 512  # records checked against the near-duplicate index per query
 _VERSION_DIR = re.compile(r"^v(\d+)$")
 
 
@@ -247,19 +248,24 @@ def _write_version(
     try:
         for doc, records in feed.items(lambda d: progress.step(d.name)):
             counts: Counter[str] = Counter()
-            for rec in records:
-                if exact is not None and rec.exact is not None and exact.seen(rec.exact):
-                    dropped["duplicate"] += 1
-                    continue
-                if near is not None and rec.near is not None and near.seen(*rec.near):
-                    dropped["near_duplicate"] += 1
-                    continue
-                if doc.kind == RECORDS_KIND:
-                    split = row_split(doc, rec.row or 0, fraction, cfg.seed)
-                else:
-                    split = splits[doc.id]
-                out.write_out(split, rec)
-                counts[split] += 1
+            for batch in batches(records, DEDUP_BATCH):
+                if near is not None:  # one index query for the whole batch
+                    near.prefetch([rec.near[1] for rec in batch if rec.near is not None])
+                for rec in batch:
+                    if exact is not None and rec.exact is not None and exact.seen(rec.exact):
+                        dropped["duplicate"] += 1
+                        continue
+                    if near is not None and rec.near is not None and near.seen(*rec.near):
+                        dropped["near_duplicate"] += 1
+                        continue
+                    if doc.kind == RECORDS_KIND:
+                        split = row_split(doc, rec.row or 0, fraction, cfg.seed)
+                    else:
+                        split = splits[doc.id]
+                    out.write_out(split, rec)
+                    counts[split] += 1
+                if near is not None:
+                    near.flush()
             per_doc[doc.id] = counts
             if doc.kind == RECORDS_KIND:
                 progress.step(doc.name)

@@ -20,6 +20,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
+from typing import TypeVar
 
 from loratui.core.export.config import ExportConfig
 from loratui.core.export.dedup import NearKeys, text_hash
@@ -28,6 +29,7 @@ from loratui.core.export.pipeline import RECORDS_KIND, Pipeline, Record, Stats, 
 from loratui.core.export.split import dumps
 from loratui.core.models import Document
 
+T = TypeVar("T")
 KEY_BATCH = 256  # records keyed together (one numpy pass for their MinHash signatures)
 POOL_MIN_CHARS = 2_000_000  # below this much text the pool's start-up is not worth it
 HUGE_DOC_CHARS = 16_000_000  # a document this big streams in the writing process
@@ -53,15 +55,21 @@ class DocResult:
     redacted: Counter[str]
 
 
-def keyed(records: Iterable[Record], exact: bool, near: NearKeys | None) -> Iterator[Out]:
-    """``records`` with their JSON lines and duplicate keys, a batch at a time."""
-    batch: list[Record] = []
-    for rec in records:
-        batch.append(rec)
-        if len(batch) >= KEY_BATCH:
-            yield from _key(batch, exact, near)
+def batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """``items`` in lists of up to ``size`` (``itertools.batched`` is Python 3.12)."""
+    batch: list[T] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
             batch = []
     if batch:
+        yield batch
+
+
+def keyed(records: Iterable[Record], exact: bool, near: NearKeys | None) -> Iterator[Out]:
+    """``records`` with their JSON lines and duplicate keys, a batch at a time."""
+    for batch in batches(records, KEY_BATCH):
         yield from _key(batch, exact, near)
 
 
