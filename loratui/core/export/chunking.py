@@ -13,13 +13,25 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from loratui.core.export.tokenizer import ApproxCounter, Counter
 from loratui.core.tokens import CLASS, HUGE, approx_from, approx_pieces
 
 PAGE_JOINER = "\n\n"
 ESTIMATE_MARGIN = 1.02  # sentences estimated a little high: few chunks counted twice
-_PARA = re.compile(r"\S(?:.|\n(?!\s*\n))*")  # text up to a blank line
-_SENTENCE = re.compile(r"\S.*?(?:[.!?\u2026][\"')\]\u201d\u2019]*(?=\s)|$)", re.DOTALL)
+# text up to a blank line (possessive runs: the same matches as \S(?:.|\n(?!\s*\n))*)
+_PARA = re.compile(r"\S(?:[^\n]++|\n(?!\s*\n))*+")
+# a sentence: up to a terminator (and closing quotes) before a space, or the end; written
+# with possessive runs so a long sentence is not matched a character at a time (the same
+# matches as the plain lazy pattern \S.*?(?:[.!?…]["')\]”’]*(?=\s)|$) on a paragraph,
+# which never ends in a newline; a test checks)
+_TERM = "[.!?\u2026]"
+_QUOTES = "[\"')\\]\u201d\u2019]"
+_SENTENCE = re.compile(
+    rf"\S(?:[^.!?\u2026]++|{_TERM}(?!{_QUOTES}*+\s))*+(?:{_TERM}{_QUOTES}*(?=\s)|$)", re.DOTALL
+)
+_W, _P = CLASS[ord("a")], CLASS[ord(".")]
 _WORD_GAP = re.compile(r"\s")
 _WORD_CHAR = re.compile(r"\w")
 _HEADING = re.compile(
@@ -28,22 +40,51 @@ _HEADING = re.compile(
 )
 
 
-def _sentence_pieces(para: str, sents: list[tuple[int, str]]) -> list[int]:
-    """``approx_pieces`` of each sentence (start, text) of ``para``, from one byte-class pass
-    over the paragraph when it is ASCII (the same counts, see ``tokens.approx_pieces``)."""
-    if not para.isascii():
-        return [approx_pieces(t) for _, t in sents]
-    cls = para.encode("ascii").translate(CLASS)
+def sentence_estimates(
+    text: str, paras: list[tuple[int, str]], sents: list[list[tuple[int, str]]]
+) -> list[tuple[list[int], list[int]]]:
+    """Per paragraph, the ``approx_pieces`` and ``approx_tokens`` of each of its sentences.
+
+    ``paras`` are (offset in ``text``, paragraph) and ``sents`` their (offset in the
+    paragraph, sentence). An ASCII page is classified once, with numpy, and every count
+    comes from prefix sums of piece starts (the same counts as ``tokens.approx_pieces``:
+    a piece starts at a punctuation mark or at a word character after a non-word one).
+    """
+    if not text.isascii():
+        out = []
+        for spans in sents:
+            pieces = [approx_pieces(t) for _, t in spans]
+            counts = [approx_from(len(t), k) for (_, t), k in zip(spans, pieces, strict=True)]
+            out.append((pieces, counts))
+        return out
+    cls = np.frombuffer(text.encode("ascii").translate(CLASS), dtype=np.uint8)
+    word = cls == _W
+    starts_piece = cls == _P
+    starts_piece[1:] |= word[1:] & ~word[:-1]
+    starts_piece[:1] |= word[:1]
+    prefix = np.zeros(len(cls) + 1, dtype=np.int64)
+    np.cumsum(starts_piece, out=prefix[1:])
+    begin = [
+        p_start + s for (p_start, _), spans in zip(paras, sents, strict=True) for s, _ in spans
+    ]
+    if not begin:
+        return [([], []) for _ in sents]
+    length = [len(t) for spans in sents for _, t in spans]
+    b = np.array(begin, dtype=np.int64)
+    n = np.array(length, dtype=np.int64)
+    pieces = prefix[b + n] - prefix[b]
+    # a sentence that starts inside a word (never after the regexes above) still counts it
+    inside = (b > 0) & word[b] & word[np.maximum(b - 1, 0)]
+    pieces += inside
+    counts = np.maximum((n + 3) // 4, (3 * pieces + 3) // 4)
+    counts = np.where(n > HUGE, (n + 3) // 4, counts)
+    flat_pieces, flat_counts = pieces.tolist(), counts.tolist()
     out = []
-    count = cls.count
-    for start, text in sents:
-        end = start + len(text)
-        out.append(
-            count(b"p", start, end)
-            + count(b"sw", start, end)
-            + count(b"pw", start, end)
-            + (cls[start] == 119)  # starts with a word character (b"w")
-        )
+    i = 0
+    for spans in sents:
+        j = i + len(spans)
+        out.append((flat_pieces[i:j], flat_counts[i:j]))
+        i = j
     return out
 
 
@@ -112,15 +153,19 @@ class Chunker:
             self._offset += len(PAGE_JOINER)
         self._pages_seen += 1
         pos = 0
-        for m in _PARA.finditer(text):
-            para = m.group().rstrip()
-            p_start = m.start()
+        paras = [(m.start(), m.group().rstrip()) for m in _PARA.finditer(text)]
+        sents = [
+            [(m.start(), t) for m in _SENTENCE.finditer(para) if (t := m.group().rstrip())]
+            for _, para in paras
+        ]
+        estimates = sentence_estimates(text, paras, sents)
+        for (p_start, para), spans, (pieces, counts) in zip(paras, sents, estimates, strict=True):
             self._pending_gap += text[pos:p_start]
             pos = p_start + len(para)
             heading_here = is_heading(para)
             if heading_here:
                 self._heading = para.lstrip("# ").strip()
-            units = self._units(para, number, self._offset + p_start)
+            units = self._units(para, number, self._offset + p_start, spans, pieces, counts)
             para_tokens = sum(u.tokens for u in units)
             if self._has_new() and (
                 (self._tokens + para_tokens > self.size and self._tokens >= self.size // 2)
@@ -158,36 +203,23 @@ class Chunker:
 
     # ---- internals --------------------------------------------------------------------
 
-    def _units(self, para: str, page: int, base: int) -> list[Unit]:
-        sents = [
-            (m.start(), sent) for m in _SENTENCE.finditer(para) if (sent := m.group().rstrip())
-        ]
-        if self._approx:  # one pass per sentence gives both its count and its pieces
-            pieces = _sentence_pieces(para, sents)
-            counts = [
-                approx_from(len(t), k)
-                if len(t) > HUGE
-                else max((len(t) + 3) // 4, (3 * k + 3) // 4)
-                for (_, t), k in zip(sents, pieces, strict=True)
-            ]
-        else:
-            pieces = _sentence_pieces(para, sents)
+    def _units(
+        self,
+        para: str,
+        page: int,
+        base: int,
+        sents: list[tuple[int, str]],
+        pieces: list[int],
+        counts: list[int],
+    ) -> list[Unit]:
+        """The paragraph's sentences as units; ``counts`` are their approx estimates."""
+        if not self._approx:
             if not self._counted[1] and sents:  # calibrate on the document's first paragraph
                 self._counted[0] += self.counter.count(para)
                 self._counted[1] += approx_from(len(para), sum(pieces))
                 self._ratio = self._counted[0] / max(1, self._counted[1])
             scale = self._ratio * ESTIMATE_MARGIN
-            counts = [
-                math.ceil(
-                    (
-                        approx_from(len(t), k)
-                        if len(t) > HUGE
-                        else max((len(t) + 3) // 4, (3 * k + 3) // 4)
-                    )
-                    * scale
-                )
-                for (_, t), k in zip(sents, pieces, strict=True)
-            ]
+            counts = [math.ceil(n * scale) for n in counts]
         units: list[Unit] = []
         heading = self._heading
         prev_end = 0
