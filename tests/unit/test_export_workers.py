@@ -67,3 +67,37 @@ def test_pool_writes_the_same_files_as_one_process(
     lineage = [json.loads(x) for x in (Path(pooled.path) / "lineage.jsonl").open()]
     assert {x["document"] for x in lineage} >= {"a.pdf", "qa.jsonl", "doc-4.pdf"}
     assert "copy-of-a.pdf" not in {x["document"] for x in lineage}
+
+
+def test_cancel_stops_the_pool_and_leaves_no_version(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import psutil
+
+    from loratui.core.errors import LoratuiError
+    from loratui.core.models import Job
+
+    project = projects.create_project("pool-cancel")
+    rng = random.Random(8)
+    for i in range(12):
+        add_doc(project, f"doc-{i}.pdf", [page_text(rng, 4) for _ in range(2)])
+    monkeypatch.setattr(workers, "POOL_MIN_CHARS", 0)
+    monkeypatch.setattr("loratui.core.export.version.PROGRESS_EVERY_S", 0.0)
+    calls: list[int] = []
+
+    def stop_after_a_few(done: int, total: int, message: str) -> None:
+        calls.append(done)
+        if len(calls) == 3:
+            raise LoratuiError("cancelled", "stopped by the user")
+
+    with pytest.raises(LoratuiError) as exc:
+        run_export(
+            project, ExportConfig(chunk_tokens=96, chunk_overlap=16), stop_after_a_few, workers=2
+        )
+    assert exc.value.code == "cancelled"
+    assert list(projects.exports_dir(project).iterdir()) == []
+    assert Job.get(Job.kind == "export").state == "cancelled"
+    # the pool's workers are gone (multiprocessing's forkserver and resource tracker, which
+    # serve later pools, may stay)
+    names = [" ".join(p.cmdline()) for p in psutil.Process().children(recursive=True)]
+    assert not [n for n in names if "forkserver" not in n and "resource_tracker" not in n]
