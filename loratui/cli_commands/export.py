@@ -43,7 +43,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         if show:
             print(f"\r{done}/{total} {message[:60]:<60}", end="", file=sys.stderr, flush=True)
 
-    v = run_export(project, cfg, on_progress=progress)
+    v = run_export(project, cfg, on_progress=progress, workers=args.workers)
     if show:
         print(file=sys.stderr)
     result = {
@@ -174,6 +174,12 @@ def _add_config_action(p: argparse.ArgumentParser) -> None:
     g.add_argument("--load", metavar="FILE.toml", help="validate a TOML file and save it")
 
 
+def _positive_int(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number of 1 or more")
+    return int(value)
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     """Add this group's subcommands to the parser."""
     add_command(
@@ -183,6 +189,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         "export a new dataset version",
         arg("--config", dest="config_file", metavar="FILE.toml", help="use this config"),
         arg("--format", choices=FORMATS, help="record format"),
+        arg(
+            "--workers",
+            type=_positive_int,
+            default=None,
+            metavar="N",
+            help="export worker processes (default: one per core; the files are the same)",
+        ),
         _add_config_source,
     )
     add_command(sub, "versions", cmd_versions, "list a project's dataset versions")

@@ -68,7 +68,8 @@ def test_export_versions_diff_and_config(cli: CLI, tmp_path: Path) -> None:
     assert list(first) == ["conversations", "system"]
     out3 = cli.json("export", "p", "--config", str(toml), "--format", "text")
     assert out3["version"] == 3
-    again = cli.json("export", "p")  # another process, same documents and configuration
+    # another process (and worker count), same documents and configuration
+    again = cli.json("export", "p", "--workers", "2")
     for name in ("train.jsonl", "validation.jsonl", "lineage.jsonl"):
         assert (Path(again["path"]) / name).read_bytes() == (Path(out2["path"]) / name).read_bytes()
     rows = cli.json("versions", "p")
@@ -81,6 +82,8 @@ def test_export_versions_diff_and_config(cli: CLI, tmp_path: Path) -> None:
     assert d["config"]["chunk_tokens"] == [96, 128]
     bad = cli.run("export", "p", "--set", "chunk_tokens=5")
     assert bad.returncode == 1 and "chunk_tokens: must be at least 16" in bad.stderr
+    zero = cli.run("export", "p", "--workers", "0")
+    assert zero.returncode == 2 and "1 or more" in zero.stderr
     missing = cli.run("diff", "p", "v1", "v9")
     assert missing.returncode == 1 and "no version 'v9'" in missing.stderr
 
