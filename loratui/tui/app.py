@@ -186,6 +186,8 @@ class LoratuiApp(App[int]):
         self.screen.post_message(DocumentsChanged(ids))
 
     def _poll_states(self) -> None:
+        if self.session is not None:
+            self.session.keep_background_priority()
         state = self.worker_state
         if state != self._last_worker_state:
             self._last_worker_state = state

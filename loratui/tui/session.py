@@ -9,12 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Callable
 from typing import Any
 
 from loratui.core import audit
 
 log = logging.getLogger(__name__)
+
+# Extraction is background work: its processes run this many nice levels below the app, so
+# the event loop gets a core as soon as it wakes instead of queueing behind them (on 2
+# cores with 2 extraction processes, waiting for a CPU was most of the UI's lag).
+BACKGROUND_NICE = 10
 
 
 def prepare_process_spawning() -> None:
@@ -30,6 +36,52 @@ def prepare_process_spawning() -> None:
         resource_tracker.ensure_running()
     except Exception:  # noqa: BLE001 - the pool reports its own errors if this did not help
         log.exception("could not start the multiprocessing resource tracker")
+
+
+def descendant_pids(pid: int | None = None) -> list[int]:
+    """Process ids of every descendant of ``pid`` (default: this process), read from Linux's
+    ``/proc/PID/task/TID/children``; empty where that does not exist."""
+    found: list[int] = []
+    todo = [pid or os.getpid()]
+    while todo:
+        parent = todo.pop()
+        try:
+            tasks = os.listdir(f"/proc/{parent}/task")
+        except OSError:
+            continue
+        for tid in tasks:
+            try:
+                with open(f"/proc/{parent}/task/{tid}/children") as fh:
+                    children = [int(c) for c in fh.read().split()]
+            except (OSError, ValueError):
+                continue
+            found += children
+            todo += children
+    return found
+
+
+def lower_children_priority(step: int = BACKGROUND_NICE) -> int:
+    """Run every thread of this process's descendants (the extraction forkserver, so also
+    the workers it forks later, and the workers) ``step`` nice levels below this process.
+    Never raises a priority; returns how many threads changed. A no-op where the platform
+    has no ``setpriority`` or no ``/proc``."""
+    if not hasattr(os, "setpriority"):
+        return 0
+    target = min(19, os.getpriority(os.PRIO_PROCESS, 0) + step)
+    changed = 0
+    for pid in descendant_pids():
+        try:
+            tids = [int(t) for t in os.listdir(f"/proc/{pid}/task")]
+        except (OSError, ValueError):
+            continue
+        for tid in tids:  # Linux keeps a nice value per thread
+            try:
+                if os.getpriority(os.PRIO_PROCESS, tid) < target:
+                    os.setpriority(os.PRIO_PROCESS, tid, target)
+                    changed += 1
+            except OSError:  # ended meanwhile, or not ours to change
+                continue
+    return changed
 
 
 class ProjectSession:
@@ -74,6 +126,16 @@ class ProjectSession:
             except Exception as exc:  # noqa: BLE001
                 self.watcher = None
                 self._report("the drop-folder watcher could not start", exc)
+
+    def keep_background_priority(self) -> None:
+        """Lower the priority of extraction processes started since the last call (call
+        now and then: the pool replaces workers; new ones inherit the forkserver's)."""
+        if self.worker is None:
+            return
+        try:
+            lower_children_priority()
+        except Exception:  # noqa: BLE001 - only a scheduling hint; never stop the app for it
+            log.exception("could not lower the priority of the extraction processes")
 
     def _worker_ended(self, task: asyncio.Task[None]) -> None:
         """The worker's task ended: unless we stopped it, say why (never a crash)."""
