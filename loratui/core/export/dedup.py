@@ -2,8 +2,8 @@
 
 Exact: a 16-byte BLAKE2 digest of the normalised text (case, spacing and Unicode form
 ignored). Near: MinHash signatures of word 3-gram shingles (``minhash``), banded as
-datasketch's LSH index does but kept in temporary files, which finds records whose
-estimated Jaccard similarity is at or above the threshold. Both are deterministic (fixed
+datasketch's LSH index does (``lsh``), which finds records whose estimated Jaccard
+similarity is at or above the threshold. Both are deterministic (fixed
 seeds), so a re-export drops the same records.
 
 The keys (digest, signature, band hashes) depend on one record alone, so export worker
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import sqlite3
 import tempfile
 import unicodedata
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from loratui.core.export import minhash
+from loratui.core.export.lsh import BandIndex, band_layout
 
 MINHASH_SEED = 1
 _RARE_SPACES = "\x1c\x1d\x1e\x1f"  # str.split() splits on these, bytes.split() does not
@@ -70,12 +70,10 @@ class NearKeys:
     @staticmethod
     def layout(threshold: float, num_perm: int) -> NearKeys:
         """datasketch's ``MinHashLSH`` band layout for this threshold and permutations."""
-        from datasketch import MinHashLSH  # imported here: it loads scipy (~0.6 s)
-
         # LSH only proposes candidates (confirmed with the signatures), so cap its own
-        # threshold: above ~0.9 datasketch cannot build two bands
-        lsh = MinHashLSH(threshold=min(threshold, 0.9), num_perm=num_perm)
-        return NearKeys(num_perm, lsh.b, lsh.r)
+        # threshold: above ~0.9 the layout has fewer than two bands
+        bands, rows = band_layout(min(threshold, 0.9), num_perm)
+        return NearKeys(num_perm, bands, rows)
 
     def multipliers(self) -> np.ndarray:
         """Per band, odd 64-bit multipliers: a band's hash is the wrapped dot product."""
@@ -96,19 +94,17 @@ class NearDedup:
 
     LSH proposes candidates (records sharing one band hash); each is confirmed with the
     signatures: a band must be equal and the estimated Jaccard similarity at or above
-    ``threshold``. The index is kept out of memory, so memory stays flat however many
-    records pass. In ``folder`` (or a private temporary folder): a SQLite table of 64-bit
-    band hashes (an index of integers stays small and fast) and a flat file of signatures.
+    ``threshold``. The band index (``lsh.BandIndex``) is in memory, 12 bytes a band of a
+    kept record; the signatures (``num_perm`` * 8 bytes a record) go to a flat file in
+    ``folder`` (or a private temporary folder), read back only for candidates.
 
-    The writer asks about a document's records together: ``prefetch`` reads the candidates
-    of all their band hashes in one query, ``seen`` then decides record by record, in
-    order, from those and from the records indexed since the last ``flush``, which writes
-    them out. ``seen`` alone (without ``prefetch``) queries for itself.
+    The writer asks about a batch of records together: ``prefetch`` looks up all their
+    band hashes at once, ``seen`` then decides record by record, in order, from those and
+    from the records indexed since the last ``flush``, which adds them to the index.
+    ``seen`` alone (without ``prefetch``) looks up for itself.
     """
 
-    DB_NAME = "near-dedup.sqlite"
     SIG_NAME = "near-dedup.sig"
-    QUERY_KEYS = 900  # band hashes per query (SQLite allows 32,766 variables)
 
     def __init__(
         self,
@@ -122,14 +118,15 @@ class NearDedup:
         self.threshold = threshold
         self._bands, self._rows = self.keys.bands, self.keys.rows
         self.folder = folder
-        self._db: sqlite3.Connection | None = None
+        self._index = BandIndex()
         self._sig_fd = -1
+        self._sig_path: Path | None = None
         self._sig_size = num_perm * 8  # bytes a signature (uint64 values)
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self._count = 0  # records indexed
-        self._flushed = 0  # records written to the files
-        self._paths: list[Path] = []
-        self._fetched: dict[int, list[int]] = {}  # band hash -> indexed records (on disk)
+        self._flushed = 0  # records written to the index and the signature file
+        self._looked_up: set[int] = set()
+        self._found: dict[int, list[int]] = {}  # band hash -> indexed records
         self._new_bands: dict[int, list[int]] = {}  # band hash -> records since the flush
         self._new_sigs: list[bytes] = []
 
@@ -143,26 +140,18 @@ class NearDedup:
         return duplicate
 
     def prefetch(self, band_keys: list[list[int]]) -> None:
-        """Read the indexed records of all these band hashes (of the next records) at once."""
-        db = self._db or self._open()
-        wanted = sorted({k for keys in band_keys for k in keys} - self._fetched.keys())
-        for k in wanted:
-            self._fetched[k] = []
-        for i in range(0, len(wanted), self.QUERY_KEYS):
-            part = wanted[i : i + self.QUERY_KEYS]
-            marks = ",".join("?" * len(part))
-            for bkey, key in db.execute(
-                f"SELECT bkey, key FROM band WHERE bkey IN ({marks})", part
-            ):
-                self._fetched[bkey].append(key)
+        """Look up all these band hashes (of the next records) at once."""
+        wanted = list({k for keys in band_keys for k in keys} - self._looked_up)
+        self._looked_up.update(wanted)
+        self._found.update(self._index.lookup(wanted))
 
     def seen(self, signature: bytes, band_keys: list[int]) -> bool:
         """True when a seen record is near this signature; otherwise index it."""
-        if any(k not in self._fetched for k in band_keys):
+        if not self._looked_up.issuperset(band_keys):
             self.prefetch([band_keys])
         candidates: set[int] = set()
         for k in band_keys:
-            candidates.update(self._fetched[k])
+            candidates.update(self._found.get(k, ()))
             candidates.update(self._new_bands.get(k, ()))
         if candidates:
             hv = np.frombuffer(signature, dtype=np.uint64)
@@ -186,51 +175,36 @@ class NearDedup:
         return os.pread(self._sig_fd, self._sig_size, key * self._sig_size)
 
     def flush(self) -> None:
-        """Write the records indexed since the last flush; forget the prefetched hashes."""
+        """Index the records seen since the last flush; forget the looked-up hashes."""
         if self._new_sigs:
-            db = self._db or self._open()
+            if self._sig_fd < 0:
+                self._open()
             os.write(self._sig_fd, b"".join(self._new_sigs))
-            db.executemany(
-                "INSERT OR IGNORE INTO band (bkey, key) VALUES (?, ?)",
-                [(k, key) for k, keys in self._new_bands.items() for key in keys],
-            )
+            pairs = [(k, key) for k, keys in self._new_bands.items() for key in keys]
+            self._index.add([k for k, _ in pairs], [key for _, key in pairs])
             self._flushed = self._count
         self._new_sigs = []
         self._new_bands = {}
-        self._fetched = {}
+        self._looked_up = set()
+        self._found = {}
 
-    def _open(self) -> sqlite3.Connection:
+    def _open(self) -> None:
         if self.folder is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="loratui-dedup-")
             folder = Path(self._tmp.name)
         else:
             folder = Path(self.folder)
-        path, sig_path = folder / self.DB_NAME, folder / self.SIG_NAME
-        path.unlink(missing_ok=True)
-        self._paths = [path, sig_path]
-        self._sig_fd = os.open(sig_path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
-        db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
-        # scratch data: no journal, no fsync, a small page cache (memory stays flat)
-        db.execute("PRAGMA journal_mode=OFF")
-        db.execute("PRAGMA synchronous=OFF")
-        db.execute("PRAGMA cache_size=-8192")
-        db.execute("PRAGMA temp_store=FILE")
-        db.execute(
-            "CREATE TABLE band (bkey INTEGER, key INTEGER, PRIMARY KEY (bkey, key)) WITHOUT ROWID"
-        )
-        db.execute("BEGIN")
-        self._db = db
-        return db
+        self._sig_path = folder / self.SIG_NAME
+        self._sig_fd = os.open(self._sig_path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
 
     def close(self) -> None:
-        """Drop the index and its files (the dedup state ends with the export)."""
-        if self._db is not None:
-            self._db.close()
-            self._db = None
+        """Drop the index and the signature file (the dedup state ends with the export)."""
+        self._index = BandIndex()
+        if self._sig_fd >= 0:
             os.close(self._sig_fd)
             self._sig_fd = -1
-            for path in self._paths:
-                path.unlink(missing_ok=True)
+            if self._sig_path is not None:
+                self._sig_path.unlink(missing_ok=True)
         if self._tmp is not None:
             self._tmp.cleanup()
             self._tmp = None
