@@ -9,9 +9,10 @@ chunking, exact and MinHash near-duplicate removal, 10% validation split) twice:
 ``approx`` tokenizer and with a byte-level BPE tokenizer trained here on the fly with
 ``tokenizers`` and saved as a local ``tokenizer.json``. Every export runs in a fresh child
 process that times ``run_export`` (with its default worker processes, one per core) and
-reports the peak RSS of its whole process tree (itself, the forkserver and the export
-workers, sampled every 20 ms), so imports are outside the clock and each peak belongs to
-one export.
+reports its own peak RSS; this process samples the peak RSS of the child's whole tree
+(it, the forkserver and the export workers) every 50 ms. Imports are outside the clock and
+each peak belongs to one export. (The tree's peak includes the child's start-up imports,
+which is why it is a little above the export's own.)
 
 Reported: ``export_mb_per_s_approx`` and ``export_mb_per_s_bpe`` (text MB, 10^6 characters,
 per second, at the large size; targets >= 50 and >= 5) and ``export_rss_ratio`` = peak RSS
@@ -108,8 +109,7 @@ def child(home: str, project_name: str, tokenizer: str) -> None:
     base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     start = time.perf_counter()
     cpu0 = time.process_time()
-    with benchlib.TreeRSS(interval=0.02) as tree:
-        version = run_export(project, cfg)
+    version = run_export(project, cfg)
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(
@@ -117,11 +117,8 @@ def child(home: str, project_name: str, tokenizer: str) -> None:
             {
                 "seconds": seconds,
                 "workers": default_workers(),
-                # the whole tree: this process, the forkserver and the export workers
-                "peak_rss_mb": max(tree.peak_mb, peak / 1024),
                 "self_peak_rss_mb": peak / 1024,
                 "cpu_s_writer": time.process_time() - cpu0,
-                "cpu_s_tree": tree.cpu_s,
                 "rss_before_mb": base_rss / 1024,
                 "records": version.records_train + version.records_validation,
                 "tokens": version.tokens,
@@ -133,16 +130,23 @@ def child(home: str, project_name: str, tokenizer: str) -> None:
 
 
 def export_once(home: Path, project: str, tokenizer: str) -> dict:
-    proc = subprocess.run(
+    """One export in a child process; its process tree's RSS is sampled from here."""
+    proc = subprocess.Popen(
         [sys.executable, __file__, "--child", str(home), project, tokenizer],
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
         env=benchlib.loratui_env(home),
-        timeout=3600,
     )
+    with benchlib.TreeRSS(pid=proc.pid, interval=0.05) as tree:
+        out, err = proc.communicate(timeout=3600)
     if proc.returncode != 0:
-        raise RuntimeError(f"export of {project} with {tokenizer} failed:\n{proc.stderr[-4000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+        raise RuntimeError(f"export of {project} with {tokenizer} failed:\n{err[-4000:]}")
+    run = json.loads(out.strip().splitlines()[-1])
+    # the whole tree: the writing process, the forkserver and the export workers
+    run["peak_rss_mb"] = max(tree.peak_mb, run["self_peak_rss_mb"])
+    run["cpu_s_tree"] = tree.cpu_s
+    return run
 
 
 def main(argv: list[str] | None = None) -> int:

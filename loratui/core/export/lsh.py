@@ -60,10 +60,13 @@ class BandIndex:
             return found
         query = np.asarray(keys, dtype=np.int64)
         for run_keys, run_records in self._runs:
-            lo = np.searchsorted(run_keys, query, side="left")
-            hi = np.searchsorted(run_keys, query, side="right")
-            for i in np.flatnonzero(hi > lo).tolist():
-                found.setdefault(keys[i], []).extend(run_records[lo[i] : hi[i]].tolist())
+            at = np.searchsorted(run_keys, query)
+            hit = np.flatnonzero(run_keys[np.minimum(at, len(run_keys) - 1)] == query)
+            for i in hit.tolist():  # rare: a band shared with an earlier record
+                k, j = keys[i], int(at[i])
+                while j < len(run_keys) and run_keys[j] == k:
+                    found.setdefault(k, []).append(int(run_records[j]))
+                    j += 1
         return found
 
     def add(self, keys: list[int], records: list[int]) -> None:

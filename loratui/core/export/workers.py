@@ -20,8 +20,10 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TypeVar
 
+from loratui.core import db
 from loratui.core.export.config import ExportConfig
 from loratui.core.export.dedup import NearKeys, text_hash
 from loratui.core.export.docref import DocRef
@@ -33,7 +35,7 @@ T = TypeVar("T")
 KEY_BATCH = 256  # records keyed together (one numpy pass for their MinHash signatures)
 POOL_MIN_CHARS = 2_000_000  # below this much text the pool's start-up is not worth it
 HUGE_DOC_CHARS = 16_000_000  # a document this big streams in the writing process
-IN_FLIGHT_CHARS = 48_000_000  # text sent to workers and not yet written back
+IN_FLIGHT_CHARS = 48_000_000  # text given to workers and not yet written back
 
 
 @dataclass(slots=True)
@@ -53,6 +55,7 @@ class DocResult:
     outs: list[Out]
     stats: Stats
     redacted: Counter[str]
+    pages: int
 
 
 def batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
@@ -91,22 +94,25 @@ def _key(batch: list[Record], exact: bool, near: NearKeys | None) -> Iterator[Ou
 _state: tuple[Pipeline, NearKeys | None] | None = None
 
 
-def _init(cfg: ExportConfig, near: NearKeys | None) -> None:
+def _init(cfg: ExportConfig, near: NearKeys | None, database: str) -> None:
+    """Set a worker up: its pipeline, and its own connection to read pages."""
     global _state
     os.environ["TOKENIZERS_PARALLELISM"] = "false"  # one thread a process: we have processes
+    db.connect(Path(database))
     _state = (Pipeline(cfg, dedup=False), near)
 
 
-def _run(doc: DocRef, pages: list[tuple[int, str]]) -> DocResult:
+def _run(doc: DocRef) -> DocResult:
     assert _state is not None, "the pool initializer sets the pipeline up"
     pipeline, near = _state
+    pages = list(iter_pages(doc.id))
     pipeline.stats = Stats()
     redacted: Counter[str] = Counter()
     if pipeline.redactor is not None:
         pipeline.redactor.counts = redacted
     records = pipeline.records(doc, pages=pages)
     outs = list(keyed(records, pipeline.cfg.dedup_exact, near))
-    return DocResult(outs, pipeline.stats, redacted)
+    return DocResult(outs, pipeline.stats, redacted, len(pages))
 
 
 # ---- in the writing process -------------------------------------------------------------
@@ -169,11 +175,11 @@ class DocumentFeed:
             max_workers=self.workers,
             mp_context=ctx,
             initializer=_init,
-            initargs=(self.pipeline.cfg, self.near),
+            initargs=(self.pipeline.cfg, self.near, str(db.database.obj.database)),
         )
         window = 4 * self.workers
-        # (document, its future or None when done here, its characters, its pages)
-        pending: deque[tuple[Document, Future[DocResult] | None, int, int]] = deque()
+        # (document, its future or None when done here, its characters)
+        pending: deque[tuple[Document, Future[DocResult] | None, int]] = deque()
         todo = iter(self.docs)
         in_flight = 0
         try:
@@ -183,24 +189,21 @@ class DocumentFeed:
                     if doc is None:
                         break
                     if not self._poolable(doc):
-                        pending.append((doc, None, 0, 0))
+                        pending.append((doc, None, 0))
                         continue
-                    pages = list(iter_pages(doc.id))
-                    chars = sum(len(t) for _, t in pages)
-                    future = pool.submit(_run, DocRef.of(doc), pages)
-                    pending.append((doc, future, chars, len(pages)))
+                    chars = self.sizes.get(doc.id, 0)  # the workers read the pages
+                    pending.append((doc, pool.submit(_run, DocRef.of(doc)), chars))
                     in_flight += chars
-                    del pages
                 if not pending:
                     return
-                doc, future, chars, n_pages = pending.popleft()
+                doc, future, chars = pending.popleft()
                 if future is None:
                     yield doc, self._here(doc, on_page)
                     continue
                 result = future.result()
                 in_flight -= chars
                 self._merge(result)
-                for _ in range(n_pages):
+                for _ in range(result.pages):
                     on_page(doc)
                 yield doc, iter(result.outs)
         finally:
