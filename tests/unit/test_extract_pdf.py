@@ -122,3 +122,23 @@ def test_text_digest_is_sha256_of_pages_joined_by_form_feed() -> None:
 
     pages = ["one", "twö", ""]
     assert extract.text_digest(pages) == hashlib.sha256("one\ftwö\f".encode()).hexdigest()
+
+
+def test_ranges_share_a_kept_reader_until_the_last_page(tmp_path: Path) -> None:
+    """Range by range (other files in between) gives the same text as one pass, holds at
+    most KEEP_READERS readers, and lets go of a file once its last page is out."""
+    from loratui.core.extract import pdf
+
+    big = str(make_pdf(tmp_path / "big.pdf", [f"Page {n} of the big file." for n in range(1, 8)]))
+    other = str(make_pdf(tmp_path / "other.pdf", ["Another file."]))
+    assert extract.count_pages(big, "pdf", None, LIMITS) == 7
+    ranged = []
+    for start in (1, 4, 7):
+        ranged += extract.extract_pages(big, "pdf", start, start + 2, None, LIMITS)
+        assert extract.extract_pages(other, "pdf", 1, 1, None, LIMITS)[0][1] == "Another file."
+        assert len(pdf._kept) <= pdf.KEEP_READERS  # noqa: SLF001
+        assert any(key[0] == big for key in pdf._kept) == (start < 7)  # noqa: SLF001
+    assert ranged == [(n, f"Page {n} of the big file.") for n in range(1, 8)]
+    pdf.release_reader(big)
+    assert ranged == extract.extract_pages(big, "pdf", 1, 7, None, LIMITS)
+    assert not pdf._kept  # noqa: SLF001
