@@ -20,11 +20,12 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.suggester import Suggester
-from textual.widgets import DataTable, DirectoryTree, Footer, Header, Input, Label, Static
+from textual.widgets import DataTable, DirectoryTree, Header, Input, Label, Static
 from textual.widgets._tree import TreeNode
 
 from loratui.core.models import Project
 from loratui.tui.data import db_thread
+from loratui.tui.widgets.footer import QuietFooter
 
 if TYPE_CHECKING:
     from loratui.tui.app import LoratuiApp
@@ -131,7 +132,7 @@ class AddFilesScreen(Screen[None]):
                 table.add_column("File", key="file")
                 table.add_column("Why", key="why")
                 yield table
-        yield Footer(compact=True)
+        yield QuietFooter(compact=True)
 
     def on_mount(self) -> None:
         self.sub_title = Project.get_by_id(self.project_id).name

@@ -12,13 +12,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Footer, Header, Label, OptionList, ProgressBar, Static
+from textual.widgets import Header, Label, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
 from loratui.core.models import Project
 from loratui.tui.data import DashboardStats, dashboard_stats, db_thread
 from loratui.tui.messages import DocumentsChanged, FileTaken, WorkerStatus
 from loratui.tui.screens.base import ProjectScreen
+from loratui.tui.widgets.footer import QuietFooter
 
 REFRESH_S = 1.0
 RATE_WINDOW_S = 30.0
@@ -88,7 +89,7 @@ class DashboardScreen(ProjectScreen):
                 yield OptionList(id="problems")
             yield Label("Where the data lives", classes="section")
             yield Static("", id="where")
-        yield Footer(compact=True)
+        yield QuietFooter(compact=True)
 
     def on_mount(self) -> None:
         self.set_interval(REFRESH_S, self.refresh_stats)

@@ -21,7 +21,7 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Button, Footer, ProgressBar, Static
+from textual.widgets import Button, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
 from loratui.core import projects
@@ -30,6 +30,7 @@ from loratui.core.export import config as cfgmod
 from loratui.tui.widgets import fmt
 from loratui.tui.widgets.config_form import ConfigForm
 from loratui.tui.widgets.db_thread import thread_connection
+from loratui.tui.widgets.footer import QuietFooter
 from loratui.tui.widgets.text_prompt import TextPrompt
 from loratui.tui.widgets.text_view import TextView
 
@@ -161,7 +162,7 @@ class ExportScreen(Screen):
             yield Static("", id="ex-result-text")
             yield Button("Versions", id="ex-versions", compact=True)
         yield TextView(id="ex-sample")
-        yield Footer()
+        yield QuietFooter()
 
     def on_mount(self) -> None:
         self._load_saved()

@@ -8,7 +8,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
+
+from loratui.tui.widgets.footer import QuietFooter
 
 GENERAL = (
     "loratui turns documents into versioned LoRA datasets. Open a project, add files (or drop "
@@ -48,4 +50,4 @@ class HelpScreen(ModalScreen[None]):
                 yield Static(Text(about), classes="help-about")
             yield Static(keys, classes="help-keys")
             yield Static(Text(GENERAL, style="dim"), classes="help-general")
-        yield Footer(compact=True)
+        yield QuietFooter(compact=True)

@@ -16,12 +16,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, Select, Static
+from textual.widgets import Input, Label, Select, Static
 
 from loratui.core import audit, documents, projects
 from loratui.core.errors import LoratuiError
 from loratui.tui.widgets import fmt
 from loratui.tui.widgets.db_thread import thread_connection
+from loratui.tui.widgets.footer import QuietFooter
 from loratui.tui.widgets.log_panel import LogPanel
 from loratui.tui.widgets.log_view import LogView
 
@@ -138,7 +139,7 @@ class LogScreen(Screen):
             time_format=self.time_format,
         )
         yield Static("", id="ls-detail")
-        yield Footer()
+        yield QuietFooter()
 
     def on_mount(self) -> None:
         self.query_one(LogView).focus()

@@ -17,7 +17,7 @@ from textual.cache import LRUCache
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 from textual.worker import Worker, WorkerState
 
 from loratui.core import audit, documents, projects
@@ -25,6 +25,7 @@ from loratui.core.errors import LoratuiError
 from loratui.core.models import DONE, FAILED, PROCESSING, QUEUED, Document
 from loratui.tui.widgets import fmt
 from loratui.tui.widgets.db_thread import thread_connection
+from loratui.tui.widgets.footer import QuietFooter
 from loratui.tui.widgets.password_prompt import PasswordPrompt
 from loratui.tui.widgets.text_view import TextView
 
@@ -155,7 +156,7 @@ class PreviewScreen(Screen):
             yield Static("", id="pv-page")
             yield Input(placeholder="page number", type="integer", id="pv-goto")
         yield TextView(id="pv-text")
-        yield Footer()
+        yield QuietFooter()
 
     def on_mount(self) -> None:
         self.query_one(TextView).focus()

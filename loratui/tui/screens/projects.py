@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Static
+from textual.widgets import Button, DataTable, Header, Input, Label, Static
 
 from loratui.cli_commands.projects import project_row
 from loratui.core import projects as core
@@ -25,6 +25,7 @@ from loratui.core.models import Project
 from loratui.tui.data import db_thread
 from loratui.tui.messages import ProjectsChanged
 from loratui.tui.widgets.confirm import ConfirmModal
+from loratui.tui.widgets.footer import QuietFooter
 
 if TYPE_CHECKING:
     from loratui.tui.app import LoratuiApp
@@ -179,7 +180,7 @@ class ProjectsScreen(Screen[None]):
             table.add_column(label, key=key)
         yield table
         yield Static("", id="projects-empty", classes="empty-hint")
-        yield Footer(compact=True)
+        yield QuietFooter(compact=True)
 
     def on_mount(self) -> None:
         self.query_one(DataTable).focus()

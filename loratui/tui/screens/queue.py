@@ -17,7 +17,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 
 from loratui.core.models import Project
 from loratui.tui.data import DocRow, db_thread, doc_count, doc_ids, doc_rows
@@ -33,6 +33,7 @@ from loratui.tui.queue_cells import (
 from loratui.tui.screens.base import ProjectScreen
 from loratui.tui.screens.queue_actions import QueueActions
 from loratui.tui.widgets.fast_table import FastTable
+from loratui.tui.widgets.footer import QuietFooter
 
 POLL_S = 2.0  # re-read rows changed by other processes (CLI, another TUI) this often
 OVERLAP_S = 2.0  # re-read a little before the last read so nothing slips between reads
@@ -90,7 +91,7 @@ class QueueScreen(QueueActions, ProjectScreen):
             table.add_column(label, key=key, width=width)
         yield table
         yield Static("", id="queue-detail")
-        yield Footer(compact=True)
+        yield QuietFooter(compact=True)
 
     def on_mount(self) -> None:
         self.sub_title = Project.get_by_id(self.project_id).name

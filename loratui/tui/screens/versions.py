@@ -18,7 +18,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 from textual.worker import Worker, WorkerState
 
 from loratui.core import projects
@@ -26,6 +26,7 @@ from loratui.core.errors import LoratuiError
 from loratui.core.models import DatasetVersion
 from loratui.tui.widgets import fmt
 from loratui.tui.widgets.db_thread import thread_connection
+from loratui.tui.widgets.footer import QuietFooter
 from loratui.tui.widgets.text_view import TextView
 
 VIEW_FILES = {
@@ -166,7 +167,7 @@ class VersionsScreen(Screen):
             yield Static("", id="vs-view-title")
             yield Static("m manifest · c card · a axolotl · i dataset_info", id="vs-keys")
         yield TextView(id="vs-view")
-        yield Footer()
+        yield QuietFooter()
 
     def on_mount(self) -> None:
         self.query_one(DataTable).focus()
