@@ -174,6 +174,9 @@ class LoratuiApp(App[int]):
         self.screen.post_message(FileTaken(message.name))
 
     def _flush_updates(self) -> None:
+        if self.session is not None and (self._dirty or self._dirty_all):
+            # the worker is busy: lower the priority of new extraction processes soon
+            self.session.keep_background_priority()
         if self._failed:
             failed, self._failed = self._failed, []
             text = failed[0] if len(failed) == 1 else f"{len(failed)} files failed"
