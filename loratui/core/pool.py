@@ -18,10 +18,13 @@ or the extractor's own code; the remote traceback is on ``err.traceback``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import multiprocessing
 import os
 import signal
 import sys
+import time
+import traceback
 from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
@@ -92,6 +95,31 @@ def first_look(
     if kind != "pdf" or total <= whole_up_to:
         return kind, total, extract.extract_pages(path, kind, 1, total, password, limits)
     return kind, total, None
+
+
+def first_look_many(
+    looks: list[tuple[str, str | None, str, str | None]],
+    limits: dict[str, Any],
+    whole_up_to: int,
+) -> list[tuple[bool, Any, float]]:
+    """``first_look`` for several small files ``(path, kind, name, password)`` in one task.
+
+    Each file's outcome is ``(True, first_look's result, seconds)`` or ``(False, the
+    exception, seconds)``, the exception carrying its traceback as ``.traceback`` (as
+    pebble's own do), so one bad file does not fail the others.
+    """
+    out: list[tuple[bool, Any, float]] = []
+    for path, kind, name, password in looks:
+        t0 = time.monotonic()
+        try:
+            result = first_look(path, kind, name, password, limits, whole_up_to)
+        except Exception as exc:  # noqa: BLE001 - handed back as that file's outcome
+            with contextlib.suppress(AttributeError):  # (a frozen exception keeps none)
+                exc.traceback = traceback.format_exc()  # type: ignore[attr-defined]
+            out.append((False, exc, time.monotonic() - t0))
+        else:
+            out.append((True, result, time.monotonic() - t0))
+    return out
 
 
 def extract_range(

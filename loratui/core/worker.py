@@ -6,9 +6,10 @@ database is touched only from one dedicated thread (a SQLite lock held by anothe
 process must never freeze the event loop), so the loop only schedules and awaits.
 
 For each claimed document the first pool task counts its pages (and extracts small files
-whole); a big PDF is then split into ``pdf_pages_per_task`` ranges that run in parallel,
-each range committed as soon as it is done. A restart finds the committed pages and
-extracts only the missing ranges.
+whole; several small non-PDF files share one task, see ``look_batches``); a big PDF is
+then split into ``pdf_pages_per_task`` ranges that run in parallel, each range committed
+as soon as it is done. A restart finds the committed pages and extracts only the missing
+ranges.
 """
 
 from __future__ import annotations
@@ -25,11 +26,12 @@ from typing import Any
 
 import peewee
 
-from loratui.core import content_store, job_results, owners, queue
+from loratui.core import job_results, look_batches, owners, queue
 from loratui.core import settings as settings_mod
 from loratui.core.errors import LoratuiError
 from loratui.core.models import Document, Job, Project
 from loratui.core.pool import ExtractionPool, extract_range, first_look
+from loratui.core.worker_db import claim_batch
 
 UPDATE_INTERVAL_S = 0.25  # at most this often per document for progress updates
 POLL_S = 0.5  # how often an idle worker looks for new jobs (watch / TUI mode)
@@ -46,36 +48,6 @@ INFLIGHT_PER_WORKER = 4  # documents held per pool slot, so the pool never waits
 # shows as "processing" only what is really being extracted.
 INFLIGHT_QUICK = 16
 QUICK_TASK_S = 0.05
-
-
-def claim_batch(
-    project_id: int, owner: str, lease_s: float, limit: int
-) -> list[tuple[Job, Document | None, str]]:
-    """Claim up to ``limit`` runnable jobs with their documents and stored paths, in one
-    trip to the DB thread (nothing is locked when nothing is runnable)."""
-    nxt = queue.next_runnable_at(project_id)  # a read, no lock
-    if nxt is None or nxt > time.time():
-        return []
-    jobs = queue.claim_many(project_id, owner, lease_s, limit)
-    if not jobs:
-        return []
-    marks = ", ".join("?" * len(jobs))
-    docs = {
-        d.id: d
-        for d in Document.raw(
-            f"SELECT * FROM document WHERE id IN ({marks})", *[j.document_id for j in jobs]
-        )
-    }
-    project = Project.get_by_id(project_id)
-    out = []
-    for job in jobs:
-        doc = docs.get(job.document_id)
-        path = ""
-        if doc is not None:
-            doc.project = project
-            path = str(content_store.store_path(project, doc.sha256))
-        out.append((job, doc, path))
-    return out
 
 
 @dataclass(frozen=True)
@@ -135,6 +107,7 @@ class Worker:
         self._to_complete: list[tuple[job_results.Completion, asyncio.Future[Document]]] = []
         self._completer: asyncio.Task[None] | None = None
         self._completing: set[int] = set()  # jobs handed to the completer
+        self._looks: look_batches.LookBatcher | None = None
 
     # ------------------------------------------------------------ helpers
 
@@ -206,6 +179,8 @@ class Worker:
         if self._completer is not None:  # its last batch needs the DB thread
             with contextlib.suppress(BaseException):
                 await self._completer
+        if self._looks is not None:
+            await self._looks.cancel_all()
         pool, self._pool = self._pool, None
         if pool is not None:
             await asyncio.get_running_loop().run_in_executor(None, pool.close, kill)
@@ -226,6 +201,8 @@ class Worker:
             self.concurrency = settings_mod.workers(self._workers_arg or self._limits["workers"])
             self._slots = asyncio.Semaphore(self.concurrency * TASKS_AHEAD)
             self._pool = ExtractionPool.from_settings(self.concurrency, self._limits)
+            per_task = int(self._limits["pdf_pages_per_task"]) or 25
+            self._looks = look_batches.LookBatcher(self._in_pool, self._limits, per_task)
             lease_s = float(self._limits["lease_s"])
             await self._call(queue.reclaim_expired, self.project_id)
             last_renew = last_reclaim = time.monotonic()
@@ -375,12 +352,13 @@ class Worker:
                 else:
                     future.set_result(result)
 
-    async def _in_pool(self, fn: Callable[..., Any], *args: Any) -> Any:
+    async def _in_pool(self, fn: Callable[..., Any], *args: Any, items: int = 1) -> Any:
+        """Run one pool task (serving ``items`` documents) when a slot is free."""
         assert self._slots is not None and self._pool is not None
         async with self._slots:
             t0 = time.monotonic()
             result = await self._pool.run(fn, *args)
-            spent = time.monotonic() - t0
+            spent = (time.monotonic() - t0) / items
             self._task_s = (
                 spent if self._task_s == float("inf") else 0.8 * self._task_s + 0.2 * spent
             )
@@ -399,10 +377,15 @@ class Worker:
         total = doc.pages
         if total is None or kind is None:
             t0 = time.monotonic()
-            kind, total, pages = await self._in_pool(
-                first_look, path, kind, doc.name, doc.password, self._limits, per_task
-            )
-            extract_s += time.monotonic() - t0
+            if self._looks is not None and look_batches.batchable(kind, doc.size):
+                (kind, total, pages), extract_s = await self._looks.look(
+                    (path, kind, doc.name, doc.password)
+                )
+            else:
+                kind, total, pages = await self._in_pool(
+                    first_look, path, kind, doc.name, doc.password, self._limits, per_task
+                )
+                extract_s = time.monotonic() - t0
             if pages is not None:  # small file: extracted whole, complete in one txn
                 await self._finish(job, doc, pages, total, extract_s, started, kind)
                 return

@@ -1,0 +1,43 @@
+"""The worker's trips to the database that are its own (the queue and job results have
+theirs in ``queue`` and ``job_results``): claiming a batch of jobs with what the
+extraction tasks need to know about their documents.
+
+Runs on the worker's DB thread, never on the event loop.
+"""
+
+from __future__ import annotations
+
+import time
+
+from loratui.core import content_store, queue
+from loratui.core.models import Document, Job, Project
+
+
+def claim_batch(
+    project_id: int, owner: str, lease_s: float, limit: int
+) -> list[tuple[Job, Document | None, str]]:
+    """Claim up to ``limit`` runnable jobs with their documents and stored paths, in one
+    trip to the DB thread (nothing is locked when nothing is runnable)."""
+    nxt = queue.next_runnable_at(project_id)  # a read, no lock
+    if nxt is None or nxt > time.time():
+        return []
+    jobs = queue.claim_many(project_id, owner, lease_s, limit)
+    if not jobs:
+        return []
+    marks = ", ".join("?" * len(jobs))
+    docs = {
+        d.id: d
+        for d in Document.raw(
+            f"SELECT * FROM document WHERE id IN ({marks})", *[j.document_id for j in jobs]
+        )
+    }
+    project = Project.get_by_id(project_id)
+    out = []
+    for job in jobs:
+        doc = docs.get(job.document_id)
+        path = ""
+        if doc is not None:
+            doc.project = project
+            path = str(content_store.store_path(project, doc.sha256))
+        out.append((job, doc, path))
+    return out
