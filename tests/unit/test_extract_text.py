@@ -132,3 +132,11 @@ def test_warning_counts_equal_the_regex_definitions() -> None:
     for text in texts:
         assert validate._visible(text) == slow_visible(text), text  # noqa: SLF001
         assert validate._bad_chars(text) == slow_bad(text), text  # noqa: SLF001
+
+
+def test_tidy_drops_nuls_unifies_line_ends_and_replaces_lone_surrogates() -> None:
+    from loratui.core.extract.text import tidy
+
+    assert tidy("a\x00b\r\nc\rd\ud800e") == "ab\nc\nd\ufffde"
+    plain = "plain ASCII text\nwith lines\n"
+    assert tidy(plain) is plain

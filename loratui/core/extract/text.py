@@ -150,6 +150,6 @@ def tidy(text: str) -> str:
         text = text.replace("\x00", "")
     if "\r" in text:
         text = _NEWLINES.sub("\n", text)
-    if _SURROGATES.search(text):
+    if not text.isascii() and _SURROGATES.search(text):  # (ASCII has none: skip the scan)
         text = _SURROGATES.sub("\ufffd", text)
     return text
