@@ -150,6 +150,7 @@ class ProjectDialog(ModalScreen[dict[str, str] | None]):
 
 class ProjectsScreen(Screen[None]):
     TITLE = "Projects"
+    AUTO_FOCUS = "#projects"  # focused from the first frame, not drawn first without focus
     HELP = (
         "Every project in this loratui home. Enter (or o) opens one: its worker starts and its "
         "drop folder is watched while it is open. n creates a project, r renames, delete removes "
@@ -183,7 +184,6 @@ class ProjectsScreen(Screen[None]):
         yield QuietFooter(compact=True)
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).focus()
         self.load()
         # projects created or changed from the CLI show up without a key press
         self.set_interval(RELOAD_S, self._reload_if_shown)

@@ -43,6 +43,9 @@ FILL_TURN_S = 0.01  # ... for at most about this long per event-loop turn (keeps
 
 class QueueScreen(QueueActions, ProjectScreen):
     TITLE = "Files"
+    # the table has the focus from the first frame (focusing it in on_mount drew the screen
+    # twice: first with the filter box focused, then with the table)
+    AUTO_FOCUS = "#queue"
     HELP = (
         "Every document of the project, updated live while the worker runs. Enter opens the "
         "preview. space marks rows; actions work on the marked rows, or on the row under the "
@@ -95,7 +98,6 @@ class QueueScreen(QueueActions, ProjectScreen):
 
     def on_mount(self) -> None:
         self.sub_title = Project.get_by_id(self.project_id).name
-        self.query_one(DataTable).focus()
         self.set_interval(POLL_S, self.poll)
         self.load_all()
 
