@@ -133,7 +133,7 @@ class LoratuiApp(App[int]):
             watch=self.watch,
         )
         self.session = session
-        session.start()
+        await session.open()
 
     async def close_project(self) -> None:
         """Stop the open project's worker and watcher (before deleting it, say)."""

@@ -10,10 +10,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import threading
 from collections.abc import Callable
 from typing import Any
 
 from loratui.core import audit
+from loratui.tui.widgets.db_thread import thread_connection
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +86,20 @@ def lower_children_priority(step: int = BACKGROUND_NICE) -> int:
     return changed
 
 
+def _import_running_parts() -> None:
+    """Import what a running session needs (in a thread: the event loop stays free)."""
+    import loratui.core.watch
+    import loratui.core.worker  # noqa: F401
+
+
+def _stop_unwanted_watcher(starting: asyncio.Future[tuple[Any, BaseException | None]]) -> None:
+    if starting.cancelled() or starting.exception() is not None:
+        return
+    watcher = starting.result()[0]
+    if watcher is not None:
+        threading.Thread(target=watcher.stop, name="loratui-drop-stop", daemon=True).start()
+
+
 class ProjectSession:
     def __init__(
         self,
@@ -104,9 +120,40 @@ class ProjectSession:
         self._watch = watch
         self.worker: Any = None
         self.watcher: Any = None
+        self._stopped = False
 
     def start(self) -> None:
         """Start the worker on the running event loop and the watcher in its threads."""
+        self._start_worker()
+        if self._watch:
+            watcher, exc = self._new_watcher()
+            self.watcher = watcher
+            if exc is not None:
+                self._report("the drop-folder watcher could not start", exc)
+
+    async def open(self) -> None:
+        """``start()`` with the slow parts off the event loop: the first import of the
+        worker and watcher modules (~45 ms) and the watcher's set-up (DB reads, inotify)."""
+        await asyncio.to_thread(_import_running_parts)
+        if self._stopped:
+            return
+        self._start_worker()
+        if not self._watch:
+            return
+        starting = asyncio.ensure_future(asyncio.to_thread(self._new_watcher_in_thread))
+        try:
+            watcher, exc = await asyncio.shield(starting)
+        except asyncio.CancelledError:  # the app moved on: stop the watcher once it is up
+            starting.add_done_callback(_stop_unwanted_watcher)
+            raise
+        if exc is not None:
+            self._report("the drop-folder watcher could not start", exc)
+        elif self._stopped and watcher is not None:  # stop() ran meanwhile
+            await asyncio.to_thread(watcher.stop)
+        else:
+            self.watcher = watcher
+
+    def _start_worker(self) -> None:
         from loratui.core.worker import Worker
 
         try:
@@ -115,17 +162,21 @@ class ProjectSession:
         except Exception as exc:  # noqa: BLE001 - shown to the user, never a crash
             self.worker = None
             self._report("the worker could not start", exc)
-        if self._watch:
-            from loratui.core.watch import DropWatcher
 
-            try:
-                self.watcher = DropWatcher(
-                    self.project_id, on_taken=self._taken, on_notice=self._notice
-                )
-                self.watcher.start()
-            except Exception as exc:  # noqa: BLE001
-                self.watcher = None
-                self._report("the drop-folder watcher could not start", exc)
+    def _new_watcher(self) -> tuple[Any, BaseException | None]:
+        """A started DropWatcher, or None and why not."""
+        from loratui.core.watch import DropWatcher
+
+        try:
+            watcher = DropWatcher(self.project_id, on_taken=self._taken, on_notice=self._notice)
+            watcher.start()
+        except Exception as exc:  # noqa: BLE001 - shown to the user, never a crash
+            return None, exc
+        return watcher, None
+
+    def _new_watcher_in_thread(self) -> tuple[Any, BaseException | None]:
+        with thread_connection():
+            return self._new_watcher()
 
     def keep_background_priority(self) -> None:
         """Lower the priority of extraction processes started since the last call (call
@@ -190,6 +241,7 @@ class ProjectSession:
 
     async def stop(self) -> None:
         """Stop the worker (releasing jobs in flight) and the watcher; safe to call twice."""
+        self._stopped = True
         worker, self.worker = self.worker, None
         watcher, self.watcher = self.watcher, None
         if worker is not None:
