@@ -101,3 +101,44 @@ def test_cancel_stops_the_pool_and_leaves_no_version(
     # serve later pools, may stay)
     names = [" ".join(p.cmdline()) for p in psutil.Process().children(recursive=True)]
     assert not [n for n in names if "forkserver" not in n and "resource_tracker" not in n]
+
+
+def test_a_worker_that_dies_fails_the_export_with_a_hint(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import psutil
+
+    from loratui.core.errors import LoratuiError
+    from loratui.core.models import Job
+
+    project = projects.create_project("pool-crash")
+    rng = random.Random(9)
+    for i in range(40):
+        add_doc(project, f"doc-{i}.pdf", [page_text(rng, 4) for _ in range(3)])
+    monkeypatch.setattr(workers, "POOL_MIN_CHARS", 0)
+    monkeypatch.setattr("loratui.core.export.version.PROGRESS_EVERY_S", 0.0)
+    killed: list[int] = []
+
+    def kill_the_workers(done: int, total: int, message: str) -> None:
+        if killed:
+            return
+        for proc in psutil.Process().children(recursive=True):
+            try:
+                parent = proc.parent()
+                if parent is not None and "forkserver" in " ".join(parent.cmdline()):
+                    proc.kill()  # as the kernel's out-of-memory killer would
+                    killed.append(proc.pid)
+            except psutil.NoSuchProcess:  # gone already (the pool ends the others)
+                continue
+
+    with pytest.raises(LoratuiError) as exc:
+        run_export(
+            project, ExportConfig(chunk_tokens=96, chunk_overlap=16), kill_the_workers, workers=2
+        )
+    assert killed, f"the export workers were found and killed ({exc.value!r})"
+    assert exc.value.code == "crashed" and "--workers 1" in exc.value.hint
+    assert list(projects.exports_dir(project).iterdir()) == []
+    assert Job.get(Job.kind == "export").state == "failed"
+    assert (
+        run_export(project, ExportConfig(chunk_tokens=96, chunk_overlap=16), workers=2).number == 1
+    )

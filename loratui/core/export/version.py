@@ -243,7 +243,8 @@ def _write_version(
     per_doc: dict[int, Counter[str]] = {}
     exact = ExactDedup() if cfg.dedup_exact else None
     near = NearDedup(cfg.near_threshold, cfg.minhash_perm, tmp) if cfg.dedup_near else None
-    feed = DocumentFeed(pipeline, docs, sizes, workers, near.keys if near else None)
+    spool = home_mod.ensure_private_dir(tmp / ".spool")  # worker output, read back in order
+    feed = DocumentFeed(pipeline, docs, sizes, workers, near.keys if near else None, spool)
     dropped = pipeline.stats.dropped
     try:
         for doc, records in feed.items(lambda d: progress.step(d.name)):
@@ -274,6 +275,7 @@ def _write_version(
             near.close()
         pipeline.close()
         out.close()
+        shutil.rmtree(spool, ignore_errors=True)
     if out.counts["train"] == 0:
         dropped = ", ".join(f"{k} {n}" for k, n in sorted(pipeline.stats.dropped.items()))
         raise LoratuiError(

@@ -16,14 +16,17 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
 from loratui.core import db
+from loratui.core.errors import LoratuiError
 from loratui.core.export.config import ExportConfig
 from loratui.core.export.dedup import NearKeys, text_hash
 from loratui.core.export.docref import DocRef
@@ -52,7 +55,12 @@ class Out:
 
 @dataclass
 class DocResult:
-    outs: list[Out]
+    """What a worker sends back: small (its records wait in a spool file), so the message
+    goes down the pipe in one atomic write; a worker killed mid-send (out of memory) cannot
+    leave half a message that would block the pool forever."""
+
+    spool: str  # the records, pickled in batches
+    records: int
     stats: Stats
     redacted: Counter[str]
     pages: int
@@ -91,28 +99,47 @@ def _key(batch: list[Record], exact: bool, near: NearKeys | None) -> Iterator[Ou
 
 # ---- in a worker process ----------------------------------------------------------------
 
-_state: tuple[Pipeline, NearKeys | None] | None = None
+_state: tuple[Pipeline, NearKeys | None, Path] | None = None
 
 
-def _init(cfg: ExportConfig, near: NearKeys | None, database: str) -> None:
-    """Set a worker up: its pipeline, and its own connection to read pages."""
+def _init(cfg: ExportConfig, near: NearKeys | None, database: str, spool: str) -> None:
+    """Set a worker up: its pipeline, its own connection to read pages, the spool folder."""
     global _state
     os.environ["TOKENIZERS_PARALLELISM"] = "false"  # one thread a process: we have processes
     db.connect(Path(database))
-    _state = (Pipeline(cfg, dedup=False), near)
+    _state = (Pipeline(cfg, dedup=False), near, Path(spool))
 
 
 def _run(doc: DocRef) -> DocResult:
     assert _state is not None, "the pool initializer sets the pipeline up"
-    pipeline, near = _state
+    pipeline, near, spool = _state
     pages = list(iter_pages(doc.id))
     pipeline.stats = Stats()
     redacted: Counter[str] = Counter()
     if pipeline.redactor is not None:
         pipeline.redactor.counts = redacted
     records = pipeline.records(doc, pages=pages)
-    outs = list(keyed(records, pipeline.cfg.dedup_exact, near))
-    return DocResult(outs, pipeline.stats, redacted, len(pages))
+    path = spool / f"doc-{doc.id}.pickle"
+    count = 0
+    with path.open("wb") as fh:
+        for batch in batches(keyed(records, pipeline.cfg.dedup_exact, near), KEY_BATCH):
+            pickle.dump(batch, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            count += len(batch)
+    return DocResult(str(path), count, pipeline.stats, redacted, len(pages))
+
+
+def read_spool(path: str) -> Iterator[Out]:
+    """The records a worker spooled, a batch at a time; the file goes when they are read."""
+    try:
+        with open(path, "rb") as fh:
+            while True:
+                try:
+                    batch = pickle.load(fh)
+                except EOFError:
+                    return
+                yield from batch
+    finally:
+        Path(path).unlink(missing_ok=True)
 
 
 # ---- in the writing process -------------------------------------------------------------
@@ -140,7 +167,10 @@ class DocumentFeed:
         sizes: dict[int, int],
         workers: int,
         near: NearKeys | None,
+        spool: Path,
     ) -> None:
+        """``spool``: a private folder where workers leave their records for the writer."""
+        self.spool = spool
         self.pipeline = pipeline
         self.docs = docs
         self.sizes = sizes
@@ -175,7 +205,12 @@ class DocumentFeed:
             max_workers=self.workers,
             mp_context=ctx,
             initializer=_init,
-            initargs=(self.pipeline.cfg, self.near, str(db.database.obj.database)),
+            initargs=(
+                self.pipeline.cfg,
+                self.near,
+                str(db.database.obj.database),
+                str(self.spool),
+            ),
         )
         window = 4 * self.workers
         # (document, its future or None when done here, its characters)
@@ -205,7 +240,13 @@ class DocumentFeed:
                 self._merge(result)
                 for _ in range(result.pages):
                     on_page(doc)
-                yield doc, iter(result.outs)
+                yield doc, read_spool(result.spool)
+        except BrokenProcessPool as exc:
+            raise LoratuiError(
+                "crashed",
+                "an export worker process died (killed, or out of memory)",
+                "export again; if it happens again, use `--workers 1` (one process, page by page)",
+            ) from exc
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
 
