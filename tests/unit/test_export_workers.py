@@ -12,6 +12,7 @@ from loratui.core import projects
 from loratui.core.export import workers
 from loratui.core.export.config import ExportConfig
 from loratui.core.export.version import run_export
+from loratui.core.models import Project
 from tests.export_support import add_doc, add_records_file, page_text
 
 
@@ -69,6 +70,17 @@ def test_pool_writes_the_same_files_as_one_process(
     assert "copy-of-a.pdf" not in {x["document"] for x in lineage}
 
 
+def _pooled_project(name: str, docs: int, monkeypatch: pytest.MonkeyPatch) -> Project:
+    """A project of ``docs`` documents whose exports use the pool and report every page."""
+    project = projects.create_project(name)
+    rng = random.Random(docs)
+    for i in range(docs):
+        add_doc(project, f"doc-{i}.pdf", [page_text(rng, 4) for _ in range(3)])
+    monkeypatch.setattr(workers, "POOL_MIN_CHARS", 0)
+    monkeypatch.setattr("loratui.core.export.version.PROGRESS_EVERY_S", 0.0)
+    return project
+
+
 def test_cancel_stops_the_pool_and_leaves_no_version(
     home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -77,12 +89,7 @@ def test_cancel_stops_the_pool_and_leaves_no_version(
     from loratui.core.errors import LoratuiError
     from loratui.core.models import Job
 
-    project = projects.create_project("pool-cancel")
-    rng = random.Random(8)
-    for i in range(12):
-        add_doc(project, f"doc-{i}.pdf", [page_text(rng, 4) for _ in range(2)])
-    monkeypatch.setattr(workers, "POOL_MIN_CHARS", 0)
-    monkeypatch.setattr("loratui.core.export.version.PROGRESS_EVERY_S", 0.0)
+    project = _pooled_project("pool-cancel", 12, monkeypatch)
     calls: list[int] = []
 
     def stop_after_a_few(done: int, total: int, message: str) -> None:
@@ -111,12 +118,7 @@ def test_a_worker_that_dies_fails_the_export_with_a_hint(
     from loratui.core.errors import LoratuiError
     from loratui.core.models import Job
 
-    project = projects.create_project("pool-crash")
-    rng = random.Random(9)
-    for i in range(40):
-        add_doc(project, f"doc-{i}.pdf", [page_text(rng, 4) for _ in range(3)])
-    monkeypatch.setattr(workers, "POOL_MIN_CHARS", 0)
-    monkeypatch.setattr("loratui.core.export.version.PROGRESS_EVERY_S", 0.0)
+    project = _pooled_project("pool-crash", 40, monkeypatch)
     killed: list[int] = []
 
     def kill_the_workers(done: int, total: int, message: str) -> None:
