@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 from pathlib import Path
@@ -81,15 +82,29 @@ def _pooled_project(name: str, docs: int, monkeypatch: pytest.MonkeyPatch) -> Pr
     return project
 
 
+def _forkserver_children() -> set[int]:
+    import psutil
+
+    found = set()
+    for proc in psutil.Process().children(recursive=True):
+        try:
+            parent = proc.parent()
+            if parent is not None and "forkserver" in " ".join(parent.cmdline()):
+                found.add(proc.pid)
+        except psutil.NoSuchProcess:
+            continue
+    return found
+
+
 def test_cancel_stops_the_pool_and_leaves_no_version(
     home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import psutil
 
     from loratui.core.errors import LoratuiError
     from loratui.core.models import Job
 
     project = _pooled_project("pool-cancel", 12, monkeypatch)
+    before = _forkserver_children()  # other tests' pools may have left some
     calls: list[int] = []
 
     def stop_after_a_few(done: int, total: int, message: str) -> None:
@@ -104,10 +119,9 @@ def test_cancel_stops_the_pool_and_leaves_no_version(
     assert exc.value.code == "cancelled"
     assert list(projects.exports_dir(project).iterdir()) == []
     assert Job.get(Job.kind == "export").state == "cancelled"
-    # the pool's workers are gone (multiprocessing's forkserver and resource tracker, which
-    # serve later pools, may stay)
-    names = [" ".join(p.cmdline()) for p in psutil.Process().children(recursive=True)]
-    assert not [n for n in names if "forkserver" not in n and "resource_tracker" not in n]
+    # the pool's workers are gone: nothing new is left under the forkserver (which stays,
+    # with the resource tracker, to serve later pools)
+    assert _forkserver_children() <= before
 
 
 def test_a_worker_that_dies_fails_the_export_with_a_hint(
@@ -119,19 +133,16 @@ def test_a_worker_that_dies_fails_the_export_with_a_hint(
     from loratui.core.models import Job
 
     project = _pooled_project("pool-crash", 40, monkeypatch)
+    before = _forkserver_children()  # other tests' pools may have left some
     killed: list[int] = []
 
     def kill_the_workers(done: int, total: int, message: str) -> None:
         if killed:
             return
-        for proc in psutil.Process().children(recursive=True):
-            try:
-                parent = proc.parent()
-                if parent is not None and "forkserver" in " ".join(parent.cmdline()):
-                    proc.kill()  # as the kernel's out-of-memory killer would
-                    killed.append(proc.pid)
-            except psutil.NoSuchProcess:  # gone already (the pool ends the others)
-                continue
+        for pid in _forkserver_children() - before:
+            with contextlib.suppress(psutil.NoSuchProcess):  # the pool may end the others
+                psutil.Process(pid).kill()  # as the kernel's out-of-memory killer would
+                killed.append(pid)
 
     with pytest.raises(LoratuiError) as exc:
         run_export(
