@@ -176,10 +176,12 @@ async def test_quit_while_processing_asks_and_releases_jobs(home: Path, tmp_path
     app = LoratuiApp(home=home, workers=1, project="big")
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: Document.get(Document.name == "big.pdf").pages_done > 0)
-        await pilot.press("q")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        # simulate_key, not pilot.press: press() returns only once every widget's queue is
+        # empty, which during processing is when the document is done (~1 s for 300 pages)
+        app.simulate_key("q")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), step=0.05)
         assert "Quit while processing?" in screen_text(app)
-        await pilot.press("y")
+        app.simulate_key("y")
         await wait_for(pilot, lambda: app.return_value == 0, timeout=60)
     doc = Document.get(Document.name == "big.pdf")
     assert doc.state == "queued", "the document in progress goes back to the queue"
