@@ -94,6 +94,22 @@ def test_a_sentence_longer_than_a_chunk_is_cut_at_words() -> None:
     assert " ".join(c.text for c in chunks) == long
 
 
+def test_counts_include_the_special_tokens_a_trainer_sees(tmp_path: Path) -> None:
+    from tokenizers import Tokenizer, processors
+
+    tok = Tokenizer.from_file(str(train_bpe(tmp_path / "plain.json")))
+    plain = len(tok.encode("Ledger river beacon.").ids)
+    tok.add_special_tokens(["<s>", "</s>"])
+    tok.post_processor = processors.TemplateProcessing(
+        single="<s> $A </s>",
+        special_tokens=[("<s>", tok.token_to_id("<s>")), ("</s>", tok.token_to_id("</s>"))],
+    )
+    tok.save(str(tmp_path / "tokenizer.json"))
+    counter = get_counter(str(tmp_path / "tokenizer.json"))
+    assert counter.count("Ledger river beacon.") == plain + 2
+    assert counter.count("Ledger river beacon.") == len(tok.encode("Ledger river beacon.").ids)
+
+
 def test_bpe_chunks_are_counted_exactly_and_fit(tmp_path: Path) -> None:
     """With a real tokenizer sentences are estimated but every chunk is counted: none is
     over the size, each count is the tokenizer's, and the chunks cover the document."""

@@ -87,8 +87,13 @@ class HFCounter(Counter):
         self.path = path
         self.name = str(path)
         self.fingerprint = hashlib.sha256(path.read_bytes()).hexdigest()
+        # encode_batch_fast (tokenizers >= 0.21) gives the same ids without tracking
+        # offsets: about 30% faster, and counting is most of a BPE export's time
+        self._fast = getattr(self._tok, "encode_batch_fast", None)
 
     def _count(self, text: str) -> int:
+        if self._fast is not None:
+            return len(self._fast([text])[0])
         return len(self._tok.encode(text).ids)
 
     def prefix_chars(self, text: str, max_tokens: int) -> int:
