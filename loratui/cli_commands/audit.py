@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import signal
 import time
 
 from loratui.cli_commands.common import (
@@ -70,6 +71,9 @@ def cmd_log(args: argparse.Namespace) -> int:
             print("no events")
         return 0
     last = rows[-1].id if rows else _last_id(p.id)
+    # Ctrl-C ends --follow even when the shell started us with SIGINT ignored (a command
+    # run with & in a script inherits that, and Python then never raises KeyboardInterrupt)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         while True:
             time.sleep(FOLLOW_POLL_S)
