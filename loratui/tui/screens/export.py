@@ -8,7 +8,6 @@ files ``read_toml``/``write_toml``, and Run calls ``version.run_export`` with pr
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from typing import Any
@@ -36,28 +35,6 @@ from loratui.tui.widgets.text_view import TextView
 
 DEBOUNCE_S = 0.4
 SAMPLE_RECORDS = 5
-
-
-def format_sample(records: list[Any]) -> str:
-    """The sample records as the JSONL lines they would be written as."""
-    if not records:
-        return "no records: check the filters, the selection, and that documents are done"
-    return "\n\n".join(json.dumps(r, ensure_ascii=False) for r in records)
-
-
-def format_estimate(estimate: dict[str, Any]) -> str:
-    """One line of estimated counts, whatever keys the core gives (numbers grouped)."""
-    approx = "" if estimate.get("exact", True) else "≈"
-    parts = []
-    for key, value in estimate.items():
-        if isinstance(value, dict | list | bool):
-            continue
-        shown = (
-            fmt.count(value) if isinstance(value, int) and not isinstance(value, bool) else value
-        )
-        mark = "" if key == "documents" else approx
-        parts.append(f"{mark}{shown} {key.replace('_', ' ')}")
-    return " · ".join(parts)
 
 
 class ExportScreen(Screen):
@@ -315,9 +292,9 @@ class ExportScreen(Screen):
             summary.add_class("-bad")
             return
         self.estimate = message.estimate
-        summary.update("✓ valid · estimate: " + escape(format_estimate(message.estimate)))
+        summary.update("✓ valid · estimate: " + escape(fmt.export_estimate(message.estimate)))
         summary.remove_class("-bad")
-        self.query_one("#ex-sample", TextView).set_text(format_sample(message.records))
+        self.query_one("#ex-sample", TextView).set_text(fmt.export_sample(message.records))
 
     # -- running the export --------------------------------------------------
 

@@ -6,7 +6,9 @@ renders the same screen (snapshot tests depend on it).
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
+from typing import Any
 
 
 def human_bytes(n: int | float | None) -> str:
@@ -50,3 +52,23 @@ def seconds(s: float | None) -> str:
         return f"{s:.2f} s"
     minutes, rest = divmod(int(round(s)), 60)
     return f"{minutes} min {rest} s"
+
+
+def export_sample(records: list[Any]) -> str:
+    """The sample records as the JSONL lines they would be written as."""
+    if not records:
+        return "no records: check the filters, the selection, and that documents are done"
+    return "\n\n".join(json.dumps(r, ensure_ascii=False) for r in records)
+
+
+def export_estimate(estimate: dict[str, Any]) -> str:
+    """One line of estimated counts, whatever keys the core gives (numbers grouped)."""
+    approx = "" if estimate.get("exact", True) else "≈"
+    parts = []
+    for key, value in estimate.items():
+        if isinstance(value, dict | list | bool):
+            continue
+        shown = count(value) if isinstance(value, int) and not isinstance(value, bool) else value
+        mark = "" if key == "documents" else approx
+        parts.append(f"{mark}{shown} {key.replace('_', ' ')}")
+    return " · ".join(parts)
