@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from loratui.core import home as home_mod
-from loratui.core.export.pipeline import RECORDS_KIND, Record
+from loratui.core.export.pipeline import RECORDS_KIND
 from loratui.core.models import Document
 
 if TYPE_CHECKING:
@@ -81,25 +81,14 @@ class SplitFiles:
         # each line's token count (4 bytes a record), so the check need not tokenize again
         self.line_tokens: dict[str, array[int]] = {s: array("I") for s in self.names}
 
-    def write(self, split: str, rec: Record) -> None:
-        self.files[split].write(dumps(rec.data) + "\n")
-        self.counts[split] += 1
-        self.token_hist[rec.tokens] += 1
-        self.line_tokens[split].append(rec.tokens)
-        self.tokens += rec.tokens
-        self.lineage.write(
-            dumps({"split": split, "line": self.counts[split], **rec.lineage, "tokens": rec.tokens})
-            + "\n"
-        )
-
-    def write_out(self, split: str, out: Out) -> None:
-        """``write`` for a record already rendered as JSON (by an export worker)."""
+    def write(self, split: str, out: Out) -> None:
+        """One record, already rendered as JSON (``workers.keyed``), and its lineage line."""
         self.files[split].write(out.line + "\n")
         self.counts[split] += 1
         self.token_hist[out.tokens] += 1
         self.line_tokens[split].append(out.tokens)
         self.tokens += out.tokens
-        # the same bytes as dumps({"split", "line", **lineage, "tokens"}) in ``write``
+        # the same bytes as dumps({"split": split, "line": n, **lineage, "tokens": t})
         self.lineage.write(
             f'{{"split":"{split}","line":{self.counts[split]},{out.lineage},'
             f'"tokens":{out.tokens}}}\n'

@@ -263,7 +263,7 @@ def _write_version(
                         split = row_split(doc, rec.row or 0, fraction, cfg.seed)
                     else:
                         split = splits[doc.id]
-                    out.write_out(split, rec)
+                    out.write(split, rec)
                     counts[split] += 1
                 if near is not None:
                     near.flush()
