@@ -21,16 +21,19 @@ import asyncio
 import contextlib
 import multiprocessing
 import os
+import shutil
 import signal
 import sys
 import time
 import traceback
 from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 from typing import Any
 
 from pebble import ProcessExpired, ProcessPool
 
+from loratui.core import pool_spool
 from loratui.core.errors import LoratuiError
 
 MB = 1024 * 1024
@@ -193,12 +196,15 @@ class ExtractionPool:
         self.task_timeout_s = float(task_timeout_s) if task_timeout_s else None
         self.max_memory_mb = int(max_memory_mb or 0)
         self._pool: ProcessPool | None = None
+        self._spool: Path | None = None  # large results come back through files here
 
     @classmethod
     def from_settings(cls, workers: int, limits: dict[str, Any]) -> ExtractionPool:
         return cls(workers, limits["task_timeout_s"], limits["max_worker_memory_mb"])
 
     def _ensure(self) -> ProcessPool:
+        if self._spool is None:
+            self._spool = pool_spool.new_folder()
         if self._pool is None:
             self._pool = ProcessPool(
                 max_workers=self.workers,
@@ -216,9 +222,11 @@ class ExtractionPool:
         if it already started).
         """
         pool = self._ensure()
-        future = pool.schedule(fn, args=args, timeout=self.task_timeout_s)
+        future = pool.schedule(
+            pool_spool.spooled_call, args=(fn, args, str(self._spool)), timeout=self.task_timeout_s
+        )
         try:
-            return await asyncio.wrap_future(future)
+            return pool_spool.result_of(await asyncio.wrap_future(future))
         except asyncio.CancelledError:
             future.cancel()
             raise
@@ -241,6 +249,15 @@ class ExtractionPool:
     def close(self, kill: bool = False) -> None:
         """Stop the pool: wait for running tasks, or (``kill``) stop them at once."""
         pool, self._pool = self._pool, None
+        spool, self._spool = self._spool, None
+        try:
+            self._stop(pool, kill)
+        finally:
+            if spool is not None:
+                shutil.rmtree(spool, ignore_errors=True)
+
+    @staticmethod
+    def _stop(pool: ProcessPool | None, kill: bool) -> None:
         if pool is None:
             return
         if kill:

@@ -1,0 +1,66 @@
+"""Large extraction results come back through private spool files (not one long pipe
+message a killed worker could leave half-written); small ones through the pipe."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from loratui.core import extract, pool_spool
+from loratui.core.pool import ExtractionPool, extract_range
+
+
+async def test_large_and_small_results_round_trip_and_leave_no_file(
+    home: Path, tmp_path: Path
+) -> None:
+    big = tmp_path / "big.txt"
+    pages = [f"Page {n}: " + "lorem ipsum dolor sit amet " * 400 for n in range(1, 6)]
+    big.write_text("\f".join(pages))
+    small = tmp_path / "small.txt"
+    small.write_text("a short note")
+    pool = ExtractionPool(1, task_timeout_s=60.0, max_memory_mb=0)
+    seen_in_spool: list[list[str]] = []
+    try:
+        got = await pool.run(extract_range, str(big), "text", 1, 5, None, {})
+        assert pool._spool is not None
+        seen_in_spool.append(sorted(p.name for p in pool._spool.iterdir()))
+        tiny = await pool.run(extract_range, str(small), "text", 1, 1, None, {})
+        spool = pool._spool
+        assert spool.parent == home / "tmp" and (spool.stat().st_mode & 0o777) == 0o700
+    finally:
+        pool.close(kill=True)
+    assert got == extract.extract_pages(str(big), "text", 1, 5, None, {})
+    assert len("".join(t for _, t in got)) > 50_000, "big enough to be spooled"
+    assert tiny == [(1, "a short note")]
+    assert seen_in_spool == [[]], "the spool file is removed once read"
+    assert not spool.exists(), "close() removes the pool's folder"
+
+
+def test_spooled_call_uses_a_file_only_for_large_results(tmp_path: Path) -> None:
+    small = pool_spool.spooled_call(str.upper, ("abc",), str(tmp_path))
+    assert small[0] is False and pool_spool.result_of(small) == "ABC"
+    large = pool_spool.spooled_call(str.__mul__, ("xy", 5000), str(tmp_path))
+    assert large[0] is True and Path(large[1]).parent == tmp_path
+    assert (Path(large[1]).stat().st_mode & 0o777) == 0o600
+    assert pool_spool.result_of(large) == "xy" * 5000
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_new_pool_removes_the_spool_of_a_process_that_died(home: Path) -> None:
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    pid = int(dead.stdout)  # that process has exited
+    stale = home / "tmp" / f"pool-{pid}-abc"
+    stale.mkdir(parents=True)
+    (stale / "left.pickle").write_bytes(b"page text of a killed run")
+    mine = home / "tmp" / f"pool-{os.getpid()}-keep"
+    mine.mkdir()
+    folder = pool_spool.new_folder()
+    assert not stale.exists() and mine.exists() and folder.exists()
+    assert folder.name.startswith(f"pool-{os.getpid()}-")
