@@ -19,6 +19,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from loratui.core.owners import pid_alive
+
 SPOOL_OVER = 2048  # bytes of pickled result sent through the pipe as they are
 _PREFIX = "pool-"
 
@@ -57,16 +59,6 @@ def new_folder() -> Path:
         return Path(tempfile.mkdtemp(prefix=_PREFIX))
     for old in base.glob(f"{_PREFIX}*"):
         pid = old.name[len(_PREFIX) :].split("-", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not pid_alive(int(pid)):
             shutil.rmtree(old, ignore_errors=True)
     return Path(tempfile.mkdtemp(prefix=f"{_PREFIX}{os.getpid()}-", dir=base))
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
