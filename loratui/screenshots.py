@@ -68,7 +68,7 @@ def freeze_times(base: float = FIXED_TIME) -> None:
         for n, ev in enumerate(Event.select().order_by(Event.id), start=1):
             ev.time = base + n
             ev.message = _SECONDS.sub(r"\1 0.5 s", ev.message)
-            ev.data = _fixed_durations(_without_traceback(ev.data))
+            ev.data = _fixed_durations(_checkout_free(ev.data))
             ev.prev_hash = chains.get(ev.project_id, "")
             ev.hash = audit.compute_hash(ev.prev_hash, audit.event_payload(ev))
             chains[ev.project_id] = ev.hash
@@ -102,12 +102,17 @@ def _canonical_event_order() -> None:
 _SECONDS = re.compile(r"\b(in|after|took) \d+(?:\.\d+)? ?s\b")
 
 
-def _without_traceback(data: Any) -> Any:
-    """A failure's remote traceback names the files of this checkout: the pictures keep a
-    placeholder so they are the same wherever the code lives."""
-    if isinstance(data, dict) and isinstance(data.get("traceback"), str):
-        return {**data, "traceback": "(traceback)"}
-    return data
+def _checkout_free(data: Any) -> Any:
+    """Event data without what names this checkout's files (a failure's remote traceback,
+    the samples' source paths): the pictures are the same wherever the code lives."""
+    if not isinstance(data, dict):
+        return data
+    out = dict(data)
+    if isinstance(out.get("traceback"), str):
+        out["traceback"] = "(traceback)"
+    if isinstance(out.get("source_path"), str):
+        out["source_path"] = "samples/" + Path(out["source_path"]).name
+    return out
 
 
 def _fixed_durations(data: Any) -> Any:
