@@ -15,6 +15,7 @@ from typing import Any
 
 from textual.app import App
 from textual.binding import Binding
+from textual.message import Message
 from textual.screen import ModalScreen, Screen
 
 from loratui.core import audit
@@ -171,7 +172,16 @@ class LoratuiApp(App[int]):
         self._dirty_all = True
         if self.session is not None:
             self.session.wake()
-        self.screen.post_message(FileTaken(message.name))
+        self._tell_screen(FileTaken(message.name))
+
+    def _tell_screen(self, message: Message) -> None:
+        """Pass news to the current screen; dropped while the app shuts down (no screens left).
+
+        The watcher and the worker post from their threads, so a message can arrive after the
+        last screen was popped on quit.
+        """
+        if self.screen_stack:
+            self.screen.post_message(message)
 
     def _flush_updates(self) -> None:
         if self.session is not None and (self._dirty or self._dirty_all):
@@ -186,7 +196,7 @@ class LoratuiApp(App[int]):
         ids = None if self._dirty_all else frozenset(self._dirty)
         self._dirty.clear()
         self._dirty_all = False
-        self.screen.post_message(DocumentsChanged(ids))
+        self._tell_screen(DocumentsChanged(ids))
 
     def _poll_states(self) -> None:
         if self.session is not None:
@@ -194,7 +204,7 @@ class LoratuiApp(App[int]):
         state = self.worker_state
         if state != self._last_worker_state:
             self._last_worker_state = state
-            self.screen.post_message(WorkerStatus(state))
+            self._tell_screen(WorkerStatus(state))
 
     @property
     def worker_state(self) -> str:

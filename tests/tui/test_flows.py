@@ -12,6 +12,7 @@ from loratui.core import projects
 from loratui.core.documents import page_texts
 from loratui.core.models import Document, Event, Job, Project
 from loratui.tui.app import LoratuiApp
+from loratui.tui.messages import FileTaken
 from loratui.tui.screens.queue import QueueScreen
 from loratui.tui.widgets.confirm import ConfirmModal
 from tests.tui.conftest import make_docx, make_pdf, screen_text, wait_for
@@ -204,6 +205,20 @@ async def test_drop_folder_file_is_taken_while_the_app_runs(home: Path, tmp_path
         assert doc.origin == "drop" and doc.state == "done"
         await pilot.press("f")  # the app still answers keys
         await wait_for(pilot, lambda: isinstance(app.screen, QueueScreen))
+
+
+async def test_news_from_the_watcher_after_the_last_screen_closed_is_dropped(home: Path) -> None:
+    """The watcher posts from its thread; on quit a message can arrive after the screens are gone
+    (CI once failed with ScreenStackError in on_file_taken)."""
+    projects.create_project("inbox")
+    app = LoratuiApp(home=home, start_worker=False, project="inbox")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "DashboardScreen")
+    assert not app.screen_stack
+    app.on_file_taken(FileTaken("late.txt"))
+    app._dirty_all = True
+    app._flush_updates()
+    assert not app._dirty_all  # the flush ran to its end
 
 
 async def test_log_panel_follows_the_project_screens(home: Path) -> None:
