@@ -52,6 +52,63 @@ def make_docx(path: Path) -> Path:
     return path
 
 
+_NOTES_XML = (
+    '<w:{kind}s xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+    '<w:{kind} w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p></w:{kind}>'
+    '<w:{kind} w:type="continuationSeparator" w:id="0"><w:p><w:r><w:continuationSeparator/>'
+    "</w:r></w:p></w:{kind}>{notes}</w:{kind}s>"
+)
+
+
+def _note_part(d: docx.document.Document, kind: str, notes: dict[int, str]) -> None:
+    """Add a footnotes or endnotes part to ``d``, as Word lays it out."""
+    from docx.opc.constants import CONTENT_TYPE as CT
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+    from docx.opc.packuri import PackURI
+    from docx.opc.part import Part
+
+    body = "".join(
+        f'<w:{kind} w:id="{i}"><w:p><w:r><w:{kind}Ref/></w:r><w:r><w:t xml:space="preserve"> '
+        f"{text}</w:t></w:r></w:p></w:{kind}>"
+        for i, text in notes.items()
+    )
+    blob = _NOTES_XML.format(kind=kind, notes=body).encode()
+    content_type = CT.WML_FOOTNOTES if kind == "footnote" else CT.WML_ENDNOTES
+    part = Part(PackURI(f"/word/{kind}s.xml"), content_type, blob, d.part.package)
+    d.part.relate_to(part, RT.FOOTNOTES if kind == "footnote" else RT.ENDNOTES)
+
+
+def _note_reference(paragraph: docx.text.paragraph.Paragraph, kind: str, note_id: int) -> None:
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    run = paragraph.add_run()
+    ref = OxmlElement(f"w:{kind}Reference")
+    ref.set(qn("w:id"), str(note_id))
+    run._r.append(ref)
+
+
+def make_docx_with_notes(path: Path) -> Path:
+    """Two pages citing footnotes (ids not in citation order, one cited twice) and an
+    endnote, with a comment-free body."""
+    d = docx.Document()
+    p = d.add_paragraph("Rivers carry silt")
+    _note_reference(p, "footnote", 7)
+    p.add_run(" to the delta.")
+    d.add_page_break()
+    p = d.add_paragraph("Deltas grow")
+    _note_reference(p, "footnote", 3)
+    p.add_run(" and shift")
+    _note_reference(p, "endnote", 2)
+    p.add_run(", as noted before")
+    _note_reference(p, "footnote", 7)
+    p.add_run(".")
+    _note_part(d, "footnote", {3: "Growth is seasonal.", 7: "Measured in 2019."})
+    _note_part(d, "endnote", {2: "See the survey appendix."})
+    d.save(str(path))
+    return path
+
+
 def make_zip_bomb_docx(path: Path, declared_mb: int) -> Path:
     """A DOCX-shaped zip whose document.xml inflates to ``declared_mb`` MB of spaces.
 

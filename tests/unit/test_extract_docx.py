@@ -12,7 +12,7 @@ import pytest
 
 from loratui.core import extract
 from loratui.core.errors import LoratuiError
-from tests.unit.docmakers import make_docx, make_zip_bomb_docx
+from tests.unit.docmakers import make_docx, make_docx_with_notes, make_zip_bomb_docx
 
 LIMITS = {"max_docx_inflated_mb": 500}
 _W_T = re.compile(r"<w:t(?:\s[^>]*)?>([^<]*)</w:t>")
@@ -91,6 +91,23 @@ def test_own_docx_pages_tables_headers_footers(tmp_path: Path) -> None:
         "Second page text.",
         "Third page in section two.\n\nSection two footer",
     ]
+
+
+def test_footnotes_close_their_page_and_endnotes_the_document(tmp_path: Path) -> None:
+    pages = _pages(make_docx_with_notes(tmp_path / "notes.docx"))
+    assert pages == [
+        "Rivers carry silt[1] to the delta.\n\n[1] Measured in 2019.",
+        "Deltas grow[2] and shift[i], as noted before[1].\n\n[2] Growth is seasonal."
+        "\n\n[i] See the survey appendix.",
+    ]
+
+
+def test_roman_endnote_numbers() -> None:
+    from loratui.core.extract.docx import roman
+
+    assert [roman(n) for n in (1, 4, 9, 14, 40, 90, 400, 1994)] == [
+        "i", "iv", "ix", "xiv", "xl", "xc", "cd", "mcmxciv"
+    ]  # fmt: skip
 
 
 def test_zip_bomb_refused_before_parsing(tmp_path: Path) -> None:

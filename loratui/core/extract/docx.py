@@ -11,10 +11,17 @@ without breaks is one page. Each section's own header text opens its first page 
 footer text closes its last one, once (not repeated per page). Paragraphs are separated
 by a blank line; a table is one block with one line per row and `` | `` between cells.
 Deleted revisions, field codes and empty paragraphs are left out; text boxes are kept.
+
+Footnotes and endnotes are text the author wrote, so they are kept where a reader finds
+them: a reference becomes ``[1]`` (footnotes, numbered in order of appearance) or ``[i]``
+(endnotes, Word's default lower-case roman), each footnote's text closes the page that
+cites it and the endnotes close the document. Comments are a reviewer's remarks, not the
+document's text, and are left out.
 """
 
 from __future__ import annotations
 
+import re
 import zipfile
 from collections.abc import Iterator
 from typing import Any
@@ -43,6 +50,11 @@ _INLINE_CONTAINERS = {
 }
 _BLOCK_CONTAINERS = {_SDT, _SDT_CONTENT, W + "customXml", W + "ins", W + "moveTo"}
 PAGE_BREAK = "\f"  # marks a page break inside the running text before splitting
+# a note reference inside the running text until its page is put together: private-use
+# characters around "f" or "e" and the note's id (resolved to [1] or [i] per page)
+_NOTE_OPEN, _NOTE_CLOSE = "\ue000", "\ue001"
+_NOTE_MARK = re.compile(f"{_NOTE_OPEN}([fe])(-?\\d+){_NOTE_CLOSE}")
+_NOTE_REFS = {W + "footnoteReference": "f", W + "endnoteReference": "e"}
 MB = 1024 * 1024
 
 
@@ -79,6 +91,8 @@ def _run_text(run: Any, out: list[str], boxes: list[Any]) -> None:
             out.append("\n")
         elif tag == W + "noBreakHyphen":
             out.append("-")
+        elif tag in _NOTE_REFS:
+            out.append(f"{_NOTE_OPEN}{_NOTE_REFS[tag]}{child.get(W + 'id')}{_NOTE_CLOSE}")
         elif tag == MC + "AlternateContent":
             choice = child.find(MC + "Choice")
             if choice is not None:
@@ -183,6 +197,70 @@ def _header_footer_texts(document: Any) -> list[tuple[str, str]]:
     return out
 
 
+def roman(n: int) -> str:
+    """``n`` in lower-case roman numerals (Word's default endnote numbering)."""
+    out = []
+    for value, letters in (
+        (1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"),
+        (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i"),
+    ):  # fmt: skip
+        count, n = divmod(n, value)
+        out.append(letters * count)
+    return "".join(out)
+
+
+class Notes:
+    """The document's footnotes and endnotes, numbered as their references appear."""
+
+    def __init__(self, document: Any) -> None:
+        from docx.opc.constants import RELATIONSHIP_TYPE as RT
+
+        self.texts: dict[str, dict[str, str]] = {"f": {}, "e": {}}
+        for rel in document.part.rels.values():
+            kind = {RT.FOOTNOTES: "f", RT.ENDNOTES: "e"}.get(rel.reltype)
+            if kind is None or rel.is_external:
+                continue
+            self.texts[kind] = _note_texts(rel.target_part)
+        self.numbers: dict[tuple[str, str], str] = {}
+        self.endnotes: list[str] = []
+
+    def resolve(self, text: str) -> tuple[str, list[str]]:
+        """``text`` with its references numbered, and the footnotes it cites."""
+        cited: list[str] = []
+
+        def number(m: re.Match[str]) -> str:
+            kind, note_id = m.group(1), m.group(2)
+            body = self.texts[kind].get(note_id)
+            if body is None:
+                return ""  # a reference to a note the file does not have
+            label = self.numbers.get((kind, note_id))
+            if label is None:
+                count = sum(1 for k, _ in self.numbers if k == kind) + 1
+                label = str(count) if kind == "f" else roman(count)
+                self.numbers[kind, note_id] = label
+                if body:
+                    (cited if kind == "f" else self.endnotes).append(f"[{label}] {body}")
+            return f"[{label}]"
+
+        if _NOTE_OPEN not in text:
+            return text, cited
+        return _NOTE_MARK.sub(number, text), cited
+
+
+def _note_texts(part: Any) -> dict[str, str]:
+    """Note id -> its text, from a footnotes or endnotes part (separators left out)."""
+    from docx.oxml.parser import parse_xml
+
+    root = parse_xml(part.blob)
+    out = {}
+    for note in root:
+        if note.get(W + "type") not in (None, "normal"):
+            continue  # the separator lines Word draws above the notes
+        text = _blocks_text(note)
+        out[note.get(W + "id")] = " ".join(text.split())
+    return out
+
+
 def _new_page_section(sect: Any) -> bool:
     kind = sect.find(W + "type") if sect is not None else None
     return kind is None or kind.get(W + "val") not in ("continuous", "nextColumn")
@@ -220,6 +298,7 @@ def _what_broke(exc: Exception) -> str:
 
 def _pages(document: Any) -> list[str]:
     hf = _header_footer_texts(document)
+    notes = Notes(document)
     body = document.element.body
     sect_prs = list(body.iter(_SECT_PR))
     result: list[str] = []
@@ -227,7 +306,9 @@ def _pages(document: Any) -> list[str]:
     section = 0
 
     def flush() -> None:
-        text = "\n\n".join(page).strip()
+        text, cited = notes.resolve("\n\n".join(page).strip())
+        if cited:
+            text += "\n\n" + "\n".join(cited)
         if text:
             result.append(text)
         page.clear()
@@ -263,4 +344,10 @@ def _pages(document: Any) -> list[str]:
     if section < len(hf) and hf[section][1]:
         page.append(hf[section][1])
     flush()
+    if notes.endnotes:
+        endnotes = "\n".join(notes.endnotes)
+        if result:
+            result[-1] += "\n\n" + endnotes
+        else:
+            result.append(endnotes)
     return [tidy(p) for p in result] or [""]
