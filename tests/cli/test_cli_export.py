@@ -9,6 +9,7 @@ import signal
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 import yaml
 
@@ -148,9 +149,15 @@ def test_killed_export_leaves_no_version(cli: CLI) -> None:
             break
         time.sleep(0.05)
     assert proc.poll() is None, "the export finished before it could be killed; grow the fixture"
+    helpers = psutil.Process(proc.pid).children(recursive=True)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
     assert tmp_dirs, "the export never started writing"
+    # its worker processes (and the forkserver and resource tracker they keep alive) end
+    # with it instead of waiting for tasks forever
+    assert len(helpers) >= 3, helpers  # forkserver, resource tracker, workers
+    _gone, alive = psutil.wait_procs(helpers, timeout=15)
+    assert not alive, [p.cmdline()[-1][:80] for p in alive]
     assert not [p for p in exports.iterdir() if p.name.startswith("v")], "no half version"
     out = cli.json("export", "big", "--set", "dedup_near=false", timeout=300)
     assert out["version"] == 1 and out["records"]["train"] > 0

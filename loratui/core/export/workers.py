@@ -17,6 +17,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
+import threading
+import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -33,12 +35,14 @@ from loratui.core.export.docref import DocRef
 from loratui.core.export.pipeline import RECORDS_KIND, Pipeline, Record, Stats, iter_pages
 from loratui.core.export.split import dumps
 from loratui.core.models import Document
+from loratui.core.owners import pid_alive
 
 T = TypeVar("T")
 KEY_BATCH = 256  # records keyed together (one numpy pass for their MinHash signatures)
 POOL_MIN_CHARS = 2_000_000  # below this much text the pool's start-up is not worth it
 HUGE_DOC_CHARS = 16_000_000  # a document this big streams in the writing process
 IN_FLIGHT_CHARS = 48_000_000  # text given to workers and not yet written back
+WRITER_CHECK_S = 0.5  # how often a worker checks that the writing process still lives
 
 
 @dataclass(slots=True)
@@ -102,9 +106,28 @@ def _key(batch: list[Record], exact: bool, near: NearKeys | None) -> Iterator[Ou
 _state: tuple[Pipeline, NearKeys | None, Path] | None = None
 
 
-def _init(cfg: ExportConfig, near: NearKeys | None, database: str, spool: str) -> None:
-    """Set a worker up: its pipeline, its own connection to read pages, the spool folder."""
+def _exit_with_writer(writer_pid: int) -> None:
+    """End this worker when the writing process is gone (SIGKILL, out of memory, a closed
+    SSH session). Its parent is the forkserver, not the writer, so the kernel's parent-death
+    signal does not help; and a worker waiting for its next task holds both ends of the
+    task queue, so it would never see the queue close: without this it waits forever, and
+    keeps the forkserver and the resource tracker alive with it."""
+
+    def watch() -> None:
+        while pid_alive(writer_pid):
+            time.sleep(WRITER_CHECK_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="writer-watch", daemon=True).start()
+
+
+def _init(
+    cfg: ExportConfig, near: NearKeys | None, database: str, spool: str, writer_pid: int
+) -> None:
+    """Set a worker up: its pipeline, its own connection to read pages, the spool folder,
+    and a watch on the writing process."""
     global _state
+    _exit_with_writer(writer_pid)
     os.environ["TOKENIZERS_PARALLELISM"] = "false"  # one thread a process: we have processes
     db.connect(Path(database))
     _state = (Pipeline(cfg, dedup=False), near, Path(spool))
@@ -210,6 +233,7 @@ class DocumentFeed:
                 self.near,
                 str(db.database.obj.database),
                 str(self.spool),
+                os.getpid(),
             ),
         )
         window = 4 * self.workers
