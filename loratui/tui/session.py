@@ -139,6 +139,7 @@ class ProjectSession:
         await asyncio.to_thread(_import_running_parts)
         if self._stopped:
             return
+        await asyncio.to_thread(self._clean_stale_exports)
         self._start_worker()
         if not self._watch:
             return
@@ -154,6 +155,21 @@ class ProjectSession:
             await asyncio.to_thread(watcher.stop)
         else:
             self.watcher = watcher
+
+    def _clean_stale_exports(self) -> None:
+        """An export killed with the app last time (a dropped SSH session) leaves its
+        temporary folder, possibly large, and a running job: clear them now rather than at
+        the next export (exports of live processes are left alone)."""
+        from loratui.core.export.stale import clean_stale
+        from loratui.core.models import Project
+
+        try:
+            with thread_connection():
+                project = Project.get_or_none(Project.id == self.project_id)
+                if project is not None:
+                    clean_stale(project)
+        except Exception as exc:  # noqa: BLE001 - housekeeping; never stop the app for it
+            self._report("could not clear an interrupted export", exc)
 
     def _start_worker(self) -> None:
         from loratui.core.worker import Worker

@@ -165,10 +165,12 @@ def test_killed_export_leaves_no_version(cli: CLI) -> None:
     assert left == ["v1"], left  # the dead export's temporary folder was cleaned up
     home_mod.open_home(cli.home)
     try:
-        from loratui.core.models import Job
+        from loratui.core.models import Event, Job
 
         states = [j.state for j in Job.select().where(Job.kind == "export").order_by(Job.id)]
         assert states == ["failed", "done"]
+        kinds = [e.kind for e in Event.select().order_by(Event.id) if e.kind.startswith("export")]
+        assert kinds == ["export.started", "export.interrupted", "export.started", "export.done"]
     finally:
         db.close()
         home_mod._current = None

@@ -221,6 +221,36 @@ async def test_news_from_the_watcher_after_the_last_screen_closed_is_dropped(hom
     assert not app._dirty_all  # the flush ran to its end
 
 
+async def test_opening_a_project_clears_an_export_killed_with_the_app(home: Path) -> None:
+    """An export killed with the app (a dropped SSH session) left its temporary folder and a
+    running job; opening the project clears both and says so in the audit trail."""
+    import socket
+    import subprocess
+    import sys
+
+    from loratui.core.models import JOB_RUNNING
+
+    project = projects.create_project("resumed")
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # a pid that no longer runs
+    Job.create(
+        project=project,
+        kind="export",
+        state=JOB_RUNNING,
+        lease_owner=f"{socket.gethostname()}:{gone.pid}:export",
+    )
+    leftover = projects.exports_dir(project) / f".tmp-export-{gone.pid}-1"
+    leftover.mkdir(parents=True)
+    (leftover / "train.jsonl").write_text('{"text": "half"}\n')
+    app = LoratuiApp(home=home, workers=1, project="resumed")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: not leftover.exists(), timeout=30)
+        await wait_for(
+            pilot, lambda: Event.select().where(Event.kind == "export.interrupted").exists()
+        )
+    assert Job.get(Job.kind == "export").state == "failed"
+
+
 async def test_log_panel_follows_the_project_screens(home: Path) -> None:
     projects.create_project("logged")
     app = LoratuiApp(home=home, start_worker=False, project="logged")

@@ -2,14 +2,17 @@
 
 An export writes into ``PROJECT_DIR/exports/.tmp-export-<pid>-<ns>`` and renames it to
 ``vN`` only when complete, so a killed export leaves such a folder and a job still marked
-running. The next export removes both (only for processes that are gone).
+running. The next export removes both (only for processes that are gone) and records
+``export.interrupted`` in the audit trail, so the trail says what became of that export.
 """
 
 from __future__ import annotations
 
 import shutil
+from datetime import UTC, datetime
 
 from loratui.core import projects
+from loratui.core.audit import log_event
 from loratui.core.db import write_txn
 from loratui.core.models import JOB_FAILED, JOB_QUEUED, JOB_RUNNING, Job, Project, now
 from loratui.core.owners import owner_is_dead, pid_alive
@@ -42,4 +45,16 @@ def clean_stale(project: Project) -> int:
                 job.last_error = "the export process stopped before it finished"
                 job.updated_at = now()
                 job.save()
+                log_event(
+                    project,
+                    "export.interrupted",
+                    f"an export started {_when(job.created_at)} stopped before it finished "
+                    "(its process was killed or the session closed); no version was written",
+                    level="warning",
+                    data={"job_id": job.id, "owner": owner},
+                )
     return removed
+
+
+def _when(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
