@@ -13,6 +13,7 @@ import json
 from typing import Any
 
 from loratui.core.db import database, write_txn
+from loratui.core.file_walk import storable
 from loratui.core.models import Event, now
 
 _origin = "cli"
@@ -60,12 +61,23 @@ def event_payload(ev: Event) -> dict[str, Any]:
 HASHED_AS_KEYS = ("project_id", "project_name", "document_id")
 
 
-def _plain_json(data: dict[str, Any] | None) -> dict[str, Any]:
+def plain_json(data: dict[str, Any] | None) -> dict[str, Any]:
     """``data`` as it reads back from the database (str keys, lists, no Paths).
 
     Hashing the round-tripped form keeps the chain verifiable whatever callers pass.
     """
-    return json.loads(json.dumps(data or {}, ensure_ascii=False, default=str))
+    return _texts(json.loads(json.dumps(data or {}, ensure_ascii=False, default=str)))
+
+
+def _texts(value: Any) -> Any:
+    """File names that are not UTF-8 (lone surrogates) as ``\\xNN`` escapes, everywhere."""
+    if isinstance(value, str):
+        return storable(value)
+    if isinstance(value, dict):
+        return {storable(k): _texts(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_texts(v) for v in value]
+    return value
 
 
 def compute_hash(prev_hash: str, payload: dict[str, Any]) -> str:
@@ -149,8 +161,8 @@ def log_event(
             time=now(),
             level=level,
             kind=kind,
-            message=message,
-            data=_plain_json(data),
+            message=storable(message),
+            data=plain_json(data),
             actor=actor(),
             origin=origin or _origin,
         )

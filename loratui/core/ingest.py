@@ -10,7 +10,6 @@ no job.
 
 from __future__ import annotations
 
-import json
 import stat
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
@@ -26,7 +25,7 @@ from loratui.core.content_store import copy_into_store, flush, stored_path
 from loratui.core.db import database, write_txn
 from loratui.core.detect import detect_kind
 from loratui.core.errors import LoratuiError
-from loratui.core.file_walk import walk
+from loratui.core.file_walk import path_text, storable, walk
 from loratui.core.models import (
     DUPLICATE,
     FAILED,
@@ -74,7 +73,7 @@ def _prepare(
     project: Project, path: Path, limits: dict[str, Any], made: set[Path], new: list[Path]
 ) -> _Prepared:
     """Copy and detect one file (outside any transaction)."""
-    prep = _Prepared(AddResult(path=str(path), state=QUEUED), source=path.resolve())
+    prep = _Prepared(AddResult(path=path_text(path), state=QUEUED), source=path.resolve())
     try:
         st = path.stat()
     except OSError as exc:
@@ -135,7 +134,7 @@ def add_paths(
     new: list[Path] = []
     for path, reason in walk(paths):
         if reason:
-            results.append(AddResult(path=str(path), state="skipped", reason=reason))
+            results.append(AddResult(path=path_text(path), state="skipped", reason=reason))
             continue
         prep = _prepare(project, path, limits, made, new)
         results.append(prep.result)
@@ -159,8 +158,8 @@ def add_paths(
 def _doc_row(project: Project, prep: _Prepared, origin: str, ts: float) -> dict[str, Any]:
     row: dict[str, Any] = {
         "project": project.id,
-        "name": prep.source.name,
-        "source_path": str(prep.source),
+        "name": path_text(prep.source.name),
+        "source_path": path_text(prep.source),
         "origin": origin,
         "sha256": prep.sha256,
         "size": prep.size,
@@ -298,8 +297,8 @@ def _log_batch(project: Project, entries: list[_Entry], origin: str) -> None:
             time=t,
             level=level,
             kind=kind,
-            message=message,
-            data=json.loads(json.dumps(data, ensure_ascii=False)),
+            message=storable(message),
+            data=audit.plain_json(data),
             actor=who,
             origin=origin,
         )
@@ -314,7 +313,7 @@ _Entry = tuple[str, str, str, int | None, dict[str, Any]]
 
 def _describe(prep: _Prepared, known: dict[str, int]) -> _Entry:
     """Fill in the result of one recorded file; return its event."""
-    res, doc_id, name = prep.result, prep.result.document_id, prep.source.name
+    res, doc_id, name = prep.result, prep.result.document_id, path_text(prep.source.name)
     original = known.get(prep.sha256) if prep.sha256 else None
     if original is not None and original != doc_id:
         res.state, res.reason = DUPLICATE, f"same bytes as document {original}"

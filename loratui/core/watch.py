@@ -404,7 +404,7 @@ class DropWatcher:
         with self._lock:
             counter = {"duplicate": "duplicates", "failed": "failed", "skipped": "skipped"}
             self._status[counter.get(taken.state, "taken")] += 1
-            self._status.update(last_taken=rel, last_taken_at=taken.at)
+            self._status.update(last_taken=taken.rel_path, last_taken_at=taken.at)
         self._taker.after_store(rel, taken.state)
         if self.on_taken is not None:
             try:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from loratui.core import owners
 from loratui.core.db import write_txn
+from loratui.core.file_walk import path_text
 from loratui.core.models import Document, DropFile, now
 
 CLAIMED = "claimed"
@@ -60,14 +61,27 @@ class Claim:
     recovered: bool = False
 
 
-def known_keys(project_id: int) -> set[tuple[str, int, int]]:
+class KnownVersions(set[tuple[str, int, int]]):
+    """(path, size, mtime_ns) of file versions dealt with; paths compared as stored
+    (``path_text``: a name that is not UTF-8 is kept with ``\\xNN`` escapes)."""
+
+    def add(self, key: tuple[str, int, int]) -> None:
+        super().add((path_text(key[0]), key[1], key[2]))
+
+    def __contains__(self, key: object) -> bool:
+        if isinstance(key, tuple) and len(key) == 3 and isinstance(key[0], str):
+            key = (path_text(key[0]), key[1], key[2])
+        return super().__contains__(key)
+
+
+def known_keys(project_id: int) -> KnownVersions:
     """(path, size, mtime_ns) of every finished claim: files never to be taken again."""
     q = (
         DropFile.select(DropFile.rel_path, DropFile.size, DropFile.mtime_ns)
         .where((DropFile.project == project_id) & (DropFile.state != CLAIMED))
         .tuples()
     )
-    return set(q)
+    return KnownVersions(q)
 
 
 def claim(
@@ -79,6 +93,7 @@ def claim(
     owner: str,
 ) -> Claim | None:
     """Claim one file version; None when another watcher has it (or had it) already."""
+    rel_path = path_text(rel_path)
     key = (
         (DropFile.project == project_id)
         & (DropFile.rel_path == rel_path)
@@ -141,6 +156,7 @@ def release(row: DropFile) -> None:
 
 def record_skip(project_id: int, rel_path: str, mtime_ns: int, reason: str) -> bool:
     """Remember a path that is never taken (symlink out, device); True the first time."""
+    rel_path = path_text(rel_path)
     with write_txn():
         key = (
             (DropFile.project == project_id)

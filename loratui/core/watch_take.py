@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from loratui.core import settings, watch_claims
+from loratui.core.file_walk import path_text
 from loratui.core.home import ensure_private_dir
 from loratui.core.models import Project
 from loratui.core.watch_rules import after_folder, unique_destination
@@ -131,7 +132,10 @@ class FileTaker:
         reason = (res.reason or res.error_code) if res else "add took nothing from this path"
         watch_claims.finish(got.row, state, doc_id, reason)
         self.known.add(key)
-        return TakenFile(rel, str(path), state, doc_id, reason, prev is not None, time.time())
+        # shown and logged: the names as text (see ``path_text``)
+        return TakenFile(
+            path_text(rel), path_text(path), state, doc_id, reason, prev is not None, time.time()
+        )
 
     def after_store(self, rel: str, state: str) -> None:
         """Keep the file (default) or move it to .done/ or .failed/ (watch_after=move)."""

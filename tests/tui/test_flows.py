@@ -65,6 +65,7 @@ async def test_create_rename_filter_delete_projects(home: Path, tmp_path: Path) 
 
         await pilot.press("delete")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await wait_for(pilot, lambda: "Delete project" in screen_text(app))
         text = screen_text(app)
         assert "Delete project 'quarterly reports'" in text
         assert "0 documents" in text
@@ -181,7 +182,8 @@ async def test_quit_while_processing_asks_and_releases_jobs(home: Path, tmp_path
         # empty, which during processing is when the document is done (~1 s for 300 pages)
         app.simulate_key("q")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), step=0.05)
-        assert "Quit while processing?" in screen_text(app)
+        # the modal is on the stack a moment before its first layout (CI read an empty screen)
+        await wait_for(pilot, lambda: "Quit while processing?" in screen_text(app), step=0.05)
         app.simulate_key("y")
         await wait_for(pilot, lambda: app.return_value == 0, timeout=60)
     doc = Document.get(Document.name == "big.pdf")

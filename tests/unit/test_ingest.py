@@ -185,3 +185,29 @@ def test_fifo_and_system_files_are_skipped(home: Path, tmp_path: Path) -> None:
     assert (by["Thumbs.db"].state, by["Thumbs.db"].reason) == ("skipped", "system file")
     assert by["real.txt"].state == "queued"
     assert [d.name for d in Document.select()] == ["real.txt"]
+
+
+def test_names_that_are_not_utf8_or_hold_control_characters(home: Path, tmp_path: Path) -> None:
+    """`add` used to crash (UnicodeEncodeError in the database write) on a Latin-1 name."""
+    import os
+
+    from loratui.core.file_walk import path_text
+
+    folder = tmp_path / "from-windows"
+    folder.mkdir()
+    with open(os.fsencode(folder) + b"/Men\xfc 2019.txt", "wb") as fh:
+        fh.write(b"Menu of the day.\n")
+    (folder / "tab\there.md").write_text("# Tabbed name\n")
+    project = projects.create_project("names")
+    results = ingest.add_paths(project, [folder], origin="cli")
+    assert sorted(r.state for r in results) == ["queued", "queued"]
+    assert sorted(Path(r.path).name for r in results) == ["Men\\xfc 2019.txt", "tab\\there.md"]
+    docs = sorted(Document.select().where(Document.project == project), key=lambda d: d.name)
+    assert [d.name for d in docs] == ["Men\\xfc 2019.txt", "tab\\there.md"]
+    assert docs[0].source_path.endswith("from-windows/Men\\xfc 2019.txt")
+    added = [e.message for e in Event.select().where(Event.kind == "document.added")]
+    assert "Men\\xfc 2019.txt added (text, 17 bytes)" in added
+    assert audit.verify_chain(project) == (True, None)
+    # the escape is stable: applying it again changes nothing; plain names are untouched
+    assert path_text(docs[0].name) == docs[0].name
+    assert path_text("Rapport annuel – été 2024.pdf") == "Rapport annuel – été 2024.pdf"

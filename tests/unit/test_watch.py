@@ -142,6 +142,34 @@ def test_same_bytes_under_another_name_are_not_enqueued_twice(
     assert r.w.status["duplicates"] == 1
 
 
+def test_names_that_are_not_utf8_or_hold_a_newline_are_taken_once(
+    project: Project, drop: Path, run: Callable[..., Run]
+) -> None:
+    """A file copied from another system can have a name in Latin-1 bytes; the database
+    refused it (the watcher kept failing on it). Names are stored with escapes."""
+    raw = os.fsencode(drop) + b"/caf\xe9-notes.txt"
+    with open(raw, "wb") as fh:
+        fh.write(b"Notes written on an old machine.\n")
+    (drop / "two\nlines.txt").write_text("A newline in the name.\n")
+    r = run()
+    r.wait_taken(2)
+    assert sorted(r.names()) == ["caf\\xe9-notes.txt", "two\\nlines.txt"]
+    names = sorted(d.name for d in Document.select().where(Document.project == project))
+    assert names == ["caf\\xe9-notes.txt", "two\\nlines.txt"]
+    assert all(t.state == "queued" for t in r.taken)
+    r.w.stop()
+    again = run()  # a restart knows both versions: nothing is taken twice
+    time.sleep(SETTLE * 3)
+    assert again.w.rescan() == 0 and again.names() == []
+    # watch_after=move moves such a file to .done/ under its real name
+    projects.update_settings(project, {"watch_after": "move"})
+    with open(os.fsencode(drop) + b"/r\xe9sum\xe9.txt", "wb") as fh:
+        fh.write(b"A third file.\n")
+    again.wait_taken(1)
+    wait_for(lambda: os.path.exists(os.fsencode(drop) + b"/.done/r\xe9sum\xe9.txt"))
+    assert not os.path.exists(os.fsencode(drop) + b"/r\xe9sum\xe9.txt")
+
+
 def test_move_after_store_to_done_and_failed(
     project: Project, drop: Path, run: Callable[..., Run]
 ) -> None:
