@@ -85,3 +85,56 @@ def test_exact_dedup_key_matches_normalise(seed: int) -> None:
     for t in _texts(seed, 5_000):
         want = hashlib.blake2b(normalise(t).encode("utf-8"), digest_size=16).digest()
         assert text_hash(t) == want, repr(t)
+
+
+def _long_page(rng: random.Random, paragraphs: int) -> str:
+    words = "data model river Delta report, value; (note) 2024 système".split()
+    paras = []
+    for _ in range(paragraphs):
+        sentences = [
+            " ".join(rng.choice(words) for _ in range(rng.randrange(1, 30))).capitalize()
+            + rng.choice([".", "!", "?", "", "…"])
+            for _ in range(rng.randrange(1, 12))
+        ]
+        para = rng.choice([" ", "\n"]).join(sentences)
+        if rng.random() < 0.05:
+            para = "## " + para[:40]
+        paras.append(para)
+    return "".join(p + rng.choice(["\n\n", "\n \n", "\n\n\n  ", "\n\t\n"]) for p in paras)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_long_page_is_chunked_in_slices_exactly_as_whole(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pages past SLICE_CHARS are chunked a part at a time (a 40 MB text file took 1.1 GB as
+    one page); cut where paragraphs start, the chunks are the ones the whole page gives."""
+    from loratui.core.export import chunking
+    from loratui.core.export.tokenizer import ApproxCounter
+
+    page = _long_page(random.Random(seed), 400)
+    slices = list(chunking.page_slices(page, 2_000))
+    assert "".join(slices) == page and len(slices) > 10
+    for part in slices[:-1]:
+        assert part[-1].isspace()
+        assert len(part) <= 4_000  # paragraph cuts within twice the size here
+
+    def chunks(slice_chars: int) -> list[tuple]:
+        monkeypatch.setattr(chunking, "SLICE_CHARS", slice_chars)
+        c = chunking.Chunker(ApproxCounter(), 96, 16)
+        out = [*c.add_page(1, page[:5_000]), *c.add_page(2, page), *c.finish()]
+        return [(k.text, k.pages, k.start, k.end, k.heading, k.index, k.tokens) for k in out]
+
+    whole = chunks(10**9)
+    assert len(whole) > 50
+    assert chunks(2_000) == whole
+
+
+def test_one_huge_paragraph_is_cut_at_whitespace() -> None:
+    from loratui.core.export.chunking import page_slices
+
+    text = "word " * 3_000 + "end"
+    parts = list(page_slices(text, 1_000))
+    assert "".join(parts) == text
+    assert all(p.endswith(" ") for p in parts[:-1]) and all(len(p) <= 2_000 for p in parts)
+    assert list(page_slices("x" * 2_500, 1_000)) == ["x" * 1_000, "x" * 1_000, "x" * 500]

@@ -32,6 +32,9 @@ _SENTENCE = re.compile(
     rf"\S(?:[^.!?\u2026]++|{_TERM}(?!{_QUOTES}*+\s))*+(?:{_TERM}{_QUOTES}*(?=\s)|$)", re.DOTALL
 )
 _W, _P = CLASS[ord("a")], CLASS[ord(".")]
+SLICE_CHARS = 1 << 20  # a page longer than this is chunked a part at a time
+_PARA_START = re.compile(r"\n\s*\n\s*")  # a blank line and what follows up to the next text
+_SPACE_RUN = re.compile(r"\s+")
 _WORD_GAP = re.compile(r"\s")
 _WORD_CHAR = re.compile(r"\w")
 _HEADING = re.compile(
@@ -86,6 +89,30 @@ def sentence_estimates(
         out.append((flat_pieces[i:j], flat_counts[i:j]))
         i = j
     return out
+
+
+def page_slices(text: str, size: int = SLICE_CHARS) -> Iterator[str]:
+    """``text`` in consecutive parts of about ``size`` characters, each cut where a paragraph
+    starts, so every part holds whole paragraphs and chunks come out as from the whole page.
+
+    Why: a page is usually a few kB, but a text file without form feeds is one page however
+    big, and per-character arrays and per-sentence lists of a 40 MB page took over 1 GB. A
+    paragraph longer than ``size`` is cut at a line break or space instead (it then counts
+    as two paragraphs).
+    """
+    start = 0
+    while len(text) - start > size:
+        m = _PARA_START.search(text, start + size)
+        if m is not None and m.start() - start <= 2 * size:
+            cut = m.end()
+        else:  # one huge paragraph: cut at whitespace (or, failing that, anywhere)
+            space = _SPACE_RUN.search(text, start + size, start + 2 * size)
+            cut = space.end() if space is not None else start + size
+        if cut >= len(text):
+            break
+        yield text[start:cut]
+        start = cut
+    yield text[start:]
 
 
 def is_heading(para: str) -> bool:
@@ -152,6 +179,11 @@ class Chunker:
             self._pending_gap += PAGE_JOINER
             self._offset += len(PAGE_JOINER)
         self._pages_seen += 1
+        for piece in page_slices(text, SLICE_CHARS):
+            yield from self._add_text(number, piece)
+
+    def _add_text(self, number: int, text: str) -> Iterator[Chunk]:
+        """Chunk ``text``, the next part of page ``number`` (see ``page_slices``)."""
         pos = 0
         paras = [(m.start(), m.group().rstrip()) for m in _PARA.finditer(text)]
         sents = [
