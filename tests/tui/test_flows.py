@@ -169,7 +169,16 @@ async def test_retry_failed_and_cancelled_files(home: Path, tmp_path: Path) -> N
 
 
 async def test_quit_while_processing_asks_and_releases_jobs(home: Path, tmp_path: Path) -> None:
-    big = make_pdf(tmp_path / "big.pdf", pages=300)
+    from pypdf import PdfWriter
+
+    # 3,000 pages (~3 s to extract): still in progress when the quit is confirmed, even
+    # on a fast machine (300 pages once finished before the modal had drawn)
+    part = make_pdf(tmp_path / "part.pdf", pages=30)
+    writer = PdfWriter()
+    for _ in range(100):
+        writer.append(str(part))
+    big = tmp_path / "big.pdf"
+    writer.write(str(big))
     project = projects.create_project("big")
     projects.update_settings(project, {"pdf_pages_per_task": 2})
     from loratui.core import ingest
@@ -188,7 +197,7 @@ async def test_quit_while_processing_asks_and_releases_jobs(home: Path, tmp_path
         await wait_for(pilot, lambda: app.return_value == 0, timeout=60)
     doc = Document.get(Document.name == "big.pdf")
     assert doc.state == "queued", "the document in progress goes back to the queue"
-    assert 0 < doc.pages_done < 300
+    assert 0 < doc.pages_done < 3000
     job = Job.get(Job.document == doc)
     assert job.state == "queued" and job.lease_owner is None
 
