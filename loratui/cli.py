@@ -10,10 +10,14 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import sqlite3
 import sys
 from collections.abc import Sequence
 
+import peewee
+
 from loratui import __version__
+from loratui.core import db
 from loratui.core.errors import LoratuiError
 
 COMMAND_MODULES = (
@@ -43,16 +47,19 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if not args.command:
-        from loratui.tui.app import run_app
-
-        return run_app(home=args.home)
     from loratui.cli_commands.common import print_error
 
     try:
+        if not args.command:
+            from loratui.tui.app import run_app
+
+            return run_app(home=args.home)
         return int(args.func(args) or 0)
     except LoratuiError as exc:
         print_error(exc, as_json=getattr(args, "json", False))
+        return 1
+    except (peewee.DatabaseError, sqlite3.DatabaseError) as exc:
+        print_error(db.explain(exc), as_json=getattr(args, "json", False))
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

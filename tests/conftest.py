@@ -85,3 +85,28 @@ class CLI:
 def cli(tmp_path: Path) -> CLI:
     """A CLI runner on its own tmp home (separate from the ``home`` fixture's)."""
     return CLI(tmp_path / "clihome")
+
+
+def damage_database(home: Path, table: str | None = None) -> None:
+    """Overwrite pages of ``home``'s database with junk (after checkpointing the WAL into it),
+    as a bad disk or a half-copied file would: every page after the first (the schema), or
+    only the root page of ``table``."""
+    import sqlite3
+
+    path = home / "loratui.db"
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    page = con.execute("PRAGMA page_size").fetchone()[0]
+    root = None
+    if table is not None:
+        sql = "SELECT rootpage FROM sqlite_master WHERE type = 'table' AND name = ?"
+        root = con.execute(sql, (table,)).fetchone()[0]
+    con.close()
+    size = path.stat().st_size
+    with open(path, "r+b") as fh:
+        if root is None:
+            fh.seek(page)
+            fh.write(b"\xa5" * (size - page))
+        else:
+            fh.seek((root - 1) * page)
+            fh.write(b"\xa5" * page)

@@ -15,6 +15,8 @@ from typing import Any
 
 import peewee
 
+from loratui.core.errors import LoratuiError
+
 database = peewee.DatabaseProxy()
 
 BUSY_TIMEOUT_S = 30.0
@@ -54,6 +56,23 @@ def connect(path: Path) -> peewee.SqliteDatabase:
             p.chmod(home_mod.FILE_MODE)
     migrate(db)
     return db
+
+
+def explain(exc: Exception) -> LoratuiError:
+    """A database failure (``peewee.DatabaseError`` or ``sqlite3.DatabaseError``) as an error
+    a person can act on: a damaged file, a lock held too long, a full disk."""
+    text = str(exc).strip() or type(exc).__name__
+    where = database.obj.database if database.obj is not None else "loratui.db"
+    lowered = text.lower()
+    if "locked" in lowered or "busy" in lowered:
+        return LoratuiError("db_busy", f"the database {where} stayed locked ({text})")
+    if "disk is full" in lowered or "disk i/o" in lowered:
+        return LoratuiError(
+            "io_error",
+            f"could not write the database {where} ({text})",
+            "free some disk space (`df -h`), then run the command again",
+        )
+    return LoratuiError("db_damaged", f"the database {where} is damaged or unreadable ({text})")
 
 
 def close() -> None:

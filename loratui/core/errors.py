@@ -112,6 +112,18 @@ CATALOGUE: dict[str, ErrorInfo] = {
             "nothing was restored; get an intact copy of the archive and try again",
         ),
         ErrorInfo(
+            "db_damaged",
+            "the loratui database is damaged",
+            "restore your projects from their archives (`loratui --home NEW restore FILE`), or "
+            "let SQLite recover what it can: `sqlite3 loratui.db .recover | sqlite3 recovered.db`",
+        ),
+        ErrorInfo(
+            "db_busy",
+            "the loratui database stayed locked by another process",
+            "another loratui command or app holds it; wait for it to finish, or stop it",
+            permanent=False,
+        ),
+        ErrorInfo(
             "tampered",
             "the audit trail does not verify: an event was edited, removed or inserted",
             "run `loratui log PROJECT --json` to inspect the events around the one named",

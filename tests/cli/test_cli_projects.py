@@ -1,11 +1,12 @@
 """The project commands through a real ``loratui`` process."""
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
 from loratui.core import projects
-from tests.conftest import CLI
+from tests.conftest import CLI, damage_database
 
 
 def test_new_projects_delete(cli: CLI) -> None:
@@ -78,3 +79,15 @@ def test_a_closed_pipe_ends_quietly(home: Path) -> None:
     )
     assert proc.stdout.startswith("[")
     assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr
+
+
+def test_a_damaged_database_is_an_error_with_a_hint_not_a_traceback(cli: CLI) -> None:
+    cli.run("new", "kept", check=True)
+    damage_database(cli.home)
+    proc = cli.run("projects")
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.startswith("error[db_damaged]: the database ")
+    assert "hint: restore your projects from their archives" in proc.stderr
+    out = cli.run("projects", "--json")
+    assert json.loads(out.stdout)["error"]["code"] == "db_damaged" and out.returncode == 1

@@ -262,6 +262,22 @@ async def test_opening_a_project_clears_an_export_killed_with_the_app(home: Path
     assert Job.get(Job.kind == "export").state == "failed"
 
 
+async def test_a_damaged_database_is_reported_not_an_empty_list(home: Path) -> None:
+    """The projects list loads in a thread; its failure used to be silent (no projects)."""
+    from loratui.core import db
+    from tests.conftest import damage_database
+
+    projects.create_project("kept")
+    db.close()
+    damage_database(home, table="project")
+    app = LoratuiApp(home=home, start_worker=False)
+    async with app.run_test(size=SIZE) as pilot:
+        # the notification (screen_text renders the screen's own layers, not the toasts)
+        notes = lambda: [n.message for n in app._notifications]  # noqa: E731
+        await wait_for(pilot, lambda: any("damaged or unreadable" in m for m in notes()))
+        assert any("restore your projects from their archives" in m for m in notes())
+
+
 async def test_log_panel_follows_the_project_screens(home: Path) -> None:
     projects.create_project("logged")
     app = LoratuiApp(home=home, start_worker=False, project="logged")

@@ -26,6 +26,7 @@ from textual.widgets._tree import TreeNode
 from loratui.core.models import Project
 from loratui.tui.data import db_thread
 from loratui.tui.widgets.footer import QuietFooter
+from loratui.tui.worker_errors import ReportsWorkerErrors
 
 if TYPE_CHECKING:
     from loratui.tui.app import LoratuiApp
@@ -90,7 +91,7 @@ class MarkingTree(DirectoryTree):
         return label
 
 
-class AddFilesScreen(Screen[None]):
+class AddFilesScreen(ReportsWorkerErrors, Screen[None]):
     TITLE = "Add files"
     HELP = (
         "Type a path (→ accepts the completion, enter adds it; folders are added with all "

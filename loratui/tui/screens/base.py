@@ -7,11 +7,13 @@ from typing import TYPE_CHECKING, cast
 from textual.binding import Binding
 from textual.screen import Screen
 
+from loratui.tui.worker_errors import ReportsWorkerErrors
+
 if TYPE_CHECKING:
     from loratui.tui.app import LoratuiApp
 
 
-class ProjectScreen(Screen[None]):
+class ProjectScreen(ReportsWorkerErrors, Screen[None]):
     """A screen of one project. Escape goes back to the projects list."""
 
     BINDINGS = [Binding("escape", "app.projects", "Projects")]

@@ -32,6 +32,7 @@ from loratui.tui.widgets.db_thread import thread_connection
 from loratui.tui.widgets.footer import QuietFooter
 from loratui.tui.widgets.text_prompt import TextPrompt
 from loratui.tui.widgets.text_view import TextView
+from loratui.tui.worker_errors import error_text
 
 DEBOUNCE_S = 0.4
 SAMPLE_RECORDS = 5
@@ -410,7 +411,7 @@ class ExportScreen(Screen):
                 )
             )
             return
-        text = f"{error.message}\n{error.hint}" if isinstance(error, LoratuiError) else str(error)
+        text = error_text(error)
         if event.worker.group == "export-sample":
             summary = self.query_one("#ex-summary", Static)
             summary.update(f"✗ the sample could not be made: {escape(str(error))}")

@@ -25,6 +25,7 @@ from loratui.tui.widgets.db_thread import thread_connection
 from loratui.tui.widgets.footer import QuietFooter
 from loratui.tui.widgets.log_panel import LogPanel
 from loratui.tui.widgets.log_view import LogView
+from loratui.tui.worker_errors import ReportsWorkerErrors
 
 LEVEL_OPTIONS = [
     ("all levels", "all"),
@@ -63,7 +64,7 @@ def resolve_document(project_id: int, ref: str) -> tuple[int, str]:
     return doc.id, f"#{doc.id} {doc.name}"
 
 
-class LogScreen(Screen):
+class LogScreen(ReportsWorkerErrors, Screen):
     """``LogScreen(project_id)``: the whole log, filterable, with event details."""
 
     DEFAULT_CSS = """

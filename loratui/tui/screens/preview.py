@@ -28,6 +28,7 @@ from loratui.tui.widgets.db_thread import thread_connection
 from loratui.tui.widgets.footer import QuietFooter
 from loratui.tui.widgets.password_prompt import PasswordPrompt
 from loratui.tui.widgets.text_view import TextView
+from loratui.tui.worker_errors import error_text
 
 LOCKED_CODES = ("encrypted", "wrong_password")
 
@@ -193,11 +194,7 @@ class PreviewScreen(Screen):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:
-            error = event.worker.error
-            if isinstance(error, LoratuiError):
-                text = f"{error.message}\n{error.hint}"
-            else:
-                text = f"could not read the document: {error}"
+            text = error_text(event.worker.error, "could not read the document: ")
             self.notify(text, title="Preview", severity="error")
 
     def _poll_active(self) -> None:

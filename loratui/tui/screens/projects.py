@@ -26,6 +26,7 @@ from loratui.tui.data import db_thread
 from loratui.tui.messages import ProjectsChanged
 from loratui.tui.widgets.confirm import ConfirmModal
 from loratui.tui.widgets.footer import QuietFooter
+from loratui.tui.worker_errors import ReportsWorkerErrors
 
 if TYPE_CHECKING:
     from loratui.tui.app import LoratuiApp
@@ -148,7 +149,7 @@ class ProjectDialog(ModalScreen[dict[str, str] | None]):
         self.dismiss(None)
 
 
-class ProjectsScreen(Screen[None]):
+class ProjectsScreen(ReportsWorkerErrors, Screen[None]):
     TITLE = "Projects"
     AUTO_FOCUS = "#projects"  # focused from the first frame, not drawn first without focus
     HELP = (

@@ -22,12 +22,12 @@ from textual.widgets import DataTable, Static
 from textual.worker import Worker, WorkerState
 
 from loratui.core import projects
-from loratui.core.errors import LoratuiError
 from loratui.core.models import DatasetVersion
 from loratui.tui.widgets import fmt
 from loratui.tui.widgets.db_thread import thread_connection
 from loratui.tui.widgets.footer import QuietFooter
 from loratui.tui.widgets.text_view import TextView
+from loratui.tui.worker_errors import error_text
 
 VIEW_FILES = {
     "manifest": "manifest.json",
@@ -306,9 +306,4 @@ class VersionsScreen(Screen):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:
-            error = event.worker.error
-            if isinstance(error, LoratuiError):
-                text = f"{error.message}\n{error.hint}"
-            else:
-                text = str(error)
-            self.notify(text, title="Versions", severity="error")
+            self.notify(error_text(event.worker.error), title="Versions", severity="error")
