@@ -58,13 +58,20 @@ def connect(path: Path) -> peewee.SqliteDatabase:
     return db
 
 
+def is_busy(exc: Exception) -> bool:
+    """Whether a database failure is another process's lock (worth waiting out), not a full
+    disk or a damaged file (which waiting does not cure)."""
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
 def explain(exc: Exception) -> LoratuiError:
     """A database failure (``peewee.DatabaseError`` or ``sqlite3.DatabaseError``) as an error
     a person can act on: a damaged file, a lock held too long, a full disk."""
     text = str(exc).strip() or type(exc).__name__
     where = database.obj.database if database.obj is not None else "loratui.db"
     lowered = text.lower()
-    if "locked" in lowered or "busy" in lowered:
+    if is_busy(exc):
         return LoratuiError("db_busy", f"the database {where} stayed locked ({text})")
     if "disk is full" in lowered or "disk i/o" in lowered:
         return LoratuiError(
@@ -89,9 +96,31 @@ def write_txn() -> Iterator[None]:
     Starting deferred and upgrading later can fail at once with SQLITE_BUSY in WAL mode
     when another process committed in between; taking the lock first lets the busy
     timeout do its job. Nested calls become savepoints.
+
+    When SQLite has already rolled the transaction back itself (a full disk, an I/O error),
+    Peewee's own rollback fails with "cannot rollback - no transaction is active"; the
+    original error is the one raised, since it says what happened.
     """
-    with database.atomic("IMMEDIATE"):
+    txn = database.atomic("IMMEDIATE")
+    txn.__enter__()
+    try:
         yield
+    except BaseException as exc:
+        try:
+            txn.__exit__(type(exc), exc, exc.__traceback__)
+        except peewee.DatabaseError:
+            pass  # the rollback failed because there was nothing left to roll back
+        raise
+    try:
+        txn.__exit__(None, None, None)  # commit
+    except peewee.DatabaseError as exc:
+        # a failed commit, then a failed rollback: raise the commit's error
+        cause: BaseException | None = exc
+        while cause is not None and "no transaction is active" in str(cause):
+            cause = cause.__context__
+        if cause is not None and cause is not exc and isinstance(cause, peewee.DatabaseError):
+            raise cause from None
+        raise
 
 
 def user_version(db: peewee.SqliteDatabase) -> int:

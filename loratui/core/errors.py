@@ -153,6 +153,21 @@ class LoratuiError(Exception):
         return {"code": self.code, "message": self.message, "hint": self.hint}
 
 
+def from_os_error(exc: OSError, doing: str) -> LoratuiError:
+    """``exc`` (a failed write or read) as ``io_error``, with a hint for a full disk."""
+    import errno
+
+    where = f" ({exc.filename})" if exc.filename else ""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return LoratuiError(
+            "io_error",
+            f"{doing}: the disk is full{where}",
+            "free some disk space (`df -h`; `loratui where PROJECT` shows what uses it), "
+            "then run it again",
+        )
+    return LoratuiError("io_error", f"{doing}: {exc.strerror or exc}{where}")
+
+
 def info(code: str) -> ErrorInfo:
     """The catalogue entry for ``code`` (``internal`` for unknown codes)."""
     return CATALOGUE.get(code, CATALOGUE["internal"])

@@ -30,9 +30,15 @@ def spooled_call(fn: Callable[..., Any], args: tuple[Any, ...], folder: str) -> 
     data = pickle.dumps(fn(*args), protocol=pickle.HIGHEST_PROTOCOL)
     if len(data) <= SPOOL_OVER:
         return False, data
-    fd, path = tempfile.mkstemp(dir=folder, suffix=".pickle")  # mode 0600
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
+    path = None
+    try:
+        fd, path = tempfile.mkstemp(dir=folder, suffix=".pickle")  # mode 0600
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+    except OSError:  # a full disk: the pipe still works, and the result must not be lost
+        if path is not None:
+            Path(path).unlink(missing_ok=True)
+        return False, data
     return True, path
 
 

@@ -26,12 +26,12 @@ from typing import Any
 
 import peewee
 
-from loratui.core import job_results, look_batches, owners, queue
+from loratui.core import db, job_results, look_batches, owners, queue
 from loratui.core import settings as settings_mod
 from loratui.core.errors import LoratuiError
 from loratui.core.models import Document, Job, Project
 from loratui.core.pool import ExtractionPool, extract_range, first_look
-from loratui.core.worker_db import claim_batch
+from loratui.core.worker_db import claim_batch, page_ranges
 
 UPDATE_INTERVAL_S = 0.25  # at most this often per document for progress updates
 POLL_S = 0.5  # how often an idle worker looks for new jobs (watch / TUI mode)
@@ -61,17 +61,6 @@ class WorkerUpdate:
     message: str = ""
 
 
-def page_ranges(total: int, per_task: int, have: set[int]) -> list[tuple[int, int]]:
-    """The ``per_task``-page ranges of 1..total that still miss at least one page."""
-    per_task = max(1, per_task)
-    out = []
-    for start in range(1, total + 1, per_task):
-        end = min(total, start + per_task - 1)
-        if any(n not in have for n in range(start, end + 1)):
-            out.append((start, end))
-    return out
-
-
 class Worker:
     """Process a project's queue with a pool of extraction processes."""
 
@@ -98,6 +87,7 @@ class Worker:
         self._slots: asyncio.Semaphore | None = None
         self._inflight: dict[int, asyncio.Task[None]] = {}
         self._stopping = False
+        self._fatal: LoratuiError | None = None  # a full disk or a damaged database: stop
         self._wake: asyncio.Event | None = None
         self._run_done: asyncio.Event | None = None
         self._main: asyncio.Task[None] | None = None
@@ -210,6 +200,8 @@ class Worker:
                 self._set_state("running")
             while not self._stopping:
                 try:
+                    if self._fatal is not None:
+                        raise self._fatal
                     claimed = await self._fill(lease_s)
                     t = time.monotonic()
                     if t - last_renew > min(lease_s / 4, RENEW_EVERY_S):
@@ -231,6 +223,8 @@ class Worker:
                     )
                     nxt = await self._call(queue.next_runnable_at, self.project_id)
                 except peewee.OperationalError as exc:  # e.g. locked past the busy timeout
+                    if not db.is_busy(exc):  # waiting cures a lock, not a full disk
+                        raise db.explain(exc) from exc
                     self._emit(WorkerUpdate(None, self.state, message=f"database busy: {exc}"))
                     await asyncio.sleep(1.0)
                     continue
@@ -297,6 +291,10 @@ class Worker:
         except queue.LeaseLost:
             self._emit(WorkerUpdate(doc.id, "released", message="no longer ours"), True)
         except peewee.OperationalError as exc:
+            if not db.is_busy(exc):
+                self._fatal = db.explain(exc)
+                self._wake.set()  # type: ignore[union-attr] - set while running
+                return
             err = LoratuiError("locked", f"the database stayed busy ({exc})")
             await self._fail(job, doc, err, tb_mod.format_exc())
         except LoratuiError as err:

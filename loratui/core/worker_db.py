@@ -1,6 +1,7 @@
 """The worker's trips to the database that are its own (the queue and job results have
 theirs in ``queue`` and ``job_results``): claiming a batch of jobs with what the
-extraction tasks need to know about their documents.
+extraction tasks need to know about their documents, and which page ranges of a document
+are still missing from what is stored.
 
 Runs on the worker's DB thread, never on the event loop.
 """
@@ -40,4 +41,15 @@ def claim_batch(
             doc.project = project
             path = str(content_store.store_path(project, doc.sha256))
         out.append((job, doc, path))
+    return out
+
+
+def page_ranges(total: int, per_task: int, have: set[int]) -> list[tuple[int, int]]:
+    """The ``per_task``-page ranges of 1..total that still miss at least one page."""
+    per_task = max(1, per_task)
+    out = []
+    for start in range(1, total + 1, per_task):
+        end = min(total, start + per_task - 1)
+        if any(n not in have for n in range(start, end + 1)):
+            out.append((start, end))
     return out

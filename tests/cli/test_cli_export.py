@@ -246,3 +246,42 @@ def test_real_corpus_exports_in_every_format(
     ds = load_dataset(str(folder), cache_dir=cache)
     assert set(ds) == {"train", "validation"}
     assert ds["train"].column_names == FIELDS["alpaca"]
+
+
+def test_an_export_that_cannot_write_is_an_io_error_and_leaves_nothing(cli: CLI) -> None:
+    """A full disk (here: a file size limit, so writes fail with EFBIG) used to end the export
+    with an OSError traceback."""
+    import resource
+    import subprocess
+    import sys
+
+    _big_project(cli.home)
+    exports = next((cli.home / "projects").iterdir()) / "exports"
+    db_size = 300_000  # the database writes go to its small WAL; train.jsonl is bigger
+
+    def limit_file_size() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # fail the write instead of dying
+        resource.setrlimit(resource.RLIMIT_FSIZE, (db_size, db_size))
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "loratui", "--home", str(cli.home), "export", "big", "--json"],
+        capture_output=True,
+        text=True,
+        env=cli.env(),
+        preexec_fn=limit_file_size,
+        timeout=300,
+    )
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    assert "Traceback" not in proc.stderr
+    error = json.loads(proc.stdout)["error"]
+    assert error["code"] == "io_error" and error["message"].startswith("could not write the export")
+    assert not list(exports.iterdir())  # neither a version nor the temporary folder
+    home_mod.open_home(cli.home)
+    try:
+        from loratui.core.models import Event
+
+        failed = Event.get(Event.kind == "export.failed")
+        assert failed.data["error"]["code"] == "io_error"
+    finally:
+        db.close()
+        home_mod._current = None

@@ -137,3 +137,40 @@ def test_add_missing_path_exits_1_and_text_output(cli: CLI, tmp_path: Path) -> N
     listing = cli.run("files", "p", check=True).stdout
     assert "a.txt" in listing and "duplicate of" in listing
     assert cli.run("show", "p", "nothing-here").returncode == 1
+
+
+def test_process_stops_with_an_error_when_the_database_cannot_grow(
+    cli: CLI, tmp_path: Path
+) -> None:
+    """A full disk used to look like a busy database: `process` retried every second, for
+    ever. Here a file size limit makes the database's writes fail (EFBIG: "disk I/O error")."""
+    import resource
+    import signal
+    import subprocess
+    import sys
+
+    folder = tmp_path / "texts"
+    folder.mkdir()
+    for i in range(30):
+        (folder / f"notes-{i:02d}.txt").write_text(f"Note {i}. " + "A line of notes. " * 3000)
+    cli.run("new", "full", check=True)
+    cli.run("add", "full", str(folder), check=True)
+
+    def limit_file_size() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # fail the write instead of dying
+        resource.setrlimit(resource.RLIMIT_FSIZE, (400_000, 400_000))
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "loratui", "--home", str(cli.home), "process", "full", "--json"],
+        capture_output=True,
+        text=True,
+        env=cli.env(),
+        preexec_fn=limit_file_size,
+        timeout=120,
+    )
+    assert proc.returncode == 1, (proc.stdout[-1000:], proc.stderr[-2000:])
+    assert "Traceback" not in proc.stderr
+    assert json.loads(proc.stdout)["error"]["code"] == "io_error"
+    # with room again, the next run carries on and finishes every file
+    out = cli.json("process", "full")
+    assert cli.json("status", "full")["states"]["done"] == 30, out

@@ -64,3 +64,32 @@ def test_a_new_pool_removes_the_spool_of_a_process_that_died(home: Path) -> None
     folder = pool_spool.new_folder()
     assert not stale.exists() and mine.exists() and folder.exists()
     assert folder.name.startswith(f"pool-{os.getpid()}-")
+
+
+def test_a_result_that_cannot_be_spooled_comes_through_the_pipe(tmp_path: Path) -> None:
+    """With the spool folder unwritable (a full disk), the result is not lost."""
+    big = "page text " * 1000
+    gone = tmp_path / "no-such-folder"
+    spooled, value = pool_spool.spooled_call(str.upper, (big,), str(gone))
+    assert spooled is False
+    assert pool_spool.result_of((spooled, value)) == big.upper()
+    assert not gone.exists()
+
+
+def test_a_failed_commit_raises_its_own_error_not_the_failed_rollback(home: Path) -> None:
+    """SQLite rolls back by itself when the disk is full; Peewee's rollback then failed with
+    "cannot rollback - no transaction is active", which hid the cause (and read as a damaged
+    database). Here the database may not grow (max_page_count), as on a full disk."""
+    import peewee
+    import pytest
+
+    from loratui.core import db
+    from loratui.core.models import Event
+
+    pages = db.database.execute_sql("PRAGMA page_count").fetchone()[0]
+    db.database.execute_sql(f"PRAGMA max_page_count = {pages}")
+    with pytest.raises(peewee.DatabaseError) as info, db.write_txn():
+        Event.insert(kind="x", message="m" * 200_000, level="info", time=0, data={}).execute()
+    assert "full" in str(info.value)
+    assert db.explain(info.value).code == "io_error"
+    assert not db.database.in_transaction()

@@ -17,7 +17,8 @@ from loratui.core import ingest, job_results, queue, queue_control
 from loratui.core.documents import page_texts
 from loratui.core.models import Document, Event, Job, Page, Project
 from loratui.core.projects import create_project, update_settings
-from loratui.core.worker import Worker, WorkerUpdate, page_ranges
+from loratui.core.worker import Worker, WorkerUpdate
+from loratui.core.worker_db import page_ranges
 from tests.unit.queue_docs import numbered_pdf, slow_pdf, text_files
 
 

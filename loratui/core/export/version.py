@@ -25,7 +25,7 @@ from loratui.core import home as home_mod
 from loratui.core import projects
 from loratui.core.audit import log_event
 from loratui.core.db import write_txn
-from loratui.core.errors import LoratuiError
+from loratui.core.errors import LoratuiError, from_os_error
 from loratui.core.export import card
 from loratui.core.export.check import check_report
 from loratui.core.export.config import ExportConfig
@@ -172,8 +172,13 @@ def run_export(
         version = _write_version(
             project, cfg, pipeline, docs, (splits, sizes), tmp, progress, config_hash, n
         )
-    except BaseException as exc:
+    except BaseException as caught:
         shutil.rmtree(tmp, ignore_errors=True)
+        exc = (
+            from_os_error(caught, "could not write the export")
+            if isinstance(caught, OSError)
+            else caught
+        )
         err = exc if isinstance(exc, LoratuiError) else None
         cancelled = err is not None and err.code == "cancelled"
         with write_txn():
@@ -200,7 +205,9 @@ def run_export(
                 data={"config_hash": config_hash, "error": err.as_dict() if err else str(exc)},
                 origin=origin,
             )
-        raise
+        if exc is caught:
+            raise
+        raise exc from caught
     with write_txn():
         Job.update(
             state=JOB_DONE, progress_done=total, progress_total=total, updated_at=now()
