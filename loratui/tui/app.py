@@ -24,6 +24,7 @@ from loratui.tui.commands import LoratuiCommands
 from loratui.tui.messages import DocumentsChanged, FileTaken, WatchNotice, WorkerStatus
 from loratui.tui.session import ProjectSession, prepare_process_spawning
 from loratui.tui.widgets.confirm import ConfirmModal
+from loratui.tui.worker_errors import error_text
 
 FLUSH_S = 0.3  # how often worker progress reaches the screen
 STATE_POLL_S = 1.0
@@ -158,7 +159,8 @@ class LoratuiApp(App[int]):
         self.post_message(FileTaken(name))
 
     def _session_error_cb(self, what: str, exc: BaseException) -> None:
-        self.call_later(self.notify, f"{what}: {exc}", title="Error", severity="error")
+        text = f"{what}: {error_text(exc)}"  # with the hint (a full disk: free space)
+        self.call_later(self.notify, text, title="Error", severity="error")
 
     def _watch_notice_cb(self, level: str, message: str) -> None:
         """Watcher thread: a problem or mode change worth telling the user."""
