@@ -71,6 +71,27 @@ class CLI:
         proc = self.run(*args, "--json", input=input, timeout=timeout, check=True)
         return json.loads(proc.stdout)
 
+    def run_with_file_limit(
+        self, limit_bytes: int, *args: str, timeout: float = 300
+    ) -> subprocess.CompletedProcess[str]:
+        """``run`` with no file allowed past ``limit_bytes`` (RLIMIT_FSIZE): a write past it
+        fails (EFBIG), as on a full disk, instead of killing the process (SIGXFSZ)."""
+        import resource
+        import signal
+
+        def limit() -> None:
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+            resource.setrlimit(resource.RLIMIT_FSIZE, (limit_bytes, limit_bytes))
+
+        return subprocess.run(
+            [sys.executable, "-m", "loratui", "--home", str(self.home), *args],
+            capture_output=True,
+            text=True,
+            env=self.env(),
+            preexec_fn=limit,
+            timeout=timeout,
+        )
+
     def popen(self, *args: str) -> subprocess.Popen[str]:
         return subprocess.Popen(
             [sys.executable, "-m", "loratui", "--home", str(self.home), *args],

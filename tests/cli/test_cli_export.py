@@ -251,26 +251,10 @@ def test_real_corpus_exports_in_every_format(
 def test_an_export_that_cannot_write_is_an_io_error_and_leaves_nothing(cli: CLI) -> None:
     """A full disk (here: a file size limit, so writes fail with EFBIG) used to end the export
     with an OSError traceback."""
-    import resource
-    import subprocess
-    import sys
-
     _big_project(cli.home)
     exports = next((cli.home / "projects").iterdir()) / "exports"
-    db_size = 300_000  # the database writes go to its small WAL; train.jsonl is bigger
-
-    def limit_file_size() -> None:
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # fail the write instead of dying
-        resource.setrlimit(resource.RLIMIT_FSIZE, (db_size, db_size))
-
-    proc = subprocess.run(
-        [sys.executable, "-m", "loratui", "--home", str(cli.home), "export", "big", "--json"],
-        capture_output=True,
-        text=True,
-        env=cli.env(),
-        preexec_fn=limit_file_size,
-        timeout=300,
-    )
+    # the database writes go to its small WAL; train.jsonl is bigger
+    proc = cli.run_with_file_limit(300_000, "export", "big", "--json")
     assert proc.returncode == 1, proc.stderr[-2000:]
     assert "Traceback" not in proc.stderr
     error = json.loads(proc.stdout)["error"]

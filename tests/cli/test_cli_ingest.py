@@ -144,11 +144,6 @@ def test_process_stops_with_an_error_when_the_database_cannot_grow(
 ) -> None:
     """A full disk used to look like a busy database: `process` retried every second, for
     ever. Here a file size limit makes the database's writes fail (EFBIG: "disk I/O error")."""
-    import resource
-    import signal
-    import subprocess
-    import sys
-
     folder = tmp_path / "texts"
     folder.mkdir()
     for i in range(30):
@@ -156,18 +151,7 @@ def test_process_stops_with_an_error_when_the_database_cannot_grow(
     cli.run("new", "full", check=True)
     cli.run("add", "full", str(folder), check=True)
 
-    def limit_file_size() -> None:
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # fail the write instead of dying
-        resource.setrlimit(resource.RLIMIT_FSIZE, (400_000, 400_000))
-
-    proc = subprocess.run(
-        [sys.executable, "-m", "loratui", "--home", str(cli.home), "process", "full", "--json"],
-        capture_output=True,
-        text=True,
-        env=cli.env(),
-        preexec_fn=limit_file_size,
-        timeout=120,
-    )
+    proc = cli.run_with_file_limit(400_000, "process", "full", "--json", timeout=120)
     assert proc.returncode == 1, (proc.stdout[-1000:], proc.stderr[-2000:])
     assert "Traceback" not in proc.stderr
     assert json.loads(proc.stdout)["error"]["code"] == "io_error"
