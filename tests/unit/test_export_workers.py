@@ -5,11 +5,13 @@ from __future__ import annotations
 import contextlib
 import json
 import random
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from loratui.core import projects
+from loratui.core.errors import LoratuiError
 from loratui.core.export import workers
 from loratui.core.export.config import ExportConfig
 from loratui.core.export.version import run_export
@@ -96,11 +98,18 @@ def _forkserver_children() -> set[int]:
     return found
 
 
+def _failed_export(project: Project, on_progress: Callable[[int, int, str], None]) -> LoratuiError:
+    """Export ``project`` with two workers, expecting ``on_progress`` to make it fail; the
+    error, once nothing (no version, no temporary folder) is left in the exports folder."""
+    with pytest.raises(LoratuiError) as exc:
+        run_export(project, ExportConfig(chunk_tokens=96, chunk_overlap=16), on_progress, workers=2)
+    assert list(projects.exports_dir(project).iterdir()) == []
+    return exc.value
+
+
 def test_cancel_stops_the_pool_and_leaves_no_version(
     home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-
-    from loratui.core.errors import LoratuiError
     from loratui.core.models import Job
 
     project = _pooled_project("pool-cancel", 12, monkeypatch)
@@ -112,12 +121,7 @@ def test_cancel_stops_the_pool_and_leaves_no_version(
         if len(calls) == 3:
             raise LoratuiError("cancelled", "stopped by the user")
 
-    with pytest.raises(LoratuiError) as exc:
-        run_export(
-            project, ExportConfig(chunk_tokens=96, chunk_overlap=16), stop_after_a_few, workers=2
-        )
-    assert exc.value.code == "cancelled"
-    assert list(projects.exports_dir(project).iterdir()) == []
+    assert _failed_export(project, stop_after_a_few).code == "cancelled"
     assert Job.get(Job.kind == "export").state == "cancelled"
     # the pool's workers are gone: nothing new is left under the forkserver (which stays,
     # with the resource tracker, to serve later pools)
@@ -129,7 +133,6 @@ def test_a_worker_that_dies_fails_the_export_with_a_hint(
 ) -> None:
     import psutil
 
-    from loratui.core.errors import LoratuiError
     from loratui.core.models import Job
 
     project = _pooled_project("pool-crash", 40, monkeypatch)
@@ -144,13 +147,9 @@ def test_a_worker_that_dies_fails_the_export_with_a_hint(
                 psutil.Process(pid).kill()  # as the kernel's out-of-memory killer would
                 killed.append(pid)
 
-    with pytest.raises(LoratuiError) as exc:
-        run_export(
-            project, ExportConfig(chunk_tokens=96, chunk_overlap=16), kill_the_workers, workers=2
-        )
-    assert killed, f"the export workers were found and killed ({exc.value!r})"
-    assert exc.value.code == "crashed" and "--workers 1" in exc.value.hint
-    assert list(projects.exports_dir(project).iterdir()) == []
+    error = _failed_export(project, kill_the_workers)
+    assert killed, f"the export workers were found and killed ({error!r})"
+    assert error.code == "crashed" and "--workers 1" in error.hint
     assert Job.get(Job.kind == "export").state == "failed"
     assert (
         run_export(project, ExportConfig(chunk_tokens=96, chunk_overlap=16), workers=2).number == 1
