@@ -221,7 +221,8 @@ class Notes:
             if kind is None or rel.is_external:
                 continue
             self.texts[kind] = _note_texts(rel.target_part)
-        self.numbers: dict[tuple[str, str], str] = {}
+        self.numbers: dict[tuple[str, str], str] = {}  # (kind, note id) -> its label
+        self.counts = {"f": 0, "e": 0}  # notes of each kind numbered so far
         self.endnotes: list[str] = []
 
     def resolve(self, text: str) -> tuple[str, list[str]]:
@@ -235,7 +236,8 @@ class Notes:
                 return ""  # a reference to a note the file does not have
             label = self.numbers.get((kind, note_id))
             if label is None:
-                count = sum(1 for k, _ in self.numbers if k == kind) + 1
+                self.counts[kind] += 1
+                count = self.counts[kind]
                 label = str(count) if kind == "f" else roman(count)
                 self.numbers[kind, note_id] = label
                 if body:
