@@ -43,14 +43,16 @@ def bare_read(paths: list[Path]) -> float:
 
 
 def in_process(files_dir: Path, home: Path, n: int) -> dict[str, float]:
-    from loratui.core import db, ingest, projects
-    from loratui.core import home as home_mod
-    from loratui.core.models import Document
-    from loratui.core.worker import Worker
+    from loratui.core.ingest import add as ingest
+    from loratui.core.jobs.worker import Worker
+    from loratui.core.projects import workspace
+    from loratui.core.store import db
+    from loratui.core.store import home as home_mod
+    from loratui.core.store.models import Document
 
     home_mod.open_home(home)
     try:
-        project = projects.create_project("bookkeeping")
+        project = workspace.create_project("bookkeeping")
         start = time.perf_counter()
         results = ingest.add_paths(project, [files_dir])
         add_s = time.perf_counter() - start

@@ -97,11 +97,11 @@ def fill_project(home: Path, name: str, docs: Path) -> dict:
 
 def child(home: str, project_name: str, tokenizer: str) -> None:
     """In a fresh process: one export, timed, with this process's peak RSS."""
-    from loratui.core import home as home_mod
     from loratui.core.export.config import ExportConfig
     from loratui.core.export.version import run_export
     from loratui.core.export.workers import default_workers
-    from loratui.core.projects import get_project
+    from loratui.core.projects.workspace import get_project
+    from loratui.core.store import home as home_mod
 
     home_mod.open_home(home)
     project = get_project(project_name)

@@ -124,7 +124,7 @@ async def key_latency(app, table, key: str, expect_row: int | None, timeout: flo
 
 
 async def ingest_run(home: Path, files_expected: int, workers: int | None) -> dict:
-    from loratui.core.models import Document
+    from loratui.core.store.models import Document
 
     BenchApp = _app_class()
     app = BenchApp(home=home, project="bench", workers=workers)
@@ -197,15 +197,16 @@ def seed_documents(home: Path, n: int) -> None:
     behind these rows, and the app's worker would otherwise spend the run failing them."""
     import random
 
-    from loratui.core import db, projects
-    from loratui.core import home as home_mod
-    from loratui.core.db import write_txn
-    from loratui.core.models import Document
+    from loratui.core.projects import workspace
+    from loratui.core.store import db
+    from loratui.core.store import home as home_mod
+    from loratui.core.store.db import write_txn
+    from loratui.core.store.models import Document
 
     rng = random.Random(5)
     home_mod.open_home(home)
     try:
-        project = projects.create_project("big")
+        project = workspace.create_project("big")
         docs = []
         for i in range(n):
             r = rng.random()

@@ -17,8 +17,8 @@ from collections.abc import Sequence
 import peewee
 
 from loratui import __version__
-from loratui.core import db
 from loratui.core.errors import LoratuiError
+from loratui.core.store import db
 
 COMMAND_MODULES = (
     "loratui.cli_commands.projects",

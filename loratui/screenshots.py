@@ -23,9 +23,10 @@ FIXED_TIME = 1_767_225_600.0  # 2026-01-01 00:00 UTC: the clock the screenshots 
 def build_demo_home(home: Path = FIXED_HOME, workers: int = 1, export: bool = False) -> int:
     """A fresh home at ``home`` with the demo project processed (and exported once if
     ``export``) and its clock fixed (see ``freeze_times``); return the project id."""
-    from loratui.core import db, demo
-    from loratui.core import home as home_mod
-    from loratui.core.worker import Worker
+    from loratui.core.jobs.worker import Worker
+    from loratui.core.projects import demo
+    from loratui.core.store import db
+    from loratui.core.store import home as home_mod
 
     if home.exists():
         shutil.rmtree(home)
@@ -46,8 +47,8 @@ def freeze_times(base: float = FIXED_TIME) -> None:
     """Set every timestamp and duration of the open home to fixed values, then re-chain
     the audit log, so pictures of the screens are the same from run to run."""
     from loratui.core import audit
-    from loratui.core.db import write_txn
-    from loratui.core.models import DatasetVersion, Document, Event, Job, Project
+    from loratui.core.store.db import write_txn
+    from loratui.core.store.models import DatasetVersion, Document, Event, Job, Project
 
     with write_txn():
         Project.update(created_at=base, updated_at=base).execute()
@@ -84,7 +85,7 @@ def _canonical_event_order() -> None:
 
     Small files share worker tasks and the encrypted PDF fails at once, so which outcome
     is logged first depends on timing; the pictures show them by document."""
-    from loratui.core.models import Event
+    from loratui.core.store.models import Event
 
     rows = list(Event.select().order_by(Event.id))
 

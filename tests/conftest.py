@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from loratui.core import audit, db
-from loratui.core import home as home_mod
+from loratui.core import audit
+from loratui.core.store import db
+from loratui.core.store import home as home_mod
 
 REPO = Path(__file__).resolve().parents[1]
 REAL_CORPUS = (REPO.parent / "shared" / "corpus" / "real").resolve()

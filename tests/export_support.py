@@ -7,10 +7,11 @@ import hashlib
 import random
 from pathlib import Path
 
-from loratui.core import home as home_mod
-from loratui.core import ingest, projects
-from loratui.core.db import write_txn
-from loratui.core.models import DONE, Document, Page, Project
+from loratui.core.ingest import add as ingest
+from loratui.core.projects import workspace
+from loratui.core.store import home as home_mod
+from loratui.core.store.db import write_txn
+from loratui.core.store.models import DONE, Document, Page, Project
 
 WORDS = (
     "river mountain engine harvest library window signal garden orbit canvas lantern "
@@ -94,7 +95,7 @@ def add_records_file(project: Project, name: str, content: str) -> Document:
 
 def corpus_project(name: str = "corpus", docs: int = 6, pages: int = 4, seed: int = 7) -> Project:
     """A project of ``docs`` distinct documents of ``pages`` pages of prose."""
-    project = projects.create_project(name)
+    project = workspace.create_project(name)
     rng = random.Random(seed)
     for i in range(docs):
         add_doc(project, f"report-{i:02d}.pdf", [page_text(rng) for _ in range(pages)])

@@ -16,9 +16,9 @@ from loratui.cli_commands.common import (
     print_result,
 )
 from loratui.core import audit
-from loratui.core.documents import get_document
 from loratui.core.errors import LoratuiError
-from loratui.core.models import Event
+from loratui.core.projects.documents import get_document
+from loratui.core.store.models import Event
 
 FOLLOW_POLL_S = 0.5
 

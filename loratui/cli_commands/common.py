@@ -9,10 +9,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from loratui.core import home as home_mod
 from loratui.core.errors import LoratuiError
-from loratui.core.models import Project
-from loratui.core.projects import get_project
+from loratui.core.projects.workspace import get_project
+from loratui.core.store import home as home_mod
+from loratui.core.store.models import Project
 
 
 def open_home(args: argparse.Namespace) -> None:

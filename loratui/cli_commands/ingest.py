@@ -17,9 +17,11 @@ from loratui.cli_commands.common import (
     print_json,
     print_result,
 )
-from loratui.core import documents, ingest, queue_control
 from loratui.core.errors import LoratuiError
-from loratui.core.models import DOC_STATES, DONE, FAILED, Document, Job, Page, Project
+from loratui.core.ingest import add as ingest
+from loratui.core.jobs import control as queue_control
+from loratui.core.projects import documents
+from loratui.core.store.models import DOC_STATES, DONE, FAILED, Document, Job, Page, Project
 
 
 def cmd_add(args: argparse.Namespace) -> int:

@@ -12,13 +12,13 @@ from loratui.cli_commands.common import (
     print_json,
     print_result,
 )
-from loratui.core import archive as archive_mod
 from loratui.core import audit
-from loratui.core import purge as purge_mod
-from loratui.core import restore as restore_mod
-from loratui.core import where as where_mod
-from loratui.core.documents import get_document
 from loratui.core.errors import LoratuiError
+from loratui.core.projects import archive as archive_mod
+from loratui.core.projects import purge as purge_mod
+from loratui.core.projects import restore as restore_mod
+from loratui.core.projects import where as where_mod
+from loratui.core.projects.documents import get_document
 
 
 def cmd_archive(args: argparse.Namespace) -> int:
@@ -37,7 +37,7 @@ def cmd_archive(args: argparse.Namespace) -> int:
 def cmd_restore(args: argparse.Namespace) -> int:
     open_home(args)
     project = restore_mod.restore_archive(args.archive, as_name=args.as_name)
-    from loratui.core.projects import project_dir
+    from loratui.core.store.folders import project_dir
 
     info = {
         "id": project.id,

@@ -15,10 +15,11 @@ from loratui.cli_commands.common import (
     print_json,
     print_result,
 )
-from loratui.core import projects as core
-from loratui.core import settings as settings_mod
 from loratui.core.errors import LoratuiError
-from loratui.core.models import DatasetVersion, Document, Project
+from loratui.core.projects import workspace
+from loratui.core.store import folders
+from loratui.core.store import settings as settings_mod
+from loratui.core.store.models import DatasetVersion, Document, Project
 
 
 def project_row(p: Project) -> dict[str, object]:
@@ -40,8 +41,8 @@ def project_row(p: Project) -> dict[str, object]:
     return {
         "id": p.id,
         "name": p.name,
-        "folder": str(core.project_dir(p)),
-        "drop_folder": str(core.drop_dir(p)),
+        "folder": str(folders.project_dir(p)),
+        "drop_folder": str(folders.drop_dir(p)),
         "documents": sum(counts.values()),
         "states": counts,
         "done": counts.get("done", 0),
@@ -53,18 +54,19 @@ def project_row(p: Project) -> dict[str, object]:
 
 def cmd_new(args: argparse.Namespace) -> int:
     open_home(args)
-    p = core.create_project(args.name, drop_folder=args.drop_folder)
+    p = workspace.create_project(args.name, drop_folder=args.drop_folder)
     print_result(
         args.json,
         project_row(p),
-        f"created project {p.name!r} in {core.project_dir(p)}\ndrop folder: {core.drop_dir(p)}",
+        f"created project {p.name!r} in {folders.project_dir(p)}\n"
+        f"drop folder: {folders.drop_dir(p)}",
     )
     return 0
 
 
 def cmd_projects(args: argparse.Namespace) -> int:
     open_home(args)
-    rows = [project_row(p) for p in core.list_projects()]
+    rows = [project_row(p) for p in workspace.list_projects()]
     if args.json:
         print_json(rows)
         return 0
@@ -81,7 +83,7 @@ def cmd_projects(args: argparse.Namespace) -> int:
 
 def cmd_rename(args: argparse.Namespace) -> int:
     p = open_project(args)
-    core.rename_project(p, args.new_name)
+    workspace.rename_project(p, args.new_name)
     print_result(args.json, project_row(p), f"renamed to {p.name!r}")
     return 0
 
@@ -94,7 +96,7 @@ def cmd_delete(args: argparse.Namespace) -> int:
             f"deleting {p.name!r} removes its folder, documents, texts and exports",
             f"add --yes to confirm: loratui delete {p.name!r} --yes",
         )
-    summary = core.delete_project(p)
+    summary = workspace.delete_project(p)
     print_result(
         args.json,
         summary,
@@ -108,7 +110,7 @@ def cmd_settings(args: argparse.Namespace) -> int:
     p = open_project(args)
     if args.assignments:
         changes = dict(settings_mod.parse_assignment(a) for a in args.assignments)
-        p = core.update_settings(p, changes)
+        p = workspace.update_settings(p, changes)
     eff = settings_mod.effective(p.settings)
     if args.json:
         print_json(eff)
@@ -121,7 +123,7 @@ def cmd_settings(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Create (or reuse) the demo project from the bundled samples, then open the TUI on it."""
-    from loratui.core import demo
+    from loratui.core.projects import demo
 
     open_home(args)
     project, results = demo.create_demo()

@@ -11,11 +11,11 @@ from collections.abc import Callable
 from typing import Any
 
 from loratui.cli_commands.common import add_command, arg, is_tty, open_project, print_result
-from loratui.core import queue_control
-from loratui.core.documents import get_document
 from loratui.core.errors import LoratuiError
-from loratui.core.models import FAILED, Document, Project
-from loratui.core.worker import Worker, WorkerUpdate
+from loratui.core.jobs import control as queue_control
+from loratui.core.jobs.worker import Worker, WorkerUpdate
+from loratui.core.projects.documents import get_document
+from loratui.core.store.models import FAILED, Document, Project
 
 
 def _doc_ids(project: Project, refs: list[str]) -> list[int]:

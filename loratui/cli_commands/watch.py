@@ -14,7 +14,7 @@ import threading
 from typing import Any
 
 from loratui.cli_commands.common import add_command, arg, open_project, print_jsonl
-from loratui.core.models import Document, Project
+from loratui.core.store.models import Document, Project
 
 _print_lock = threading.Lock()
 
@@ -30,8 +30,8 @@ def _say(as_json: bool, obj: dict[str, Any], text: str, err: bool = False) -> No
 
 
 async def _watch(args: argparse.Namespace, project: Project) -> int:
-    from loratui.core.watch import DropWatcher, TakenFile
-    from loratui.core.worker import Worker, WorkerUpdate
+    from loratui.core.jobs.worker import Worker, WorkerUpdate
+    from loratui.core.watch.watcher import DropWatcher, TakenFile
 
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()

@@ -19,7 +19,7 @@ from textual.message import Message
 from textual.screen import ModalScreen, Screen
 
 from loratui.core import audit
-from loratui.core import home as home_mod
+from loratui.core.store import home as home_mod
 from loratui.tui.commands import LoratuiCommands
 from loratui.tui.messages import DocumentsChanged, FileTaken, WatchNotice, WorkerStatus
 from loratui.tui.session import ProjectSession, prepare_process_spawning
@@ -102,7 +102,7 @@ class LoratuiApp(App[int]):
         self.set_interval(STATE_POLL_S, self._poll_states)
         if self._initial_project is not None:
             from loratui.core.errors import LoratuiError
-            from loratui.core.projects import get_project
+            from loratui.core.projects.workspace import get_project
 
             try:
                 self.open_project(get_project(self._initial_project).id)

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 import peewee
 
-from loratui.core import db
-from loratui.core.models import (
+from loratui.core.store import db
+from loratui.core.store.models import (
     CANCELLED,
     DONE,
     DUPLICATE,
@@ -172,7 +172,7 @@ class DashboardStats:
 
 
 def dashboard_stats(project_id: int) -> DashboardStats:
-    from loratui.core.projects import drop_dir
+    from loratui.core.store.folders import drop_dir
 
     project = Project.get_by_id(project_id)
     states: dict[str, int] = {}

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from loratui.core import audit
-from loratui.tui.widgets.db_thread import thread_connection
+from loratui.core.store.threads import thread_connection
 
 log = logging.getLogger(__name__)
 
@@ -90,8 +90,7 @@ def lower_children_priority(step: int = BACKGROUND_NICE) -> int:
 
 def _import_running_parts() -> None:
     """Import what a running session needs (in a thread: the event loop stays free)."""
-    import loratui.core.watch
-    import loratui.core.worker  # noqa: F401
+    import loratui.core.jobs.worker  # noqa: F401
 
 
 def _stop_unwanted_watcher(starting: asyncio.Future[tuple[Any, BaseException | None]]) -> None:
@@ -161,7 +160,7 @@ class ProjectSession:
         temporary folder, possibly large, and a running job: clear them now rather than at
         the next export (exports of live processes are left alone)."""
         from loratui.core.export.stale import clean_stale
-        from loratui.core.models import Project
+        from loratui.core.store.models import Project
 
         try:
             with thread_connection():
@@ -172,7 +171,7 @@ class ProjectSession:
             self._report("could not clear an interrupted export", exc)
 
     def _start_worker(self) -> None:
-        from loratui.core.worker import Worker
+        from loratui.core.jobs.worker import Worker
 
         try:
             self.worker = Worker(self.project_id, workers=self._workers, on_update=self._on_update)
@@ -183,7 +182,7 @@ class ProjectSession:
 
     def _new_watcher(self) -> tuple[Any, BaseException | None]:
         """A started DropWatcher, or None and why not."""
-        from loratui.core.watch import DropWatcher
+        from loratui.core.watch.watcher import DropWatcher
 
         try:
             watcher = DropWatcher(self.project_id, on_taken=self._taken, on_notice=self._notice)

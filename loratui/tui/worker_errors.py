@@ -12,8 +12,8 @@ import sqlite3
 import peewee
 from textual.worker import Worker, WorkerState
 
-from loratui.core import db
 from loratui.core.errors import LoratuiError
+from loratui.core.store import db
 
 
 def error_text(error: BaseException | None, what: str = "") -> str:

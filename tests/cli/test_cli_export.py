@@ -13,8 +13,9 @@ import psutil
 import pytest
 import yaml
 
-from loratui.core import db, projects
-from loratui.core import home as home_mod
+from loratui.core.projects import workspace
+from loratui.core.store import db
+from loratui.core.store import home as home_mod
 from tests.conftest import CLI
 from tests.export_support import add_doc, page_text, paragraph
 
@@ -124,7 +125,7 @@ def _big_project(home: Path) -> None:
     """A project big enough that an export takes a few seconds (rows inserted directly)."""
     home_mod.open_home(home)
     try:
-        project = projects.create_project("big")
+        project = workspace.create_project("big")
         rng = random.Random(3)
         pages = [page_text(rng, 4) for _ in range(40)]
         for i in range(40):
@@ -165,7 +166,7 @@ def test_killed_export_leaves_no_version(cli: CLI) -> None:
     assert left == ["v1"], left  # the dead export's temporary folder was cleaned up
     home_mod.open_home(cli.home)
     try:
-        from loratui.core.models import Event, Job
+        from loratui.core.store.models import Event, Job
 
         states = [j.state for j in Job.select().where(Job.kind == "export").order_by(Job.id)]
         assert states == ["failed", "done"]
@@ -215,7 +216,7 @@ def test_real_corpus_exports_in_every_format(
 
     home_mod.open_home(cli.home)
     try:
-        project = projects.get_project("real")
+        project = workspace.get_project("real")
         for fmt in FORMATS[1:]:
             cfg = ExportConfig(format=fmt, validation_fraction=0.2)
             exported[fmt] = version_row(run_export(project, cfg))
@@ -262,7 +263,7 @@ def test_an_export_that_cannot_write_is_an_io_error_and_leaves_nothing(cli: CLI)
     assert not list(exports.iterdir())  # neither a version nor the temporary folder
     home_mod.open_home(cli.home)
     try:
-        from loratui.core.models import Event
+        from loratui.core.store.models import Event
 
         failed = Event.get(Event.kind == "export.failed")
         assert failed.data["error"]["code"] == "io_error"

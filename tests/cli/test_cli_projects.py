@@ -5,7 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from loratui.core import projects
+from loratui.core.projects import workspace
 from tests.conftest import CLI, damage_database
 
 
@@ -70,7 +70,7 @@ def test_every_command_takes_json_and_projects_come_first() -> None:
 def test_a_closed_pipe_ends_quietly(home: Path) -> None:
     """`loratui projects --json | head -c 10` must not print a BrokenPipeError traceback."""
     for i in range(400):  # ~150 KB of JSON: more than a pipe buffer holds
-        projects.create_project(f"p{i}")
+        workspace.create_project(f"p{i}")
     proc = subprocess.run(
         f"{sys.executable} -m loratui --home {home} projects --json | head -c 10",
         shell=True,

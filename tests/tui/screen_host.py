@@ -10,7 +10,7 @@ from collections.abc import Callable
 from textual.app import App
 from textual.screen import Screen
 
-from loratui.core.models import Document, Page, Project, now
+from loratui.core.store.models import Document, Page, Project, now
 
 
 class ScreenHost(App):

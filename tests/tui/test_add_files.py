@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from loratui.core import projects
-from loratui.core.models import Document
+from loratui.core.projects import workspace
+from loratui.core.store.models import Document
 from loratui.tui.app import LoratuiApp
 from loratui.tui.screens.add_files import AddFilesScreen, MarkingTree, PathSuggester
 from tests.tui.conftest import screen_text, wait_for
@@ -31,7 +31,7 @@ async def test_mark_files_in_the_tree_and_add_them(home: Path, tmp_path: Path) -
     src.mkdir()
     for name in ("a.txt", "b.txt", "c.txt"):
         (src / name).write_text(f"text of {name}\n")
-    project = projects.create_project("picks")
+    project = workspace.create_project("picks")
     app = LoratuiApp(home=home, start_worker=False, project="picks")
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause(0.3)

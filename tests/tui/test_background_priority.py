@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from loratui.core import ingest, projects
-from loratui.core.models import Document
+from loratui.core.ingest import add as ingest
+from loratui.core.projects import workspace
+from loratui.core.store.models import Document
 from loratui.tui.app import LoratuiApp
 from loratui.tui.session import BACKGROUND_NICE, descendant_pids, lower_children_priority
 from tests.tui.conftest import make_pdf, wait_for
@@ -51,8 +52,8 @@ async def test_app_runs_its_extraction_workers_in_the_background(
     home: Path, tmp_path: Path
 ) -> None:
     big = make_pdf(tmp_path / "big.pdf", pages=120)
-    project = projects.create_project("big")
-    projects.update_settings(project, {"pdf_pages_per_task": 2})
+    project = workspace.create_project("big")
+    workspace.update_settings(project, {"pdf_pages_per_task": 2})
     ingest.add_paths(project, [big])
     before = nice_of(0)
     app = LoratuiApp(home=home, workers=1, project="big")

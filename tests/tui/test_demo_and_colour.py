@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from loratui.core.demo import sample_files
+from loratui.core.projects.demo import sample_files
 from loratui.tui.app import LoratuiApp
 from tests.tui.conftest import screen_text
 

@@ -7,9 +7,10 @@ from pathlib import Path
 
 from textual.widgets import Input, Select, Static
 
-from loratui.core import projects
 from loratui.core.export import config as cfgmod
-from loratui.core.models import DatasetVersion, Event
+from loratui.core.projects import workspace
+from loratui.core.store import folders
+from loratui.core.store.models import DatasetVersion, Event
 from loratui.tui.screens.export import ExportScreen
 from loratui.tui.screens.versions import VersionsScreen
 from loratui.tui.widgets.config_form import ConfigForm, all_specs
@@ -39,7 +40,7 @@ def test_the_form_covers_every_export_setting() -> None:
 
 
 async def test_fill_the_form_and_run_an_export(home: Path, tmp_path: Path) -> None:
-    project = projects.create_project("ledgers")
+    project = workspace.create_project("ledgers")
     _docs(project)
     app = ScreenHost(lambda: ExportScreen(project.id))
     async with app.run_test(size=(80, 24)) as pilot:
@@ -117,7 +118,7 @@ async def test_fill_the_form_and_run_an_export(home: Path, tmp_path: Path) -> No
 
 
 async def test_an_export_that_cannot_run_says_why(home: Path) -> None:
-    project = projects.create_project("nothing")
+    project = workspace.create_project("nothing")
     app = ScreenHost(lambda: ExportScreen(project.id))
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: "estimate" in _summary(app), timeout=30)
@@ -131,7 +132,7 @@ async def test_an_export_that_cannot_run_says_why(home: Path) -> None:
 
 
 async def test_leaving_with_unsaved_changes_warns_once(home: Path) -> None:
-    project = projects.create_project("careful")
+    project = workspace.create_project("careful")
     app = ScreenHost(lambda: ExportScreen(project.id))
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: app.screen.saved is not None)
@@ -150,7 +151,7 @@ async def test_leaving_with_unsaved_changes_warns_once(home: Path) -> None:
 
 
 async def test_cancel_a_running_export(home: Path) -> None:
-    project = projects.create_project("long")
+    project = workspace.create_project("long")
     for n in range(20):
         pages = [f"Volume {n} part {p}. " + PARAGRAPH * 6 + f"Unique line {n}-{p}." for p in (1, 2)]
         make_document(project, f"volume-{n}.pdf", pages)
@@ -167,7 +168,7 @@ async def test_cancel_a_running_export(home: Path) -> None:
         await wait_for(pilot, lambda: not screen.running, timeout=60)
         assert "cancelled" in str(result.render())
         assert DatasetVersion.select().where(DatasetVersion.project == project).count() == 0
-        assert not [p for p in projects.exports_dir(project).iterdir() if p.name.startswith("v")]
+        assert not [p for p in folders.exports_dir(project).iterdir() if p.name.startswith("v")]
         assert Event.get_or_none(Event.kind == "export.cancelled") is not None
         # the next export runs to the end
         await pilot.press("ctrl+r")

@@ -8,9 +8,10 @@ from pathlib import Path
 
 from textual.widgets import Button, DataTable
 
-from loratui.core import projects
-from loratui.core.documents import page_texts
-from loratui.core.models import Document, Event, Job, Project
+from loratui.core.projects import workspace
+from loratui.core.projects.documents import page_texts
+from loratui.core.store import folders
+from loratui.core.store.models import Document, Event, Job, Project
 from loratui.tui.app import LoratuiApp
 from loratui.tui.messages import FileTaken
 from loratui.tui.screens.queue import QueueScreen
@@ -46,7 +47,7 @@ async def test_create_rename_filter_delete_projects(home: Path, tmp_path: Path) 
         assert created.drop_folder == str(drop.resolve())
         assert drop.is_dir()
 
-        projects.create_project("reports")
+        workspace.create_project("reports")
         app.screen.load()
         await wait_for(pilot, lambda: "reports" in screen_text(app))
         await pilot.press("slash", *"man")
@@ -85,7 +86,7 @@ async def test_add_files_watch_them_process_and_filter(home: Path, tmp_path: Pat
     make_docx(src / "handover.docx")
     (src / "notes.txt").write_text("Valve C-4 replaced on Monday.\nNo leaks since.\n")
     (src / ".hidden.txt").write_text("skip me")
-    project = projects.create_project("plant")
+    project = workspace.create_project("plant")
 
     app = LoratuiApp(home=home, workers=2)
     async with app.run_test(size=SIZE) as pilot:
@@ -126,8 +127,9 @@ async def test_retry_failed_and_cancelled_files(home: Path, tmp_path: Path) -> N
     locked = make_pdf(tmp_path / "locked.pdf", pages=2, password="pw")
     notes = tmp_path / "notes.md"
     notes.write_text("# Notes\n\nThe demo should show a retry.\n")
-    project = projects.create_project("retry")
-    from loratui.core import ingest, queue_control
+    project = workspace.create_project("retry")
+    from loratui.core.ingest import add as ingest
+    from loratui.core.jobs import control as queue_control
 
     ingest.add_paths(project, [locked, notes])
     queue_control.cancel(project, [Document.get(Document.name == "notes.md").id])
@@ -179,9 +181,9 @@ async def test_quit_while_processing_asks_and_releases_jobs(home: Path, tmp_path
         writer.append(str(part))
     big = tmp_path / "big.pdf"
     writer.write(str(big))
-    project = projects.create_project("big")
-    projects.update_settings(project, {"pdf_pages_per_task": 2})
-    from loratui.core import ingest
+    project = workspace.create_project("big")
+    workspace.update_settings(project, {"pdf_pages_per_task": 2})
+    from loratui.core.ingest import add as ingest
 
     ingest.add_paths(project, [big])
     app = LoratuiApp(home=home, workers=1, project="big")
@@ -203,12 +205,12 @@ async def test_quit_while_processing_asks_and_releases_jobs(home: Path, tmp_path
 
 
 async def test_drop_folder_file_is_taken_while_the_app_runs(home: Path, tmp_path: Path) -> None:
-    project = projects.create_project("inbox")
-    projects.update_settings(project, {"watch_settle_s": 0.3})
+    project = workspace.create_project("inbox")
+    workspace.update_settings(project, {"watch_settle_s": 0.3})
     app = LoratuiApp(home=home, workers=1, project="inbox")
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.watcher_status().get("mode") in ("watching", "polling"))
-        drop = projects.drop_dir(project)
+        drop = folders.drop_dir(project)
         (drop / "arrived.txt").write_text("A file copied in with scp.\n")
         await wait_for(pilot, lambda: "last taken arrived.txt" in screen_text(app), timeout=60)
         await wait_for(pilot, lambda: "done 1" in screen_text(app), timeout=60)
@@ -221,7 +223,7 @@ async def test_drop_folder_file_is_taken_while_the_app_runs(home: Path, tmp_path
 async def test_news_from_the_watcher_after_the_last_screen_closed_is_dropped(home: Path) -> None:
     """The watcher posts from its thread; on quit a message can arrive after the screens are gone
     (CI once failed with ScreenStackError in on_file_taken)."""
-    projects.create_project("inbox")
+    workspace.create_project("inbox")
     app = LoratuiApp(home=home, start_worker=False, project="inbox")
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: type(app.screen).__name__ == "DashboardScreen")
@@ -239,9 +241,9 @@ async def test_opening_a_project_clears_an_export_killed_with_the_app(home: Path
     import subprocess
     import sys
 
-    from loratui.core.models import JOB_RUNNING
+    from loratui.core.store.models import JOB_RUNNING
 
-    project = projects.create_project("resumed")
+    project = workspace.create_project("resumed")
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
     gone.wait()  # a pid that no longer runs
     Job.create(
@@ -250,7 +252,7 @@ async def test_opening_a_project_clears_an_export_killed_with_the_app(home: Path
         state=JOB_RUNNING,
         lease_owner=f"{socket.gethostname()}:{gone.pid}:export",
     )
-    leftover = projects.exports_dir(project) / f".tmp-export-{gone.pid}-1"
+    leftover = folders.exports_dir(project) / f".tmp-export-{gone.pid}-1"
     leftover.mkdir(parents=True)
     (leftover / "train.jsonl").write_text('{"text": "half"}\n')
     app = LoratuiApp(home=home, workers=1, project="resumed")
@@ -264,10 +266,10 @@ async def test_opening_a_project_clears_an_export_killed_with_the_app(home: Path
 
 async def test_a_damaged_database_is_reported_not_an_empty_list(home: Path) -> None:
     """The projects list loads in a thread; its failure used to be silent (no projects)."""
-    from loratui.core import db
+    from loratui.core.store import db
     from tests.conftest import damage_database
 
-    projects.create_project("kept")
+    workspace.create_project("kept")
     db.close()
     damage_database(home, table="project")
     app = LoratuiApp(home=home, start_worker=False)
@@ -279,7 +281,7 @@ async def test_a_damaged_database_is_reported_not_an_empty_list(home: Path) -> N
 
 
 async def test_log_panel_follows_the_project_screens(home: Path) -> None:
-    projects.create_project("logged")
+    workspace.create_project("logged")
     app = LoratuiApp(home=home, start_worker=False, project="logged")
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: type(app.screen).__name__ == "DashboardScreen")

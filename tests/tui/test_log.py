@@ -6,8 +6,9 @@ from pathlib import Path
 
 from textual.widgets import Input, Static
 
-from loratui.core import audit, projects
-from loratui.core.db import write_txn
+from loratui.core import audit
+from loratui.core.projects import workspace
+from loratui.core.store.db import write_txn
 from loratui.tui.screens.log import LogScreen
 from loratui.tui.screens.preview import PreviewScreen
 from loratui.tui.widgets.log_panel import LogPanel
@@ -21,7 +22,7 @@ def _lines(app) -> list[str]:  # noqa: ANN001
 
 
 async def test_filter_the_log_and_open_a_document(home: Path) -> None:
-    project = projects.create_project("logs")
+    project = workspace.create_project("logs")
     good = make_document(project, "good.pdf", ["hello"])
     bad = make_document(project, "bad.pdf", [], state="failed", error_code="corrupt")
     audit.log_event(project, "document.added", "good.pdf added", document=good)
@@ -89,7 +90,7 @@ async def test_filter_the_log_and_open_a_document(home: Path) -> None:
 
 
 async def test_thousands_of_events_stay_capped_and_live(home: Path) -> None:
-    project = projects.create_project("busy")
+    project = workspace.create_project("busy")
     with write_txn():
         for i in range(3000):
             audit.log_event(project, "task.progress", f"event {i}")

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from textual.widgets import Static
 
-from loratui.core import audit, projects
+from loratui.core import audit
+from loratui.core.projects import workspace
 from loratui.tui.screens.preview import PreviewScreen
 from loratui.tui.widgets.text_view import TextView
 from tests.tui.screen_host import ScreenHost, make_document, wait_for
@@ -17,7 +18,7 @@ def _static(app, selector: str) -> str:  # noqa: ANN001
 
 
 async def test_page_through_a_thousand_page_document(home: Path) -> None:
-    project = projects.create_project("big")
+    project = workspace.create_project("big")
     pages = [f"marker {n}\n" + ("lorem ipsum dolor sit amet " * 40) for n in range(1, 1001)]
     doc = make_document(
         project,
@@ -69,7 +70,7 @@ async def test_page_through_a_thousand_page_document(home: Path) -> None:
 
 
 async def test_failed_document_shows_error_hint_and_traceback(home: Path) -> None:
-    project = projects.create_project("broken")
+    project = workspace.create_project("broken")
     doc = make_document(
         project,
         "broken.pdf",
@@ -105,13 +106,13 @@ async def test_failed_document_shows_error_hint_and_traceback(home: Path) -> Non
 async def test_unlock_an_encrypted_real_pdf(home: Path, real_corpus: Path) -> None:
     import json
 
-    from loratui.core import ingest
-    from loratui.core.models import Document
-    from loratui.core.worker import Worker
+    from loratui.core.ingest import add as ingest
+    from loratui.core.jobs.worker import Worker
+    from loratui.core.store.models import Document
 
     manifest = json.loads((real_corpus / "manifest.json").read_text())
     entry = next(f for f in manifest["files"] if f.get("encrypted") and f.get("password"))
-    project = projects.create_project("locked")
+    project = workspace.create_project("locked")
     [added] = ingest.add_paths(project, [real_corpus / entry["file"]])
     await Worker(project.id, workers=1).run_until_idle()
     doc = Document.get_by_id(added.document_id)
@@ -147,7 +148,7 @@ async def test_unlock_an_encrypted_real_pdf(home: Path, real_corpus: Path) -> No
 
 
 async def test_a_duplicate_points_to_its_original(home: Path) -> None:
-    project = projects.create_project("dups")
+    project = workspace.create_project("dups")
     first = make_document(project, "a.pdf", ["the original text"])
     dup = make_document(project, "copy-of-a.pdf", [], state="duplicate", duplicate_of=first)
     app = ScreenHost(lambda: PreviewScreen(project.id, dup.id))

@@ -10,8 +10,8 @@ import pytest
 from textual.widgets import Input
 
 from loratui import screenshots
-from loratui.core import db
-from loratui.core import home as home_mod
+from loratui.core.store import db
+from loratui.core.store import home as home_mod
 from loratui.tui.app import LoratuiApp
 
 SNAP_HOME = Path("/tmp/loratui-snapshots/home")  # fixed: paths show on screen
@@ -93,7 +93,7 @@ def test_add_files(snap_compare, demo_project):
     # the tree starts at the current folder, which differs between machines: start it at
     # the samples folder shipped in the package instead
     async def run_before(pilot) -> None:
-        from loratui.core.demo import samples_dir
+        from loratui.core.projects.demo import samples_dir
         from loratui.tui.screens.add_files import AddFilesScreen
 
         app = pilot.app

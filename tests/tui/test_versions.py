@@ -6,9 +6,9 @@ from pathlib import Path
 
 from textual.widgets import DataTable, Static
 
-from loratui.core import projects
 from loratui.core.export import config as cfgmod
 from loratui.core.export import version
+from loratui.core.projects import workspace
 from loratui.tui.screens.versions import VersionsScreen
 from loratui.tui.widgets.text_view import TextView
 from tests.tui.screen_host import ScreenHost, make_document, wait_for
@@ -17,7 +17,7 @@ TEXT = "The lighthouse keeper wrote down the passing ships and the colour of the
 
 
 async def test_view_versions_files_diff_and_copy_path(home: Path) -> None:
-    project = projects.create_project("keepers")
+    project = workspace.create_project("keepers")
     for n in range(3):
         make_document(project, f"log-{n}.pdf", [f"Day {n}.{p}\n\n" + TEXT * 10 for p in (1, 2)])
     v1 = version.run_export(project, cfgmod.ExportConfig(chunk_tokens=64, chunk_overlap=8))
@@ -68,7 +68,7 @@ async def test_view_versions_files_diff_and_copy_path(home: Path) -> None:
 
 
 async def test_no_versions_yet(home: Path) -> None:
-    project = projects.create_project("empty")
+    project = workspace.create_project("empty")
     app = ScreenHost(lambda: VersionsScreen(project.id))
     async with app.run_test(size=(80, 24)) as pilot:
         path = app.screen.query_one("#vs-path", Static)

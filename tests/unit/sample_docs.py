@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from loratui.core import ingest
 from loratui.core.audit import log_event
-from loratui.core.db import write_txn
 from loratui.core.extract import text_digest
-from loratui.core.models import DONE, JOB_DONE, Document, Job, Page, Project, now
+from loratui.core.ingest import add as ingest
+from loratui.core.store.db import write_txn
+from loratui.core.store.models import DONE, JOB_DONE, Document, Job, Page, Project, now
 
 
 def add_text_doc(project: Project, folder: Path, name: str, text: str) -> Document:

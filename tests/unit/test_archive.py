@@ -12,23 +12,25 @@ from pathlib import Path
 
 import pytest
 
-from loratui.core import archive, audit, projects, restore
-from loratui.core.db import write_txn
-from loratui.core.documents import page_texts
+from loratui.core import audit
 from loratui.core.errors import LoratuiError
-from loratui.core.models import DatasetVersion, Document, Event, Project
+from loratui.core.projects import archive, restore, workspace
+from loratui.core.projects.documents import page_texts
+from loratui.core.store import folders
+from loratui.core.store.db import write_txn
+from loratui.core.store.models import DatasetVersion, Document, Event, Project
 from tests.unit.sample_docs import add_text_doc
 
 
 def _project(tmp_path: Path, name: str = "keep") -> Project:
-    p = projects.create_project(name)
+    p = workspace.create_project(name)
     a = add_text_doc(p, tmp_path / "src", "a.txt", "alpha page text\n")
     b = add_text_doc(p, tmp_path / "src", "b.txt", "beta page text\n")
-    from loratui.core import ingest
+    from loratui.core.ingest import add as ingest
 
     [dup] = ingest.add_paths(p, [tmp_path / "src" / "a.txt"])  # same bytes: a duplicate
     assert dup.state == "duplicate"
-    vdir = projects.exports_dir(p) / "v1"
+    vdir = folders.exports_dir(p) / "v1"
     vdir.mkdir()
     (vdir / "train.jsonl").write_text('{"text": "alpha page text"}\n')
     with write_txn():
@@ -60,19 +62,19 @@ def _snapshot(p: Project) -> dict:
         "versions": [
             (
                 v.number,
-                Path(v.path).relative_to(projects.project_dir(p)).as_posix(),
+                Path(v.path).relative_to(folders.project_dir(p)).as_posix(),
                 sorted(by_id[item["id"]] for item in v.documents),
             )
             for v in DatasetVersion.select().where(DatasetVersion.project == p)
         ],
         "store": sorted(
             (f.name, hashlib.sha256(f.read_bytes()).hexdigest())
-            for f in projects.store_dir(p).rglob("*")
+            for f in folders.store_dir(p).rglob("*")
             if f.is_file()
         ),
         "exports": sorted(
-            (f.relative_to(projects.exports_dir(p)).as_posix(), f.read_bytes())
-            for f in projects.exports_dir(p).rglob("*")
+            (f.relative_to(folders.exports_dir(p)).as_posix(), f.read_bytes())
+            for f in folders.exports_dir(p).rglob("*")
             if f.is_file()
         ),
         "events": [(e.kind, e.message) for e in audit.events(p)],
@@ -83,7 +85,7 @@ def test_round_trip_archive_delete_restore(home: Path, tmp_path: Path) -> None:
     p = _project(tmp_path)
     Document.update(password="hunter2-secret").where(Document.name == "b.txt").execute()
     before = _snapshot(p)
-    in_progress = projects.exports_dir(p) / ".tmp-export-99-1"  # an export being written
+    in_progress = folders.exports_dir(p) / ".tmp-export-99-1"  # an export being written
     in_progress.mkdir()
     (in_progress / "train.jsonl").write_text("{}\n")
     out = tmp_path / "keep.tar.gz"
@@ -105,7 +107,7 @@ def test_round_trip_archive_delete_restore(home: Path, tmp_path: Path) -> None:
         assert b"hunter2-secret" not in fh.read()  # PDF passwords stay in the database
     assert any(n.startswith("text/") for n in names)
 
-    projects.delete_project(p)
+    workspace.delete_project(p)
     assert not Project.select().exists()
     restored = restore.restore_archive(out)
     after = _snapshot(restored)
@@ -123,9 +125,9 @@ def test_round_trip_archive_delete_restore(home: Path, tmp_path: Path) -> None:
     a = Document.get((Document.project == restored) & (Document.name == "a.txt"))
     kinds = [e.kind for e in audit.document_history(restored, a)]
     assert kinds[0] == "document.added" and "export.done" in kinds
-    for d in (projects.project_dir(restored), projects.store_dir(restored)):
+    for d in (folders.project_dir(restored), folders.store_dir(restored)):
         assert stat.S_IMODE(d.stat().st_mode) == 0o700
-    for f in projects.project_dir(restored).rglob("*"):
+    for f in folders.project_dir(restored).rglob("*"):
         if f.is_file():
             assert stat.S_IMODE(f.stat().st_mode) == 0o600
     # the restore itself is auditable, and a tampered restored event is still caught
@@ -135,11 +137,11 @@ def test_round_trip_archive_delete_restore(home: Path, tmp_path: Path) -> None:
 
 
 def test_archive_is_not_written_inside_its_own_project(home: Path, tmp_path: Path) -> None:
-    p = projects.create_project("self")
+    p = workspace.create_project("self")
     with pytest.raises(LoratuiError) as err:
-        archive.archive_project(p, projects.exports_dir(p) / "x.tar.gz")
+        archive.archive_project(p, folders.exports_dir(p) / "x.tar.gz")
     assert err.value.code == "invalid"
-    assert list(projects.exports_dir(p).iterdir()) == []
+    assert list(folders.exports_dir(p).iterdir()) == []
 
 
 def test_restore_under_another_name_beside_the_original(home: Path, tmp_path: Path) -> None:
@@ -151,7 +153,7 @@ def test_restore_under_another_name_beside_the_original(home: Path, tmp_path: Pa
     assert err.value.code == "exists" and "--as" in err.value.hint
     copy = restore.restore_archive(out, as_name="keep copy")
     assert copy.name == "keep copy" and copy.id != p.id
-    assert projects.project_dir(copy) != projects.project_dir(p)
+    assert folders.project_dir(copy) != folders.project_dir(p)
     assert _snapshot(copy)["docs"] == _snapshot(p)["docs"]
     assert audit.verify_chain(copy) == (True, None)
     assert audit.verify_chain(p) == (True, None)
@@ -195,7 +197,7 @@ def good_archive(home: Path, tmp_path: Path) -> Path:
     p = _project(tmp_path, "source")
     out = tmp_path / "good.tar.gz"
     archive.archive_project(p, out)
-    projects.delete_project(p)
+    workspace.delete_project(p)
     return out
 
 

@@ -5,15 +5,16 @@ from pathlib import Path
 
 import pytest
 
-from loratui.core import audit, projects
-from loratui.core.db import database
+from loratui.core import audit
 from loratui.core.errors import LoratuiError
-from loratui.core.models import Event
+from loratui.core.projects import workspace
+from loratui.core.store.db import database
+from loratui.core.store.models import Event
 from tests.unit.sample_docs import add_text_doc
 
 
 def _project_with_docs(tmp_path: Path):
-    p = projects.create_project("audited")
+    p = workspace.create_project("audited")
     a = add_text_doc(p, tmp_path / "src", "a.txt", "alpha text\n")
     b = add_text_doc(p, tmp_path / "src", "b.txt", "beta text\n")
     return p, a, b
@@ -48,7 +49,7 @@ def test_a_removed_or_inserted_event_breaks_the_chain_at_the_next(
     Event.delete().where(Event.id == rows[1].id).execute()
     assert audit.verify_chain(p) == (False, rows[2].id)
 
-    q = projects.create_project("other")
+    q = workspace.create_project("other")
     audit.log_event(q, "one", "first")
     second = audit.log_event(q, "two", "second")
     forged = Event.create(
@@ -58,7 +59,7 @@ def test_a_removed_or_inserted_event_breaks_the_chain_at_the_next(
 
 
 def test_data_that_is_not_plain_json_still_verifies(home: Path) -> None:
-    p = projects.create_project("odd")
+    p = workspace.create_project("odd")
     audit.log_event(p, "odd.data", data={10: "ten", 9: "nine", "path": Path("/x/y"), "t": (1, 2)})
     ev = audit.events(p)[-1]
     assert ev.data == {"10": "ten", "9": "nine", "path": "/x/y", "t": [1, 2]}
@@ -66,8 +67,8 @@ def test_data_that_is_not_plain_json_still_verifies(home: Path) -> None:
 
 
 def test_home_chain_holds_project_deletions(home: Path) -> None:
-    p = projects.create_project("short-lived")
-    projects.delete_project(p)
+    p = workspace.create_project("short-lived")
+    workspace.delete_project(p)
     rows = audit.events(None)
     assert [e.kind for e in rows] == ["project.deleted"]
     assert audit.verify_chain(None) == (True, None)

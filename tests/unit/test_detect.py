@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from loratui.core.detect import detect_kind
 from loratui.core.errors import LoratuiError
+from loratui.core.ingest.detect import detect_kind
 from tests.unit.docmakers import make_docx, make_pdf, make_zip_bomb_docx
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10\x00\x00\x00\x10\x08\x06\x00\x00\x00"

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from loratui.core import projects
 from loratui.core.errors import LoratuiError
 from loratui.core.export import config as cfgmod
 from loratui.core.export.config import ExportConfig
-from loratui.core.models import ExportConfig as ExportConfigRow
+from loratui.core.projects import workspace
+from loratui.core.store.models import ExportConfig as ExportConfigRow
 
 
 def test_defaults_are_valid_and_every_bad_field_says_why() -> None:
@@ -91,8 +91,8 @@ def test_assignments_are_typed() -> None:
 
 
 def test_saved_per_project_by_name(home: Path) -> None:
-    a = projects.create_project("a")
-    b = projects.create_project("b")
+    a = workspace.create_project("a")
+    b = workspace.create_project("b")
     assert cfgmod.load_config(a) == ExportConfig()
     cfgmod.save_config(a, ExportConfig(format="messages", seed=7))
     cfgmod.save_config(a, ExportConfig(format="text", chunk_tokens=128), name="small")

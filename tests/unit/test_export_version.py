@@ -9,14 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from loratui.core import projects
 from loratui.core.errors import LoratuiError
 from loratui.core.export.config import ExportConfig
 from loratui.core.export.diff import diff_versions
 from loratui.core.export.preview import preview_records
 from loratui.core.export.version import run_export
 from loratui.core.export.versions import list_versions
-from loratui.core.models import FAILED, DatasetVersion, Event, Job
+from loratui.core.projects import workspace
+from loratui.core.store import folders
+from loratui.core.store.models import FAILED, DatasetVersion, Event, Job
 from tests.export_support import add_doc, corpus_project, page_text, paragraph, train_bpe
 
 
@@ -42,7 +43,7 @@ def test_version_folder_files_rows_job_and_events(home: Path) -> None:
         on_progress=lambda d, t, m: seen.append((d, t, m)),
     )
     folder = Path(v.path)
-    assert folder == projects.exports_dir(project) / "v1" and v.number == 1
+    assert folder == folders.exports_dir(project) / "v1" and v.number == 1
     names = sorted(p.name for p in folder.iterdir())
     assert names == [
         "README.md",
@@ -55,7 +56,7 @@ def test_version_folder_files_rows_job_and_events(home: Path) -> None:
     ]
     assert (folder.stat().st_mode & 0o777) == 0o700
     assert all((p.stat().st_mode & 0o777) == 0o600 for p in folder.iterdir())
-    assert [p.name for p in projects.exports_dir(project).iterdir()] == ["v1"]  # no temp left
+    assert [p.name for p in folders.exports_dir(project).iterdir()] == ["v1"]  # no temp left
     train, val = read_lines(folder / "train.jsonl"), read_lines(folder / "validation.jsonl")
     assert v.records_train == len(train) > 0 and v.records_validation == len(val) > 0
     m = json.loads((folder / "manifest.json").read_text())
@@ -115,7 +116,7 @@ def test_local_tokenizer_counts_and_max_seq_len(home: Path, tmp_path: Path) -> N
     from tokenizers import Tokenizer
 
     tok = Tokenizer.from_file(str(tok_path))
-    project = projects.create_project("bpe")
+    project = workspace.create_project("bpe")
     rng = random.Random(2)
     add_doc(project, "long.pdf", [page_text(rng, 5) for _ in range(3)])
     add_doc(project, "wall.pdf", [" ".join(paragraph(rng, 30).split())])  # one huge paragraph
@@ -147,7 +148,7 @@ def test_local_tokenizer_counts_and_max_seq_len(home: Path, tmp_path: Path) -> N
 
 
 def test_duplicates_and_running_headers_removed_and_counted(home: Path) -> None:
-    project = projects.create_project("dups")
+    project = workspace.create_project("dups")
     rng = random.Random(4)
     bodies = [page_text(rng, 3) for _ in range(4)]
 
@@ -191,7 +192,7 @@ def test_lineage_points_back_to_documents_and_pages(home: Path) -> None:
     v = run_export(project, ExportConfig(chunk_tokens=150, chunk_overlap=30))
     folder = Path(v.path)
     lineage = read_lines(folder / "lineage.jsonl")
-    from loratui.core.models import Document, Page
+    from loratui.core.store.models import Document, Page
 
     for split in ("train", "validation"):
         recs = read_lines(folder / f"{split}.jsonl")
@@ -218,7 +219,7 @@ def test_lineage_points_back_to_documents_and_pages(home: Path) -> None:
 def test_records_files_with_column_mapping(home: Path) -> None:
     from tests.export_support import add_records_file
 
-    project = projects.create_project("rec")
+    project = workspace.create_project("rec")
     qa = "\n".join(
         json.dumps({"question": f"What is item {i}?", "answer": f"Item {i} is a sample answer."})
         for i in range(30)
@@ -270,7 +271,7 @@ def test_records_files_with_column_mapping(home: Path) -> None:
 
 
 def test_selection_excluded_tags_and_nothing_to_export(home: Path) -> None:
-    project = projects.create_project("sel")
+    project = workspace.create_project("sel")
     rng = random.Random(8)
     add_doc(project, "keep.pdf", [page_text(rng)], tags=["legal"])
     add_doc(project, "other.pdf", [page_text(rng)], tags=["misc"])
@@ -309,7 +310,7 @@ def test_cancel_from_progress_leaves_nothing(home: Path) -> None:
     with pytest.raises(LoratuiError) as exc:
         run_export(project, ExportConfig(), on_progress=stop)
     assert exc.value.code == "cancelled"
-    assert list(projects.exports_dir(project).iterdir()) == []
+    assert list(folders.exports_dir(project).iterdir()) == []
     assert Job.get(Job.kind == "export").state == "cancelled"
     assert Event.get(Event.kind == "export.cancelled").level == "warning"
     assert DatasetVersion.select().count() == 0

@@ -10,12 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from loratui.core import projects
 from loratui.core.errors import LoratuiError
 from loratui.core.export import workers
 from loratui.core.export.config import ExportConfig
 from loratui.core.export.version import run_export
-from loratui.core.models import Project
+from loratui.core.projects import workspace
+from loratui.core.store import folders
+from loratui.core.store.models import Project
 from tests.export_support import add_doc, add_records_file, page_text
 
 
@@ -26,7 +27,7 @@ def _files(path: Path) -> dict[str, bytes]:
 def test_pool_writes_the_same_files_as_one_process(
     home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    project = projects.create_project("pool")
+    project = workspace.create_project("pool")
     rng = random.Random(5)
     bodies = [page_text(rng, 3) for _ in range(3)]
     add_doc(project, "a.pdf", bodies)
@@ -75,7 +76,7 @@ def test_pool_writes_the_same_files_as_one_process(
 
 def _pooled_project(name: str, docs: int, monkeypatch: pytest.MonkeyPatch) -> Project:
     """A project of ``docs`` documents whose exports use the pool and report every page."""
-    project = projects.create_project(name)
+    project = workspace.create_project(name)
     rng = random.Random(docs)
     for i in range(docs):
         add_doc(project, f"doc-{i}.pdf", [page_text(rng, 4) for _ in range(3)])
@@ -103,14 +104,14 @@ def _failed_export(project: Project, on_progress: Callable[[int, int, str], None
     error, once nothing (no version, no temporary folder) is left in the exports folder."""
     with pytest.raises(LoratuiError) as exc:
         run_export(project, ExportConfig(chunk_tokens=96, chunk_overlap=16), on_progress, workers=2)
-    assert list(projects.exports_dir(project).iterdir()) == []
+    assert list(folders.exports_dir(project).iterdir()) == []
     return exc.value
 
 
 def test_cancel_stops_the_pool_and_leaves_no_version(
     home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from loratui.core.models import Job
+    from loratui.core.store.models import Job
 
     project = _pooled_project("pool-cancel", 12, monkeypatch)
     before = _forkserver_children()  # other tests' pools may have left some
@@ -133,7 +134,7 @@ def test_a_worker_that_dies_fails_the_export_with_a_hint(
 ) -> None:
     import psutil
 
-    from loratui.core.models import Job
+    from loratui.core.store.models import Job
 
     project = _pooled_project("pool-crash", 40, monkeypatch)
     before = _forkserver_children()  # other tests' pools may have left some

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from loratui.core import extract, validate
+from loratui.core import extract
 from loratui.core.errors import LoratuiError
 from loratui.core.extract import records
+from loratui.core.jobs import validate
 
 
 def _pages(path: Path, kind: str = "text") -> list[str]:

@@ -5,9 +5,9 @@ import sys
 
 CORE_MODULES = [
     "loratui.core",
-    "loratui.core.db",
-    "loratui.core.models",
-    "loratui.core.projects",
+    "loratui.core.store.db",
+    "loratui.core.store.models",
+    "loratui.core.projects.workspace",
     "loratui.core.audit",
     "loratui.cli",
 ]

@@ -6,9 +6,13 @@ import hashlib
 import stat
 from pathlib import Path
 
-from loratui.core import audit, extract, ingest, projects, validate
-from loratui.core.db import write_txn
-from loratui.core.models import Document, Event, Job
+from loratui.core import audit, extract
+from loratui.core.ingest import add as ingest
+from loratui.core.jobs import validate
+from loratui.core.projects import workspace
+from loratui.core.store import folders
+from loratui.core.store.db import write_txn
+from loratui.core.store.models import Document, Event, Job
 from tests.unit.docmakers import make_docx, make_pdf
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256))
@@ -32,7 +36,7 @@ def _by_path(results: list[ingest.AddResult]) -> dict[str, ingest.AddResult]:
 
 
 def test_add_folder_recursively(home: Path, tmp_path: Path) -> None:
-    project = projects.create_project("alpha")
+    project = workspace.create_project("alpha")
     src = _tree(tmp_path / "src")
     results = ingest.add_paths(project, [src])
     by = _by_path(results)
@@ -75,7 +79,7 @@ def test_add_folder_recursively(home: Path, tmp_path: Path) -> None:
 
 
 def test_stored_original_is_private_and_identical(home: Path, tmp_path: Path) -> None:
-    project = projects.create_project("beta")
+    project = workspace.create_project("beta")
     src = make_pdf(tmp_path / "a.pdf", ["Private bytes."])
     (result,) = ingest.add_paths(project, [src])
     doc = Document.get_by_id(result.document_id)
@@ -84,18 +88,18 @@ def test_stored_original_is_private_and_identical(home: Path, tmp_path: Path) ->
     assert doc.size == len(data)
     assert doc.source_path == str(src.resolve())
     stored = ingest.stored_path(doc)
-    assert stored == projects.store_dir(project) / doc.sha256[:2] / doc.sha256
+    assert stored == folders.store_dir(project) / doc.sha256[:2] / doc.sha256
     assert stored.read_bytes() == data
     assert stat.S_IMODE(stored.stat().st_mode) == 0o600
     assert stat.S_IMODE(stored.parent.stat().st_mode) == 0o700
     # no temporary files are left behind in the store
-    assert [p.name for p in projects.store_dir(project).iterdir()] == [doc.sha256[:2]]
+    assert [p.name for p in folders.store_dir(project).iterdir()] == [doc.sha256[:2]]
     # the stored copy is what extraction reads
     assert "Private bytes." in extract.extract_pages(str(stored), "pdf", 1, 1, None, {})[0][1]
 
 
 def test_duplicates_are_recorded_not_requeued(home: Path, tmp_path: Path) -> None:
-    project = projects.create_project("gamma")
+    project = workspace.create_project("gamma")
     a = tmp_path / "a.txt"
     a.write_text("same text\n")
     (first,) = ingest.add_paths(project, [a])
@@ -106,11 +110,11 @@ def test_duplicates_are_recorded_not_requeued(home: Path, tmp_path: Path) -> Non
         assert doc.duplicate_of_id == first.document_id
         assert str(first.document_id) in r.reason
     assert Job.select().count() == 1
-    assert len(list((projects.store_dir(project)).rglob("*"))) == 2  # one dir, one file
+    assert len(list((folders.store_dir(project)).rglob("*"))) == 2  # one dir, one file
 
 
 def test_failed_detection_is_a_visible_document_without_job(home: Path, tmp_path: Path) -> None:
-    project = projects.create_project("delta")
+    project = workspace.create_project("delta")
     png = tmp_path / "holiday.txt"
     png.write_bytes(PNG)
     empty = tmp_path / "empty.md"
@@ -129,17 +133,17 @@ def test_failed_detection_is_a_visible_document_without_job(home: Path, tmp_path
 
 
 def test_too_large_is_failed_and_not_stored(home: Path, tmp_path: Path) -> None:
-    project = projects.update_settings(projects.create_project("eps"), {"max_file_mb": 1})
+    project = workspace.update_settings(workspace.create_project("eps"), {"max_file_mb": 1})
     big = tmp_path / "big.txt"
     big.write_bytes(b"word " * 300_000)
     (r,) = ingest.add_paths(project, [big])
     assert (r.state, r.error_code) == ("failed", "too_large")
     assert "1 MB" in r.reason
-    assert not any(p.is_file() for p in projects.store_dir(project).rglob("*"))
+    assert not any(p.is_file() for p in folders.store_dir(project).rglob("*"))
 
 
 def test_missing_path_fails_without_document(home: Path, tmp_path: Path) -> None:
-    project = projects.create_project("zeta")
+    project = workspace.create_project("zeta")
     (r,) = ingest.add_paths(project, [tmp_path / "nope.pdf"])
     assert (r.state, r.error_code, r.document_id) == ("failed", "not_found", None)
     assert r.as_dict()["path"].endswith("nope.pdf")
@@ -147,7 +151,7 @@ def test_missing_path_fails_without_document(home: Path, tmp_path: Path) -> None
 
 
 def test_duplicate_text_warning(home: Path, tmp_path: Path) -> None:
-    project = projects.create_project("eta")
+    project = workspace.create_project("eta")
     (tmp_path / "unix.txt").write_bytes(b"the same words\n")
     (tmp_path / "dos.txt").write_bytes(b"the same words\r\n")  # other bytes, same text
     results = ingest.add_paths(project, [tmp_path / "unix.txt", tmp_path / "dos.txt"])
@@ -174,7 +178,7 @@ def test_duplicate_text_warning(home: Path, tmp_path: Path) -> None:
 def test_fifo_and_system_files_are_skipped(home: Path, tmp_path: Path) -> None:
     import os
 
-    project = projects.create_project("theta")
+    project = workspace.create_project("theta")
     src = tmp_path / "src"
     src.mkdir()
     os.mkfifo(src / "pipe.txt")  # opening it would block forever
@@ -191,14 +195,14 @@ def test_names_that_are_not_utf8_or_hold_control_characters(home: Path, tmp_path
     """`add` used to crash (UnicodeEncodeError in the database write) on a Latin-1 name."""
     import os
 
-    from loratui.core.file_walk import path_text
+    from loratui.core.ingest.file_walk import path_text
 
     folder = tmp_path / "from-windows"
     folder.mkdir()
     with open(os.fsencode(folder) + b"/Men\xfc 2019.txt", "wb") as fh:
         fh.write(b"Menu of the day.\n")
     (folder / "tab\there.md").write_text("# Tabbed name\n")
-    project = projects.create_project("names")
+    project = workspace.create_project("names")
     results = ingest.add_paths(project, [folder], origin="cli")
     assert sorted(r.state for r in results) == ["queued", "queued"]
     assert sorted(Path(r.path).name for r in results) == ["Men\\xfc 2019.txt", "tab\\there.md"]

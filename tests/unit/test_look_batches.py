@@ -10,13 +10,15 @@ from typing import Any
 
 import pytest
 
-from loratui.core import extract, ingest, look_batches
-from loratui.core.documents import page_texts
+from loratui.core import extract
 from loratui.core.errors import LoratuiError
-from loratui.core.models import Document
-from loratui.core.pool import ExtractionPool
-from loratui.core.projects import create_project, update_settings
-from loratui.core.worker import Worker
+from loratui.core.ingest import add as ingest
+from loratui.core.jobs import batches as look_batches
+from loratui.core.jobs.pool import ExtractionPool
+from loratui.core.jobs.worker import Worker
+from loratui.core.projects.documents import page_texts
+from loratui.core.projects.workspace import create_project, update_settings
+from loratui.core.store.models import Document
 from tests.unit.docmakers import make_docx
 from tests.unit.queue_docs import text_files
 

@@ -12,7 +12,8 @@ import sys
 import time
 from pathlib import Path
 
-from loratui.core import hashing, owners
+from loratui.core.ingest import hashing
+from loratui.core.store import owners
 
 
 def test_owner_ids_name_host_and_pid() -> None:

@@ -8,8 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from loratui.core import extract, pool_spool
-from loratui.core.pool import ExtractionPool, extract_range
+from loratui.core import extract
+from loratui.core.jobs import spool as pool_spool
+from loratui.core.jobs.pool import ExtractionPool, extract_range
 
 
 async def test_large_and_small_results_round_trip_and_leave_no_file(
@@ -83,8 +84,8 @@ def test_a_failed_commit_raises_its_own_error_not_the_failed_rollback(home: Path
     import peewee
     import pytest
 
-    from loratui.core import db
-    from loratui.core.models import Event
+    from loratui.core.store import db
+    from loratui.core.store.models import Event
 
     pages = db.database.execute_sql("PRAGMA page_count").fetchone()[0]
     db.database.execute_sql(f"PRAGMA max_page_count = {pages}")

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from loratui.core import archive, privacy, projects, where
+from loratui.core.projects import archive, privacy, where, workspace
+from loratui.core.store import folders
 from tests.unit.sample_docs import add_text_doc
 
 REPO = Path(__file__).resolve().parents[2]
@@ -58,18 +59,18 @@ def test_everything_is_private_whatever_the_umask(umask: int, tmp_path: Path) ->
 
 def test_external_drop_folder_gets_the_shared_mode_on_create(home: Path, tmp_path: Path) -> None:
     drop = tmp_path / "shared-drop"
-    p = projects.create_project("ext", drop_folder=drop)
+    p = workspace.create_project("ext", drop_folder=drop)
     assert stat.S_IMODE(drop.stat().st_mode) == 0o700
-    p = projects.update_settings(p, {"drop_group_writable": True})
+    p = workspace.update_settings(p, {"drop_group_writable": True})
     assert stat.S_IMODE(drop.stat().st_mode) == 0o770
     assert privacy.drop_mode(p) == 0o770
 
 
 def test_where_lists_every_kind_of_data_with_real_sizes(home: Path, tmp_path: Path) -> None:
-    p = projects.create_project("w")
+    p = workspace.create_project("w")
     add_text_doc(p, tmp_path / "src", "a.txt", "a" * 1000)
     add_text_doc(p, tmp_path / "src", "b.txt", "b" * 500)
-    (projects.drop_dir(p) / "waiting.txt").write_text("xyz")
+    (folders.drop_dir(p) / "waiting.txt").write_text("xyz")
     out = tmp_path / "w.tar.gz"
     archive.archive_project(p, out)
     rows = {r["kind"]: r for r in where.where(p)}

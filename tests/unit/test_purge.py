@@ -5,11 +5,14 @@ from pathlib import Path
 
 import pytest
 
-from loratui.core import audit, ingest, projects, purge
-from loratui.core.db import write_txn
+from loratui.core import audit
 from loratui.core.errors import LoratuiError
-from loratui.core.models import DatasetVersion, Document, Job, Page
-from loratui.core.worker import Worker
+from loratui.core.ingest import add as ingest
+from loratui.core.jobs.worker import Worker
+from loratui.core.projects import purge, workspace
+from loratui.core.store import folders
+from loratui.core.store.db import write_txn
+from loratui.core.store.models import DatasetVersion, Document, Job, Page
 from tests.unit.sample_docs import add_text_doc
 
 SECRET = "ZQX-7731-confidential-clause-purple-walrus"
@@ -29,7 +32,7 @@ def _files_containing(root: Path, needle: str) -> list[str]:
 
 
 def test_no_byte_of_a_purged_document_remains_under_the_home(home: Path, tmp_path: Path) -> None:
-    p = projects.create_project("secrets")
+    p = workspace.create_project("secrets")
     src = tmp_path / "src"
     src.mkdir()
     body = "\n".join(f"Paragraph {i}: {SECRET} appears in this contract." for i in range(200))
@@ -59,7 +62,7 @@ def test_no_byte_of_a_purged_document_remains_under_the_home(home: Path, tmp_pat
     assert audit.verify_chain(p) == (True, None)
     assert "document.purged" in [e.kind for e in audit.document_history(p, secret_doc.id)]
 
-    projects.delete_project(p)
+    workspace.delete_project(p)
     assert _files_containing(home, KEEP) == []
     assert _files_containing(home, "contract.txt") == []
     assert [e.kind for e in audit.events(None)] == ["project.deleted"]
@@ -68,7 +71,7 @@ def test_no_byte_of_a_purged_document_remains_under_the_home(home: Path, tmp_pat
 def test_purge_removes_rows_jobs_and_original_and_lists_versions(
     home: Path, tmp_path: Path
 ) -> None:
-    p = projects.create_project("p")
+    p = workspace.create_project("p")
     a = add_text_doc(p, tmp_path / "src", "a.txt", "alpha\n")
     b = add_text_doc(p, tmp_path / "src", "b.txt", "beta\n")
     stored_a = ingest.stored_path(a)
@@ -99,7 +102,7 @@ def test_purge_removes_rows_jobs_and_original_and_lists_versions(
 
 
 def test_shared_bytes_keep_the_original_and_drop_copies_go(home: Path, tmp_path: Path) -> None:
-    p = projects.create_project("dup")
+    p = workspace.create_project("dup")
     a = add_text_doc(p, tmp_path / "src", "a.txt", "same bytes\n")
     [dup] = ingest.add_paths(p, [tmp_path / "src" / "a.txt"])
     result = purge.purge_documents(p, [a])
@@ -108,13 +111,13 @@ def test_shared_bytes_keep_the_original_and_drop_copies_go(home: Path, tmp_path:
     assert ingest.stored_path(Document.get_by_id(dup.document_id)).exists()
     assert Document.get_by_id(dup.document_id).duplicate_of is None
 
-    dropped = projects.drop_dir(p) / "dropped.txt"
+    dropped = folders.drop_dir(p) / "dropped.txt"
     dropped.write_text("from the drop folder\n")
     [res] = ingest.add_paths(p, [dropped], origin="drop")
-    moved = projects.drop_dir(p) / ".done" / "sub" / "renamed.txt"  # watch_after=move
+    moved = folders.drop_dir(p) / ".done" / "sub" / "renamed.txt"  # watch_after=move
     moved.parent.mkdir(parents=True)
     moved.write_bytes(dropped.read_bytes())
-    other = projects.drop_dir(p) / "other.txt"
+    other = folders.drop_dir(p) / "other.txt"
     other.write_text("from the drop folDER\n")  # same size, other bytes: stays
     result = purge.purge_documents(p, [res.document_id])
     assert str(dropped) in result["files_removed"] and not dropped.exists()

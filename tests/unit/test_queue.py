@@ -11,10 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from loratui.core import db, job_results, owners, queue, queue_control
 from loratui.core.errors import LoratuiError
-from loratui.core.models import Document, Event, Job, Page, Project
-from loratui.core.projects import create_project, update_settings
+from loratui.core.jobs import control as queue_control
+from loratui.core.jobs import queue
+from loratui.core.jobs import results as job_results
+from loratui.core.projects.workspace import create_project, update_settings
+from loratui.core.store import db, owners
+from loratui.core.store.models import Document, Event, Job, Page, Project
 
 
 def make_docs(project: Project, n: int, kind: str = "text") -> list[Document]:

@@ -14,9 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from loratui.core import projects, watch_claims, watch_observer
-from loratui.core.models import Document, DropFile, Event, Job, Project
-from loratui.core.watch import DropWatcher, TakenFile
+from loratui.core.projects import workspace
+from loratui.core.store import folders
+from loratui.core.store.models import Document, DropFile, Event, Job, Project
+from loratui.core.watch import claims as watch_claims
+from loratui.core.watch import observer as watch_observer
+from loratui.core.watch.watcher import DropWatcher, TakenFile
 
 SETTLE = 0.3
 
@@ -36,12 +39,12 @@ def events(project: Project, kind: str) -> list[Event]:
 
 @pytest.fixture
 def project(home: Path) -> Project:
-    return projects.create_project("drop")
+    return workspace.create_project("drop")
 
 
 @pytest.fixture
 def drop(project: Project) -> Path:
-    return projects.drop_dir(project)
+    return folders.drop_dir(project)
 
 
 class Run:
@@ -162,7 +165,7 @@ def test_names_that_are_not_utf8_or_hold_a_newline_are_taken_once(
     time.sleep(SETTLE * 3)
     assert again.w.rescan() == 0 and again.names() == []
     # watch_after=move moves such a file to .done/ under its real name
-    projects.update_settings(project, {"watch_after": "move"})
+    workspace.update_settings(project, {"watch_after": "move"})
     with open(os.fsencode(drop) + b"/r\xe9sum\xe9.txt", "wb") as fh:
         fh.write(b"A third file.\n")
     again.wait_taken(1)
@@ -173,7 +176,7 @@ def test_names_that_are_not_utf8_or_hold_a_newline_are_taken_once(
 def test_move_after_store_to_done_and_failed(
     project: Project, drop: Path, run: Callable[..., Run]
 ) -> None:
-    projects.update_settings(project, {"watch_after": "move"})
+    workspace.update_settings(project, {"watch_after": "move"})
     r = run()
     (drop / "sub").mkdir()
     (drop / "sub" / "good.txt").write_text("a fine document\n")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from loratui.core.watch_rules import (
+from loratui.core.watch.rules import (
     SettleTracker,
     after_folder,
     is_ignored,

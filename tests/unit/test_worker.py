@@ -13,12 +13,15 @@ from pathlib import Path
 
 import psutil
 
-from loratui.core import ingest, job_results, queue, queue_control
-from loratui.core.documents import page_texts
-from loratui.core.models import Document, Event, Job, Page, Project
-from loratui.core.projects import create_project, update_settings
-from loratui.core.worker import Worker, WorkerUpdate
-from loratui.core.worker_db import page_ranges
+from loratui.core.ingest import add as ingest
+from loratui.core.jobs import control as queue_control
+from loratui.core.jobs import queue
+from loratui.core.jobs import results as job_results
+from loratui.core.jobs.worker import Worker, WorkerUpdate
+from loratui.core.jobs.worker_db import page_ranges
+from loratui.core.projects.documents import page_texts
+from loratui.core.projects.workspace import create_project, update_settings
+from loratui.core.store.models import Document, Event, Job, Page, Project
 from tests.unit.queue_docs import numbered_pdf, slow_pdf, text_files
 
 

@@ -18,10 +18,10 @@ from typing import Any
 
 import tomli_w
 
-from loratui.core.db import write_txn
 from loratui.core.errors import LoratuiError
-from loratui.core.models import ExportConfig as ExportConfigRow
-from loratui.core.models import Project, now
+from loratui.core.store.db import write_txn
+from loratui.core.store.models import ExportConfig as ExportConfigRow
+from loratui.core.store.models import Project, now
 
 FORMATS = ("text", "prompt-completion", "messages", "sharegpt", "alpaca")
 SOURCES = ("all", "documents", "records")
@@ -350,7 +350,7 @@ def read_toml(path: str | Path) -> ExportConfig:
 
 
 def write_toml(cfg: ExportConfig, path: str | Path) -> Path:
-    from loratui.core import home as home_mod
+    from loratui.core.store import home as home_mod
 
     p = Path(path)
     home_mod.write_private(p, to_toml(cfg).encode("utf-8"))

@@ -13,7 +13,7 @@ from typing import Any
 
 from loratui.core.export.config import diff_configs
 from loratui.core.export.versions import get_version
-from loratui.core.models import Project
+from loratui.core.store.models import Project
 
 SAMPLE = 5
 

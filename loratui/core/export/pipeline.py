@@ -26,7 +26,7 @@ from loratui.core.export.records import RowError, chunk_example, iter_rows, row_
 from loratui.core.export.redact import Redactor
 from loratui.core.export.tokenizer import Counter as TokenCounter
 from loratui.core.export.tokenizer import get_counter
-from loratui.core.models import DONE, Document, Page, Project
+from loratui.core.store.models import DONE, Document, Page, Project
 
 PAGE_BATCH = 64
 RECORDS_KIND = "records"

@@ -11,7 +11,7 @@ from typing import Any
 
 from loratui.core.export.config import ExportConfig
 from loratui.core.export.pipeline import RECORDS_KIND, Pipeline, select_documents, text_chars
-from loratui.core.models import Document, Project
+from loratui.core.store.models import Document, Project
 
 
 def preview_records(
@@ -59,7 +59,7 @@ def preview_records(
 
 
 def _count_rows(doc: Document) -> int:
-    from loratui.core import ingest
+    from loratui.core.ingest import add as ingest
 
     path = ingest.stored_path(doc)
     try:

@@ -24,7 +24,7 @@ from loratui.core.export.chunking import Chunk
 from loratui.core.export.config import ExportConfig
 from loratui.core.export.docref import DocRef
 from loratui.core.export.formats import Example
-from loratui.core.models import Document
+from loratui.core.store.models import Document
 
 ROLE_NAMES = {
     "user": "user",
@@ -184,8 +184,8 @@ def iter_rows(doc: Document) -> Iterator[dict[str, Any]]:
     UTF-8 JSON Lines and CSV are streamed a line at a time (memory stays flat however big
     the file); a JSON array, or a file in another encoding, is read whole by the extractor.
     """
-    from loratui.core import ingest
     from loratui.core.extract import records as records_mod
+    from loratui.core.ingest import add as ingest
 
     path = ingest.stored_path(doc)
     if not path.exists():

@@ -17,9 +17,9 @@ from collections import Counter
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from loratui.core import home as home_mod
 from loratui.core.export.pipeline import RECORDS_KIND
-from loratui.core.models import Document
+from loratui.core.store import home as home_mod
+from loratui.core.store.models import Document
 
 if TYPE_CHECKING:
     from loratui.core.export.workers import Out

@@ -11,11 +11,11 @@ from __future__ import annotations
 import shutil
 from datetime import UTC, datetime
 
-from loratui.core import projects
 from loratui.core.audit import log_event
-from loratui.core.db import write_txn
-from loratui.core.models import JOB_FAILED, JOB_QUEUED, JOB_RUNNING, Job, Project, now
-from loratui.core.owners import owner_is_dead, pid_alive
+from loratui.core.store import folders
+from loratui.core.store.db import write_txn
+from loratui.core.store.models import JOB_FAILED, JOB_QUEUED, JOB_RUNNING, Job, Project, now
+from loratui.core.store.owners import owner_is_dead, pid_alive
 
 TMP_PREFIX = ".tmp-export-"
 
@@ -23,7 +23,7 @@ TMP_PREFIX = ".tmp-export-"
 def clean_stale(project: Project) -> int:
     """Remove temporary folders of exports whose process is gone; fail their job rows."""
     removed = 0
-    base = projects.exports_dir(project)
+    base = folders.exports_dir(project)
     if base.is_dir():
         for p in base.iterdir():
             if not p.name.startswith(TMP_PREFIX):

@@ -21,10 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from loratui import __version__
-from loratui.core import home as home_mod
-from loratui.core import projects
 from loratui.core.audit import log_event
-from loratui.core.db import write_txn
 from loratui.core.errors import LoratuiError, from_os_error
 from loratui.core.export import card
 from loratui.core.export.check import check_report
@@ -41,8 +38,11 @@ from loratui.core.export.pipeline import (
 from loratui.core.export.split import SplitFiles, assign_splits, row_split, token_stats
 from loratui.core.export.stale import TMP_PREFIX, clean_stale
 from loratui.core.export.workers import DocumentFeed, batches, default_workers
-from loratui.core.hashing import sha256_file
-from loratui.core.models import (
+from loratui.core.ingest.hashing import sha256_file
+from loratui.core.store import folders
+from loratui.core.store import home as home_mod
+from loratui.core.store.db import write_txn
+from loratui.core.store.models import (
     JOB_CANCELLED,
     JOB_DONE,
     JOB_FAILED,
@@ -53,7 +53,7 @@ from loratui.core.models import (
     Project,
     now,
 )
-from loratui.core.owners import new_owner
+from loratui.core.store.owners import new_owner
 
 ProgressFn = Callable[[int, int, str], None]
 LEASE_S = 600.0
@@ -97,7 +97,7 @@ def next_number(project: Project) -> int:
         .first()
     )
     n = last.number if last else 0
-    base = projects.exports_dir(project)
+    base = folders.exports_dir(project)
     if base.is_dir():
         for p in base.iterdir():
             m = _VERSION_DIR.match(p.name)
@@ -163,7 +163,7 @@ def run_export(
         },
         origin=origin,
     )
-    base = home_mod.ensure_private_dir(projects.exports_dir(project))
+    base = home_mod.ensure_private_dir(folders.exports_dir(project))
     tmp = base / f"{TMP_PREFIX}{os.getpid()}-{time.time_ns()}"
     home_mod.ensure_private_dir(tmp)
     progress = _Progress(project, job, total, on_progress)
@@ -335,7 +335,7 @@ def _write_version(
     name = dataset_name(project, cfg)
     with write_txn():
         number = next_number(project)
-        final = projects.exports_dir(project) / f"v{number}"
+        final = folders.exports_dir(project) / f"v{number}"
         manifest = {
             "loratui_version": __version__,
             "project": project.name,

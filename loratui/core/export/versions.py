@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from loratui.core.errors import LoratuiError
-from loratui.core.models import DatasetVersion, Project
+from loratui.core.store.models import DatasetVersion, Project
 
 
 def list_versions(project: Project) -> list[DatasetVersion]:

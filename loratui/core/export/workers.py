@@ -27,15 +27,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from loratui.core import db
 from loratui.core.errors import LoratuiError
 from loratui.core.export.config import ExportConfig
 from loratui.core.export.dedup import NearKeys, text_hash
 from loratui.core.export.docref import DocRef
 from loratui.core.export.pipeline import RECORDS_KIND, Pipeline, Record, Stats, iter_pages
 from loratui.core.export.split import dumps
-from loratui.core.models import Document
-from loratui.core.owners import pid_alive
+from loratui.core.store import db
+from loratui.core.store.models import Document
+from loratui.core.store.owners import pid_alive
 
 T = TypeVar("T")
 KEY_BATCH = 256  # records keyed together (one numpy pass for their MinHash signatures)

@@ -23,7 +23,7 @@ from textual.suggester import Suggester
 from textual.widgets import DataTable, DirectoryTree, Header, Input, Label, Static
 from textual.widgets._tree import TreeNode
 
-from loratui.core.models import Project
+from loratui.core.store.models import Project
 from loratui.tui.data import db_thread
 from loratui.tui.widgets.footer import QuietFooter
 from loratui.tui.worker_errors import ReportsWorkerErrors
@@ -185,7 +185,7 @@ class AddFilesScreen(ReportsWorkerErrors, Screen[None]):
 
     @work(thread=True, exclusive=True, group="add", exit_on_error=False)
     def add(self, paths: list[Path]) -> None:
-        from loratui.core import ingest
+        from loratui.core.ingest import add as ingest
 
         self.app.call_from_thread(
             self.query_one("#add-summary", Static).update, f"Adding {len(paths)} path(s)…"

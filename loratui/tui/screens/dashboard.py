@@ -15,7 +15,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Header, Label, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
-from loratui.core.models import Project
+from loratui.core.store.models import Project
 from loratui.tui.data import DashboardStats, dashboard_stats, db_thread
 from loratui.tui.messages import DocumentsChanged, FileTaken, WorkerStatus
 from loratui.tui.screens.base import ProjectScreen
@@ -119,7 +119,7 @@ class DashboardScreen(ProjectScreen):
     @work(thread=True, group="dashboard-where", exit_on_error=False)
     def load_where(self) -> None:
         try:
-            from loratui.core.where import where
+            from loratui.core.projects.where import where
         except ImportError:
             self.app.call_from_thread(self._show_where, None)
             return
@@ -247,7 +247,7 @@ class DashboardScreen(ProjectScreen):
         self.lapp._show_section(QueueScreen(self.project_id, state=state, code=code))
 
     def action_pause(self) -> None:
-        from loratui.core import queue_control
+        from loratui.core.jobs import control as queue_control
 
         project = Project.get_by_id(self.project_id)
         if project.paused:
@@ -259,7 +259,7 @@ class DashboardScreen(ProjectScreen):
         self.refresh_stats()
 
     def action_retry_failed(self) -> None:
-        from loratui.core import queue_control
+        from loratui.core.jobs import control as queue_control
 
         n = queue_control.retry(Project.get_by_id(self.project_id), None, failed_only=True)
         self.notify(f"{n} failed files queued again" if n else "No failed files to retry")

@@ -23,12 +23,13 @@ from textual.timer import Timer
 from textual.widgets import Button, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
-from loratui.core import projects
 from loratui.core.errors import LoratuiError
 from loratui.core.export import config as cfgmod
+from loratui.core.projects import workspace
+from loratui.core.store import folders
+from loratui.core.store.threads import thread_connection
 from loratui.tui.widgets import fmt
 from loratui.tui.widgets.config_form import ConfigForm
-from loratui.tui.widgets.db_thread import thread_connection
 from loratui.tui.widgets.footer import QuietFooter
 from loratui.tui.widgets.text_prompt import TextPrompt
 from loratui.tui.widgets.text_view import TextView
@@ -154,9 +155,9 @@ class ExportScreen(Screen):
     @work(thread=True, exclusive=True, group="export-load", exit_on_error=False)
     def _load_saved(self) -> None:
         with thread_connection():
-            project = projects.get_project(self.project_id)
+            project = workspace.get_project(self.project_id)
             cfg = cfgmod.load_config(project)
-            self.project_dir = str(projects.project_dir(project))
+            self.project_dir = str(folders.project_dir(project))
         self.post_message(self.ConfigLoaded(cfg, "saved configuration", project.name))
 
     @on(ConfigLoaded)
@@ -177,7 +178,7 @@ class ExportScreen(Screen):
     @work(thread=True, exclusive=True, group="export-save", exit_on_error=False)
     def _save(self, cfg: cfgmod.ExportConfig) -> None:
         with thread_connection():
-            cfgmod.save_config(projects.get_project(self.project_id), cfg)
+            cfgmod.save_config(workspace.get_project(self.project_id), cfg)
         self.post_message(self.Saved(cfg))
 
     @on(Saved)
@@ -276,7 +277,7 @@ class ExportScreen(Screen):
         try:
             with thread_connection():
                 records, estimate = preview.preview_records(
-                    projects.get_project(self.project_id), cfg, limit=SAMPLE_RECORDS
+                    workspace.get_project(self.project_id), cfg, limit=SAMPLE_RECORDS
                 )
         except LoratuiError as exc:
             self.post_message(self.SampleReady(gen, [], {}, f"{exc.message} ({exc.hint})"))
@@ -343,7 +344,7 @@ class ExportScreen(Screen):
         try:
             with thread_connection():
                 dv = version.run_export(
-                    projects.get_project(self.project_id), cfg, on_progress=on_progress
+                    workspace.get_project(self.project_id), cfg, on_progress=on_progress
                 )
         except LoratuiError as exc:
             self.post_message(self.ExportDone(None, exc))

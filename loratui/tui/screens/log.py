@@ -18,10 +18,11 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Input, Label, Select, Static
 
-from loratui.core import audit, documents, projects
+from loratui.core import audit
 from loratui.core.errors import LoratuiError
+from loratui.core.projects import documents, workspace
+from loratui.core.store.threads import thread_connection
 from loratui.tui.widgets import fmt
-from loratui.tui.widgets.db_thread import thread_connection
 from loratui.tui.widgets.footer import QuietFooter
 from loratui.tui.widgets.log_panel import LogPanel
 from loratui.tui.widgets.log_view import LogView
@@ -60,7 +61,7 @@ def event_details(project_id: int, event_id: int) -> str:
 
 def resolve_document(project_id: int, ref: str) -> tuple[int, str]:
     """A document of the project by id or name -> (id, label)."""
-    doc = documents.get_document(projects.get_project(project_id), ref.strip())
+    doc = documents.get_document(workspace.get_project(project_id), ref.strip())
     return doc.id, f"#{doc.id} {doc.name}"
 
 
@@ -153,7 +154,7 @@ class LogScreen(ReportsWorkerErrors, Screen):
     @work(thread=True, exclusive=True, group="log-title", exit_on_error=False)
     def _load_title(self) -> None:
         with thread_connection():
-            name = projects.get_project(self.project_id).name
+            name = workspace.get_project(self.project_id).name
         self.app.call_from_thread(
             self.query_one("#ls-title", Static).update, f"Activity log · {name}"
         )

@@ -20,11 +20,12 @@ from textual.screen import Screen
 from textual.widgets import Input, Static
 from textual.worker import Worker, WorkerState
 
-from loratui.core import audit, documents, projects
+from loratui.core import audit
 from loratui.core.errors import LoratuiError
-from loratui.core.models import DONE, FAILED, PROCESSING, QUEUED, Document
+from loratui.core.projects import documents, workspace
+from loratui.core.store.models import DONE, FAILED, PROCESSING, QUEUED, Document
+from loratui.core.store.threads import thread_connection
 from loratui.tui.widgets import fmt
-from loratui.tui.widgets.db_thread import thread_connection
 from loratui.tui.widgets.footer import QuietFooter
 from loratui.tui.widgets.password_prompt import PasswordPrompt
 from loratui.tui.widgets.text_view import TextView
@@ -64,7 +65,7 @@ def last_traceback(project_id: int, document_id: int) -> str | None:
 
 def load_info(project_id: int, document_id: int) -> DocInfo:
     """Read the document, its extracted-page count and its last traceback."""
-    project = projects.get_project(project_id)
+    project = workspace.get_project(project_id)
     doc = documents.get_document(project, document_id)
     tb = last_traceback(project.id, doc.id) if doc.state == FAILED or doc.error_code else None
     original = None
@@ -82,9 +83,9 @@ def load_info(project_id: int, document_id: int) -> DocInfo:
 
 def unlock_document(project_id: int, document_id: int, password: str) -> str:
     """Give the PDF its password through the core queue; return what happened."""
-    from loratui.core import queue_control
+    from loratui.core.jobs import control as queue_control
 
-    project = projects.get_project(project_id)
+    project = workspace.get_project(project_id)
     doc = documents.get_document(project, document_id)
     queue_control.unlock(project, doc, password)
     return "password accepted; the document is queued for extraction again"

@@ -1,7 +1,7 @@
 """The start screen: every project with its documents, done/failed, drop folder and last export.
 
-New, rename and delete go through loratui.core.projects; the dialogs validate as you type with the
-same rules the core applies, so what the dialog accepts the core accepts.
+New, rename and delete go through loratui.core.projects.workspace; the dialogs validate as you
+type with the same rules the core applies, so what the dialog accepts the core accepts.
 """
 
 from __future__ import annotations
@@ -19,9 +19,10 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, DataTable, Header, Input, Label, Static
 
 from loratui.cli_commands.projects import project_row
-from loratui.core import projects as core
 from loratui.core.errors import LoratuiError
-from loratui.core.models import Project
+from loratui.core.projects import workspace
+from loratui.core.store import folders
+from loratui.core.store.models import Project
 from loratui.tui.data import db_thread
 from loratui.tui.messages import ProjectsChanged
 from loratui.tui.widgets.confirm import ConfirmModal
@@ -46,7 +47,7 @@ COLUMNS = (
 def name_problem(name: str, exclude_id: int | None = None) -> str | None:
     """What is wrong with a project name (the core's rules), or None if it is fine."""
     try:
-        name = core.validate_name(name)
+        name = workspace.validate_name(name)
     except LoratuiError as exc:
         return exc.message if not exc.hint else f"{exc.message}: {exc.hint}"
     other = Project.get_or_none(Project.name == name)
@@ -203,7 +204,7 @@ class ProjectsScreen(ReportsWorkerErrors, Screen[None]):
     @work(thread=True, exclusive=True, group="projects-load", exit_on_error=False)
     def load(self) -> None:
         with db_thread():
-            rows = [project_row(p) for p in core.list_projects()]
+            rows = [project_row(p) for p in workspace.list_projects()]
         self.app.call_from_thread(self._show, rows)
 
     def _show(self, rows: list[dict[str, Any]]) -> None:
@@ -276,11 +277,13 @@ class ProjectsScreen(ReportsWorkerErrors, Screen[None]):
         if not result:
             return
         try:
-            project = core.create_project(result["name"], drop_folder=result.get("drop") or None)
+            project = workspace.create_project(
+                result["name"], drop_folder=result.get("drop") or None
+            )
         except LoratuiError as exc:
             self.notify(f"{exc.message}\n{exc.hint}", title="Not created", severity="error")
             return
-        self.notify(f"Drop folder: {core.drop_dir(project)}", title=f"Created {project.name}")
+        self.notify(f"Drop folder: {folders.drop_dir(project)}", title=f"Created {project.name}")
         self.load()
 
     def _selected_project(self) -> Project | None:
@@ -297,7 +300,7 @@ class ProjectsScreen(ReportsWorkerErrors, Screen[None]):
         if not result or project is None:
             return
         try:
-            core.rename_project(project, result["name"])
+            workspace.rename_project(project, result["name"])
         except LoratuiError as exc:
             self.notify(f"{exc.message}\n{exc.hint}", title="Not renamed", severity="error")
             return
@@ -308,14 +311,14 @@ class ProjectsScreen(ReportsWorkerErrors, Screen[None]):
         if project is None:
             return
         row = project_row(project)
-        drop = core.drop_dir(project)
-        inside = str(drop).startswith(str(core.project_dir(project)))
+        drop = folders.drop_dir(project)
+        inside = str(drop).startswith(str(folders.project_dir(project)))
         lines = [
             f"Delete project {project.name!r}? This cannot be undone. It removes:",
             f"  • {row['documents']} documents: their stored originals and extracted text",
             f"  • {project.versions.count()} dataset versions and their files",
             "  • its activity log (one 'project deleted' event is kept in the home's log)",
-            f"  • the folder {core.project_dir(project)}",
+            f"  • the folder {folders.project_dir(project)}",
         ]
         lines.append(
             "  • its inbox (drop folder) with anything still in it"
@@ -343,7 +346,7 @@ class ProjectsScreen(ReportsWorkerErrors, Screen[None]):
         """Delete in a thread: removing a big project's folder takes a while."""
         with db_thread():
             project = Project.get_or_none(Project.id == project_id)
-            return core.delete_project(project) if project is not None else None
+            return workspace.delete_project(project) if project is not None else None
 
     def palette_commands(self) -> list[tuple[str, str, Any]]:
         return [

@@ -19,7 +19,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Header, Input, Static
 
-from loratui.core.models import Project
+from loratui.core.store.models import Project
 from loratui.tui.data import DocRow, db_thread, doc_count, doc_ids, doc_rows
 from loratui.tui.messages import DocumentsChanged, FileTaken, WorkerStatus
 from loratui.tui.queue_cells import (

@@ -11,7 +11,7 @@ from typing import Any
 
 from textual import work
 
-from loratui.core.models import Project
+from loratui.core.store.models import Project
 from loratui.tui.data import db_thread
 from loratui.tui.widgets.confirm import ConfirmModal
 
@@ -41,7 +41,7 @@ class QueueActions:
         self.poll()
 
     def action_pause(self) -> None:
-        from loratui.core import queue_control
+        from loratui.core.jobs import control as queue_control
 
         project = Project.get_by_id(self.project_id)
         if project.paused:
@@ -54,7 +54,7 @@ class QueueActions:
             )
 
     def action_retry(self) -> None:
-        from loratui.core import queue_control
+        from loratui.core.jobs import control as queue_control
 
         ids = self.targets()
         if ids:
@@ -65,7 +65,7 @@ class QueueActions:
             )
 
     def action_retry_failed(self) -> None:
-        from loratui.core import queue_control
+        from loratui.core.jobs import control as queue_control
 
         self._core(
             "Retry",
@@ -74,7 +74,7 @@ class QueueActions:
         )
 
     def action_cancel(self) -> None:
-        from loratui.core import queue_control
+        from loratui.core.jobs import control as queue_control
 
         ids = self.targets()
         if ids:
@@ -85,7 +85,7 @@ class QueueActions:
             )
 
     def action_exclude(self) -> None:
-        from loratui.core import queue_control
+        from loratui.core.jobs import control as queue_control
 
         ids = self.targets()
         if not ids:
@@ -113,7 +113,7 @@ class QueueActions:
 
         def confirmed(ok: bool | None) -> None:
             if ok:
-                from loratui.core.purge import purge_documents
+                from loratui.core.projects.purge import purge_documents
 
                 self._core(
                     "Delete",

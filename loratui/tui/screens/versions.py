@@ -21,10 +21,10 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static
 from textual.worker import Worker, WorkerState
 
-from loratui.core import projects
-from loratui.core.models import DatasetVersion
+from loratui.core.projects import workspace
+from loratui.core.store.models import DatasetVersion
+from loratui.core.store.threads import thread_connection
 from loratui.tui.widgets import fmt
-from loratui.tui.widgets.db_thread import thread_connection
 from loratui.tui.widgets.footer import QuietFooter
 from loratui.tui.widgets.text_view import TextView
 from loratui.tui.worker_errors import error_text
@@ -42,7 +42,7 @@ def list_versions(project_id: int) -> tuple[str, list[DatasetVersion]]:
     """The project's name and its versions, newest first."""
     from loratui.core.export import versions
 
-    project = projects.get_project(project_id)
+    project = workspace.get_project(project_id)
     return project.name, list(reversed(versions.list_versions(project)))
 
 
@@ -99,7 +99,7 @@ def format_diff(diff: Any, indent: int = 0) -> str:
 def diff_versions(project_id: int, a: int, b: int) -> str:
     from loratui.core.export import diff
 
-    result = diff.diff_versions(projects.get_project(project_id), a, b)
+    result = diff.diff_versions(workspace.get_project(project_id), a, b)
     return format_diff(result)
 
 

@@ -18,10 +18,11 @@ from textual.message import Message
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from loratui.core import audit, documents, projects
+from loratui.core import audit
 from loratui.core.errors import LoratuiError
+from loratui.core.projects import documents, workspace
+from loratui.core.store.threads import thread_connection
 from loratui.tui.widgets import fmt
-from loratui.tui.widgets.db_thread import thread_connection
 from loratui.tui.widgets.log_view import MAX_LINES, LogLine, LogView, to_line
 
 POLL_S = 0.5
@@ -266,7 +267,7 @@ def _document_label(project_id: int, document_id: int | None) -> str | None:
     if document_id is None:
         return None
     try:
-        doc = documents.get_document(projects.get_project(project_id), document_id)
+        doc = documents.get_document(workspace.get_project(project_id), document_id)
     except LoratuiError:
         return f"#{document_id} (deleted)"
     return f"#{doc.id} {doc.name}"

@@ -17,7 +17,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from loratui.core.models import Event
+from loratui.core.store.models import Event
 from loratui.tui.widgets import fmt
 
 MAX_LINES = 5000

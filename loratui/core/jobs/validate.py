@@ -1,0 +1,126 @@
+"""Warnings about extracted text: what a person should look at before training on it.
+
+Errors (unsupported, corrupt, encrypted, over limits) stop a document and come from
+detection and extraction; these are the softer findings on a document that did extract:
+no text at all (a scan that needs OCR), very little text per page, broken characters,
+and text identical to another document's. The worker calls these when a document
+finishes; each finding is ``{"code", "level", "message", "hint"}``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from loratui.core.store.models import DONE, Document
+
+LITTLE_TEXT_PER_PAGE = 200  # non-blank characters; a typical text page holds 1,500-3,000
+# UTF-8 read as Windows-1252/Latin-1 ("Ã©" for "é", "â€™" for "’"), the usual mojibake.
+_MOJIBAKE = re.compile(
+    "[\u00c2\u00c3][\u0080-\u00bf]|\u00e2\u20ac[\u0080-\u00bf\u2122\u0153\u02dc\u2018-\u201e]"
+)
+# Private-use code points: glyphs a PDF font never mapped to Unicode.
+_PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
+# Exactly the characters regex ``\s`` (and ``str.isspace``) matches, as checked over every
+# code point in tests/unit/test_validate.py; counting them is ten times faster than findall.
+ASCII_BLANKS = b"\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f "
+UNICODE_BLANKS = ASCII_BLANKS.decode("ascii") + (
+    "\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+    "\u2028\u2029\u202f\u205f\u3000"
+)
+
+
+def _warning(code: str, message: str, hint: str) -> dict[str, Any]:
+    return {"code": code, "level": "warning", "message": message, "hint": hint}
+
+
+def _visible(text: str) -> int:
+    """Characters that are not whitespace."""
+    if text.isascii():  # the usual page: drop the blanks from its bytes at C speed
+        return len(text.encode("ascii").translate(None, ASCII_BLANKS))
+    return len(text) - sum(text.count(c) for c in UNICODE_BLANKS)
+
+
+def _bad_chars(text: str) -> int:
+    """Replacement marks, mojibake pairs and private-use code points (none in ASCII)."""
+    if text.isascii():
+        return 0
+    bad = text.count("\ufffd") + len(_PRIVATE_USE.findall(text))
+    if "\u00c2" in text or "\u00c3" in text or "\u00e2" in text:  # every mojibake starts so
+        bad += len(_MOJIBAKE.findall(text))
+    return bad
+
+
+def document_warnings(pages: list[str], kind: str | None = None) -> list[dict[str, Any]]:
+    """Findings on a document's extracted pages (empty list when all looks fine).
+
+    ``little_text`` concerns laid-out pages: it applies to PDFs (and, when ``kind`` is not
+    given, to documents of several pages); a short note in a text file is not a problem.
+    """
+    out: list[dict[str, Any]] = []
+    counts = [_visible(p) for p in pages]
+    total = sum(counts)
+    if total == 0:
+        out.append(
+            _warning(
+                "no_text",
+                "no extractable text: the document is probably scanned images",
+                "run OCR on it (e.g. `ocrmypdf in.pdf out.pdf`) and add the result",
+            )
+        )
+        return out
+    n = max(1, len(pages))
+    empty = sum(1 for c in counts if c == 0)
+    paged = kind == "pdf" or (kind is None and len(pages) > 1)
+    if paged and total / n < LITTLE_TEXT_PER_PAGE:
+        out.append(
+            _warning(
+                "little_text",
+                f"very little text: {total / n:,.0f} characters per page on average",
+                "check the preview; pages may be images that need OCR",
+            )
+        )
+    elif paged and empty and len(pages) > 1:
+        out.append(
+            _warning(
+                "little_text",
+                f"{empty} of {len(pages)} pages have no text (probably scanned)",
+                "check those pages in the preview; they may need OCR",
+            )
+        )
+    bad = sum(_bad_chars(page) for page in pages)
+    if bad >= 5 and bad / total >= 0.005:
+        out.append(
+            _warning(
+                "mojibake",
+                f"{bad:,} broken characters (replacement marks or mis-decoded text)",
+                "check the preview; re-export the file as UTF-8 text or a PDF with embedded "
+                "Unicode fonts",
+            )
+        )
+    return out
+
+
+def duplicate_text_warning(doc: Document) -> dict[str, Any] | None:
+    """A warning when another done document of the project has the same extracted text."""
+    if not doc.text_sha256 or not doc.chars:
+        return None
+    other = (
+        Document.select(Document.id, Document.name)
+        .where(
+            (Document.project == doc.project_id)
+            & (Document.text_sha256 == doc.text_sha256)
+            & (Document.state == DONE)
+            & (Document.id != doc.id)
+        )
+        .order_by(Document.id)
+        .first()
+    )
+    if other is None:
+        return None
+    return _warning(
+        "duplicate_text",
+        f"same extracted text as document {other.id} ({other.name})",
+        f"exclude one of them so the dataset does not repeat it: `loratui exclude PROJECT "
+        f"{doc.id}`",
+    )

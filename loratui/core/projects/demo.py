@@ -1,0 +1,37 @@
+"""The demo project: a few small sample documents shipped in loratui/samples/.
+
+``loratui demo`` uses it so a fresh install shows a working app at once. The samples include an
+encrypted PDF (password ``demo``) so the failure and unlock path is visible too.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from loratui.core.errors import LoratuiError
+from loratui.core.ingest import add as ingest
+from loratui.core.projects import workspace
+from loratui.core.store.models import Project
+
+DEMO_NAME = "demo"
+DEMO_PASSWORD = "demo"
+
+
+def samples_dir() -> Path:
+    """The folder of sample documents inside the installed package."""
+    return Path(str(resources.files("loratui") / "samples"))
+
+
+def sample_files() -> list[Path]:
+    return sorted(p for p in samples_dir().iterdir() if p.is_file() and not p.name.startswith("."))
+
+
+def create_demo(name: str = DEMO_NAME) -> tuple[Project, list[ingest.AddResult]]:
+    """Create (or reuse) the demo project and add the samples; re-adding reports duplicates."""
+    try:
+        project = workspace.get_project(name)
+    except LoratuiError:
+        project = workspace.create_project(name)
+    results = ingest.add_paths(project, [str(p) for p in sample_files()], origin="cli")
+    return project, results

@@ -1,0 +1,1 @@
+"""Where state lives: the database, its tables and migrations, the home folder, settings."""
