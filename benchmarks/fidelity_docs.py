@@ -153,7 +153,7 @@ def _split_last(blocks: list[Block], prose: Prose) -> str:
 
 def book(quick: bool) -> Doc:
     """A German maths book: alternating running heads that change per section, starting on
-    page 22, footnotes, paragraphs running on across pages, ligatures as glyphs."""
+    page 21, footnotes, paragraphs running on across pages, ligatures as glyphs."""
     sections = [
         ("1.5.", "Graphen und Teilgraphen"),
         ("1.6.", "Wege und Knoten"),
@@ -194,7 +194,7 @@ def book(quick: bool) -> Doc:
         "book",
         "Graphentheorie",
         tuple(pages),
-        first_number=22,
+        first_number=21,
         lang="de",
         ligatures=True,
         hyphen="-",
@@ -221,7 +221,7 @@ def paper(quick: bool) -> Doc:
     pages = []
     for i in range(n_pages):
         front: tuple[Block, ...] = ()
-        budget = 430
+        budget = 390
         if i == 0:
             front = (
                 Block("heading", "Fine-grained extraction of scientific text", level=1),
