@@ -49,7 +49,7 @@ def _text_runs(text: str, rpr: str) -> str:
 
 def _inline(block: Block) -> str:
     """The runs of a heading or paragraph, footnote marks as references."""
-    bold = '<w:b/><w:sz w:val="30"/>' if block.level == 1 else "<w:b/><w:sz w:val=\"23\"/>"
+    bold = '<w:b/><w:sz w:val="30"/>' if block.level == 1 else '<w:b/><w:sz w:val="23"/>'
     rpr = _rpr(block, bold if block.kind == "heading" else "")
     out = []
     pos = 0
@@ -233,12 +233,16 @@ def render(doc: Doc) -> bytes:
                 el.remove(child)
             el.append(
                 parse_xml(
-                    _with_ns('<w:p><w:pPr><w:jc w:val="center"/></w:pPr>'
-                             '<w:fldSimple w:instr=" PAGE "/></w:p>')  # fmt: skip
+                    _with_ns(
+                        '<w:p><w:pPr><w:jc w:val="center"/></w:pPr>'
+                        '<w:fldSimple w:instr=" PAGE "/></w:p>'
+                    )  # fmt: skip
                 )
             )
     if any(p.notes for p in doc.pages):
-        part = Part(PackURI("/word/footnotes.xml"), FOOTNOTES_CT, _footnotes_xml(doc), d.part.package)
+        part = Part(
+            PackURI("/word/footnotes.xml"), FOOTNOTES_CT, _footnotes_xml(doc), d.part.package
+        )
         d.part.relate_to(part, RT.FOOTNOTES)
     props = d.core_properties
     props.created = props.modified = FIXED.replace(tzinfo=None)

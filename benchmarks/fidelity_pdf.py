@@ -17,7 +17,7 @@ from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
-from fidelity_docs import FOOTNOTE, Block, Doc, Page, head_line
+from fidelity_docs import FOOTNOTE, Block, Doc, Page
 from fidelity_text import SOFT
 
 FONT_FILES = {
@@ -257,24 +257,12 @@ class Typesetter:
             pdf.set_xy(MARGIN + full / 2, HEAD_Y)
             pdf.cell(full / 2, 5, right, align="R")
             pdf.line(MARGIN, HEAD_Y + 6, W - MARGIN, HEAD_Y + 6)
-        else:
-            pdf.set_font("serif", "", 9.0)
-            pdf.set_xy(MARGIN, FOOT_Y)
-            pdf.cell(full, 5, str(number), align="C")
-        assert head_line(doc, index) or True
         # footnotes at the foot, laid out first so the body knows where to stop
         note_lines = []
         for n, text in page.notes:
             toks = [str(n)] + text.split(" ")
             note_lines += self.lines(toks, full, ("serif", "", NOTE_PT), "latin", 0.0)
         bottom = BOTTOM - (len(note_lines) * NOTE_LH + 4.0 if note_lines else 0.0)
-        if note_lines:
-            pdf.line(MARGIN, bottom + 1.5, MARGIN + 45, bottom + 1.5)
-            y = bottom + 3.0
-            for toks in note_lines:
-                self.draw_line(MARGIN, y, full, toks, ("serif", "", NOTE_PT), "latin", 0.0,
-                               False, False, NOTE_LH)  # fmt: skip
-                y += NOTE_LH
         y = TOP
         for i, block in enumerate(page.front):
             for h, draw, _before in self.boxes(block, full, i == 0):
@@ -297,6 +285,17 @@ class Typesetter:
                     y, before, h = top, 0.0, h - before
                 draw(MARGIN + col * (col_w + GAP), y + before)
                 y += h
+        if note_lines:  # drawn after the body, as most producers write them
+            pdf.line(MARGIN, bottom + 1.5, MARGIN + 45, bottom + 1.5)
+            y = bottom + 3.0
+            for toks in note_lines:
+                self.draw_line(MARGIN, y, full, toks, ("serif", "", NOTE_PT), "latin", 0.0,
+                               False, False, NOTE_LH)  # fmt: skip
+                y += NOTE_LH
+        if doc.heads == "foot":
+            pdf.set_font("serif", "", 9.0)
+            pdf.set_xy(MARGIN, FOOT_Y)
+            pdf.cell(full, 5, str(number), align="C")
 
     def render(self) -> bytes:
         for i, page in enumerate(self.doc.pages):

@@ -42,7 +42,9 @@ def test_quick_benchmarks_report_every_key(tmp_path: Path) -> None:
     )
     results = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
     by_bench = {r["bench"]: r for r in results}
-    assert set(by_bench) == {"ingest", "bookkeeping", "export", "tui", "pdfium"}, proc.stderr
+    assert set(by_bench) == {"ingest", "bookkeeping", "export", "tui", "pdfium", "fidelity"}, (
+        proc.stderr
+    )
     for result in results:
         assert "error" not in result, result
     assert proc.returncode == 0, proc.stdout + proc.stderr
