@@ -29,7 +29,8 @@ left in), ``ligature`` (U+FB00-FB06), ``accent_split`` (a spacing accent beside 
 letter, "vergr¨oßert"), ``glued`` (a word not in the truth that is two
 truth words run together: "wellcoordinated"), ``hyphen_split`` ("res-onance": a truth word
 cut by a hyphen not at a line end), ``split`` ("res onance": cut by a space or newline),
-``rtl_reversed`` (Arabic or Hebrew words in visual, not logical, order). ``hyphen_line_end``
+``rtl_reversed`` (Arabic or Hebrew words in visual, not logical, order); after cleaning
+also ``running_head`` (a page whose head, or foot number line, is still there). ``hyphen_line_end``
 ("res-" at the end of a line) is how the page looks, so it is reported but not counted as
 an artefact in raw text; after cleaning it is.
 """
@@ -441,13 +442,17 @@ def run(files: list, clean_engines: tuple[str, ...]) -> dict[str, Any]:
                 cscore = Score()
                 for i, (truth, got) in enumerate(zip(ctruth, cleaned, strict=True)):
                     cscore.add(i + 1, truth, got, vocab, True, cwhere)
+                if kind == "pdf" and len(cleaned) == len(body):
+                    heads = _heads_left(doc, cleaned)
+                    cscore.counts["running_head"] += len(heads)
+                    cwhere["running_head"] += heads
                 c = cscore.figures()
                 figures["clean"] = {k: c[k] for k in ("similarity", "recall", "precision",
                                                        "artefacts", "by_kind")}  # fmt: skip
-                for kind, items in cwhere.items():
-                    _examples(examples[engine + "_clean"][kind], name, items)
-            for kind, items in where.items():
-                _examples(examples[engine][kind], name, items)
+                for what, items in cwhere.items():
+                    _examples(examples[engine + "_clean"][what], name, items)
+            for what, items in where.items():
+                _examples(examples[engine][what], name, items)
             per_engine[engine][name] = figures
     return {
         "per_engine": per_engine,
@@ -456,6 +461,21 @@ def run(files: list, clean_engines: tuple[str, ...]) -> dict[str, Any]:
         "examples": examples,
         "mismatched": mismatched,
     }
+
+
+def _heads_left(doc: fidelity_docs.Doc, cleaned: list[str]) -> list[tuple[int, str]]:
+    """Pages whose cleaned text still has the running head (or the page number as a line
+    of its own at the foot): (page, excerpt) for each."""
+    out = []
+    for i, text in enumerate(cleaned):
+        lines = [normalise(line) for line in text.split("\n") if line.strip()]
+        if doc.heads == "alternate":
+            head = normalise(fidelity_docs.head_line(doc, i))
+            if any(head in line for line in lines[:3]):
+                out.append((i + 1, head))
+        elif lines and lines[-1] == str(doc.number(i)):
+            out.append((i + 1, lines[-1]))
+    return out
 
 
 def _examples(bucket: list[dict[str, Any]], doc: str, items: list[tuple[int, str]]) -> None:
