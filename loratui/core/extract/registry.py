@@ -69,7 +69,12 @@ class ModuleRegistry(Generic[T]):
         if module not in self.modules and module not in self._extra:
             self._extra.append(module)
             self._items = None
-        self._load_all()
+            try:
+                self._load_all()
+            except Exception:  # e.g. a name taken: the registry stays as it was
+                self._extra.remove(module)
+                self._items = None
+                raise
         return item
 
     def remove(self, module: str) -> None:
