@@ -27,10 +27,12 @@ from loratui.core.export.records import RowError, chunk_example, iter_rows, row_
 from loratui.core.export.redact import Redactor
 from loratui.core.export.tokenizer import Counter as TokenCounter
 from loratui.core.export.tokenizer import get_counter
+from loratui.core.extract.kinds.records import KIND as RECORDS
 from loratui.core.store.models import DONE, Document, Page, Project
 
 PAGE_BATCH = 64
-RECORDS_KIND = "records"
+# Documents of the records kind are training rows already: read row by row, not chunked.
+RECORDS_KIND = RECORDS.name
 
 
 @dataclass
