@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Iterable
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 
 class Named(Protocol):
@@ -23,6 +23,7 @@ class Named(Protocol):
 
 
 T = TypeVar("T", bound=Named)
+R = TypeVar("R")
 
 
 class ModuleRegistry(Generic[T]):
@@ -44,6 +45,7 @@ class ModuleRegistry(Generic[T]):
         self._unknown = unknown
         self._extra: list[str] = []  # added at run time; worker processes import them too
         self._items: dict[str, T] | None = None
+        self._derived: dict[Callable[..., Any], Any] = {}  # derived(fn) per set of objects
 
     def _load_all(self) -> dict[str, T]:
         if self._items is None:
@@ -54,6 +56,7 @@ class ModuleRegistry(Generic[T]):
                     raise ValueError(f"{module} registers {item.name!r} a second time")
                 items[item.name] = item
             self._items = items
+            self._derived = {}
         return self._items
 
     def _take(self, module: str) -> T:
@@ -92,9 +95,17 @@ class ModuleRegistry(Generic[T]):
         for module in modules:
             self.add(module)
 
-    def all(self) -> list[T]:
+    def all(self) -> tuple[T, ...]:
         """Every registered object: the built-in list's order, then those added."""
-        return list(self._load_all().values())
+        return self.derived(tuple)
+
+    def derived(self, fn: Callable[[tuple[T, ...]], R]) -> R:
+        """``fn(self.all())``, worked out once per set of registered objects (detection
+        asks for its order and the extension map for every file)."""
+        items = self._load_all()
+        if fn not in self._derived:
+            self._derived[fn] = fn(tuple(items.values()))
+        return self._derived[fn]
 
     def names(self) -> list[str]:
         return list(self._load_all())

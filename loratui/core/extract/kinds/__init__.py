@@ -31,11 +31,23 @@ get = REGISTRY.get
 find = REGISTRY.find
 
 
-def detection_order() -> list[DocumentKind]:
+def _detection_order(all_kinds: tuple[DocumentKind, ...]) -> tuple[DocumentKind, ...]:
+    return tuple(sorted(all_kinds, key=lambda k: k.catch_all))
+
+
+def _extension_map(all_kinds: tuple[DocumentKind, ...]) -> dict[str, DocumentKind]:
+    out: dict[str, DocumentKind] = {}
+    for kind in all_kinds:
+        for ext in kind.extensions:
+            out.setdefault(ext, kind)
+    return out
+
+
+def detection_order() -> tuple[DocumentKind, ...]:
     """The kinds in the order detection asks them: catch-all ones last."""
-    return sorted(REGISTRY.all(), key=lambda k: k.catch_all)
+    return REGISTRY.derived(_detection_order)
 
 
 def by_extension(ext: str) -> DocumentKind | None:
     """The kind a file name ending in ``ext`` (lower case, with the dot) promises."""
-    return next((k for k in REGISTRY.all() if ext in k.extensions), None)
+    return REGISTRY.derived(_extension_map).get(ext)
