@@ -64,7 +64,10 @@ def _open(path: str, password: str | None):  # noqa: ANN202 - a pdfium.PdfDocume
             raise LoratuiError("io_error", "could not read the stored file") from exc
         if code == pdfium_raw.FPDF_ERR_SECURITY:
             raise LoratuiError(
-                "unsupported", "the PDF uses a security handler PDFium does not support"
+                "unsupported",
+                "the PDF uses a security handler PDFium does not support",
+                "read it with the default engine: `loratui settings PROJECT pdf_engine=pypdf`, "
+                "then retry the file",
             ) from exc
         raise damaged_pdf("PDFium could not parse it") from exc
     except OSError as exc:
