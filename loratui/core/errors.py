@@ -1,7 +1,9 @@
 """Errors as values a user can act on: a stable code, a one-line message and a hint.
 
 Every failure the engine reports (on a document, a job or a command) uses a code from
-``CATALOGUE``. ``permanent`` codes fail at once; the others are retried with backoff.
+``CATALOGUE``. ``permanent`` codes fail at once; the others are retried with backoff. The
+wording here is general: a document kind words its own errors (``DocumentKind.errors``:
+"the PDF is encrypted", the DOCX inflation limit).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ CATALOGUE: dict[str, ErrorInfo] = {
         ErrorInfo(
             "unsupported",
             "this kind of file is not supported",
-            "loratui reads PDF, DOCX, plain text and Markdown; convert the file to one of these",
+            "convert the file to a kind loratui reads (README: 'CLI reference: ingest')",
         ),
         ErrorInfo(
             "type_mismatch",
@@ -42,13 +44,13 @@ CATALOGUE: dict[str, ErrorInfo] = {
         ),
         ErrorInfo(
             "encrypted",
-            "the PDF is encrypted and needs a password",
+            "the document is encrypted and needs a password",
             "press `p` on the file to give its password, or run "
             "`loratui unlock PROJECT DOC --password-stdin`",
         ),
         ErrorInfo(
             "wrong_password",
-            "the password given for this PDF is wrong",
+            "the password given for this document is wrong",
             "run `loratui unlock PROJECT DOC --password-stdin` again with the right password",
         ),
         ErrorInfo(
@@ -58,8 +60,8 @@ CATALOGUE: dict[str, ErrorInfo] = {
         ),
         ErrorInfo(
             "zip_bomb",
-            "the DOCX would inflate far beyond the limit (possible zip bomb)",
-            "if you trust the file, raise `max_docx_inflated_mb` in the project settings",
+            "the file would inflate far beyond the limit (possible zip bomb)",
+            "if you trust the file, raise the inflation limit in the project settings",
         ),
         ErrorInfo(
             "timeout",

@@ -2,7 +2,8 @@
 
 ``README.md`` carries the YAML front matter ``datasets.load_dataset(EXPORT_DIR)`` reads
 (configs and data_files, nothing else listed), ``axolotl.yaml`` the ``datasets:`` entries
-with the right ``type``, and ``dataset_info.json`` the LLaMA-Factory entries (FORMATS.md).
+with the right ``type``, and ``dataset_info.json`` the LLaMA-Factory entries (FORMATS.md);
+each format declares its own note and entries (``formats/``).
 """
 
 from __future__ import annotations
@@ -11,15 +12,7 @@ from typing import Any
 
 import yaml
 
-from loratui.core.export.formats import axolotl_dataset, llamafactory_entry
-
-FORMAT_NOTES = {
-    "text": 'plain text records (`{"text"}`) for continued pre-training',
-    "prompt-completion": 'prompt/completion pairs (`{"prompt", "completion"}`)',
-    "messages": 'chat conversations (`{"messages": [{"role", "content"}]}`)',
-    "sharegpt": 'ShareGPT conversations (`{"conversations": [{"from", "value"}], "system"}`)',
-    "alpaca": 'Alpaca instructions (`{"instruction", "input", "output", "system"}`)',
-}
+from loratui.core.export import formats
 
 
 def front_matter(splits: list[str]) -> dict[str, Any]:
@@ -46,7 +39,7 @@ def dataset_card(manifest: dict[str, Any], splits: list[str]) -> str:
         f"# {manifest['dataset_name']} — v{manifest['version']}",
         "",
         f"Made by loratui {manifest['loratui_version']} from project "
-        f"`{manifest['project']}`: {FORMAT_NOTES[fmt]}.",
+        f"`{manifest['project']}`: {formats.get(fmt).note}.",
         "",
         "| split | records |",
         "|---|---|",
@@ -84,9 +77,10 @@ def dataset_card(manifest: dict[str, Any], splits: list[str]) -> str:
 
 def axolotl_yaml(manifest: dict[str, Any], splits: list[str]) -> str:
     fmt = manifest["format"]
-    doc: dict[str, Any] = {"datasets": [axolotl_dataset(fmt, "train.jsonl")]}
+    layout = formats.get(fmt)
+    doc: dict[str, Any] = {"datasets": [layout.axolotl_entry("train.jsonl")]}
     if "validation" in splits:
-        test = axolotl_dataset(fmt, "validation.jsonl")
+        test = layout.axolotl_entry("validation.jsonl")
         test["split"] = "train"  # a single JSON file loads as the "train" split
         doc["test_datasets"] = [test]
         doc["val_set_size"] = 0
@@ -106,7 +100,8 @@ def axolotl_yaml(manifest: dict[str, Any], splits: list[str]) -> str:
 
 def dataset_info(manifest: dict[str, Any], splits: list[str]) -> dict[str, Any]:
     name = manifest["dataset_name"]
-    out = {name: llamafactory_entry(manifest["format"], "train.jsonl")}
+    layout = formats.get(manifest["format"])
+    out = {name: layout.llamafactory_entry("train.jsonl")}
     if "validation" in splits:
-        out[f"{name}_validation"] = llamafactory_entry(manifest["format"], "validation.jsonl")
+        out[f"{name}_validation"] = layout.llamafactory_entry("validation.jsonl")
     return out

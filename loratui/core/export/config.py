@@ -19,11 +19,11 @@ from typing import Any
 import tomli_w
 
 from loratui.core.errors import LoratuiError
+from loratui.core.export import formats
 from loratui.core.store.db import write_txn
 from loratui.core.store.models import ExportConfig as ExportConfigRow
 from loratui.core.store.models import Project, now
 
-FORMATS = ("text", "prompt-completion", "messages", "sharegpt", "alpaca")
 SOURCES = ("all", "documents", "records")
 OVERLENGTH = ("split", "truncate", "drop")
 NORMALIZE = ("NFKC", "NFC", "none")
@@ -128,7 +128,7 @@ class ExportConfig:
             if getattr(self, name) not in allowed:
                 err[name] = f"must be one of {', '.join(allowed)}"
 
-        one_of("format", FORMATS)
+        one_of("format", tuple(formats.names()))
         one_of("sources", SOURCES)
         one_of("overlength", OVERLENGTH)
         one_of("normalize", NORMALIZE)
@@ -170,7 +170,8 @@ class ExportConfig:
             msg = _template_problem(getattr(self, name))
             if msg:
                 err[name] = msg
-        if self.format != "text":
+        fmt = formats.find(self.format)
+        if fmt is None or fmt.templated:
             if not self.user_template.strip():
                 err["user_template"] = "must not be empty for the chat and instruction formats"
             if not self.assistant_template.strip():
@@ -312,6 +313,13 @@ def parse_assignment(text: str) -> tuple[str, Any]:
             "invalid", f"export setting {key} must be {_type_name(default)}, got {raw!r}"
         ) from exc
     return key, _coerce(key, value)
+
+
+def __getattr__(name: str) -> Any:
+    """``FORMATS``: the registered formats' names, read when asked (a module may add one)."""
+    if name == "FORMATS":
+        return tuple(formats.names())
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # ---- TOML ----------------------------------------------------------------------------

@@ -9,6 +9,7 @@ one row at a time, apart from the dedup hashes.
 from __future__ import annotations
 
 import copy
+import enum
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -16,20 +17,22 @@ from pathlib import Path
 from typing import Any
 
 from loratui.core.errors import LoratuiError
-from loratui.core.export import clean
+from loratui.core.export import clean, formats
 from loratui.core.export.chunking import Chunk, Chunker, split_chunk
 from loratui.core.export.config import ExportConfig
 from loratui.core.export.dedup import ExactDedup, NearDedup
 from loratui.core.export.docref import DocRef
-from loratui.core.export.formats import Example, main_field, record_text, render
+from loratui.core.export.formats import Example
 from loratui.core.export.records import RowError, chunk_example, iter_rows, row_example
 from loratui.core.export.redact import Redactor
 from loratui.core.export.tokenizer import Counter as TokenCounter
 from loratui.core.export.tokenizer import get_counter
+from loratui.core.extract.kinds.records import KIND as RECORDS
 from loratui.core.store.models import DONE, Document, Page, Project
 
 PAGE_BATCH = 64
-RECORDS_KIND = "records"
+# Documents of the records kind are training rows already: read row by row, not chunked.
+RECORDS_KIND = RECORDS.name
 
 
 @dataclass
@@ -42,6 +45,14 @@ class Record:
     tokens: int
     lineage: dict[str, Any]
     text: str = ""
+
+
+class Split(enum.Enum):
+    """What ``Pipeline._finish`` answers for a chunk over ``max_seq_len`` when
+    ``overlength`` is ``split``: the caller splits the chunk and makes a record of each
+    piece."""
+
+    NEEDED = "needed"
 
 
 @dataclass
@@ -141,6 +152,7 @@ class Pipeline:
         are not checked for duplicates here: the caller does it (an export does it in
         the one process that writes, in order, from keys its workers compute)."""
         self.cfg = cfg.check()
+        self.format = formats.get(cfg.format)
         self.counter = counter or get_counter(cfg.tokenizer)
         self.exact = ExactDedup() if cfg.dedup_exact and dedup else None
         self.near = (
@@ -225,9 +237,9 @@ class Pipeline:
             return
         lineage = chunk_lineage(doc, chunk)
         rec = self._finish(ex, lineage, splittable=True)
-        if rec is not None and rec != "split":
+        if isinstance(rec, Record):
             yield rec
-        elif rec == "split":
+        elif rec is Split.NEEDED:
             budget = self.cfg.max_seq_len - self._overhead(doc, chunk, previous)
             if budget < 16:
                 self.stats.dropped["too_long"] += 1
@@ -243,10 +255,10 @@ class Pipeline:
     def _overhead(self, doc: DocRef, chunk: Chunk, previous: str) -> int:
         """Tokens a record adds around its chunk text (template, previous chunk)."""
         empty = Chunk("", chunk.pages, chunk.start, chunk.start, chunk.heading, chunk.index, 0)
-        rec = render(chunk_example(doc, empty, previous, self.cfg), self.cfg.format)
+        rec = self.format.render(chunk_example(doc, empty, previous, self.cfg))
         if rec is None:
             return 0
-        return self.counter.count(record_text(rec, self.cfg.format)) + 2
+        return self.counter.count(self.format.record_text(rec)) + 2
 
     def _row_records(self, doc: Document | DocRef) -> Iterator[Record]:
         assert isinstance(doc, Document), "records files are read in the writing process"
@@ -275,33 +287,33 @@ class Pipeline:
 
     def _finish(
         self, ex: Example, lineage: dict[str, Any], splittable: bool
-    ) -> Record | str | None:
-        """Render, redact, fit to max_seq_len, filter and dedup; ``"split"`` asks the caller
-        to split the chunk; ``None`` means dropped (counted)."""
+    ) -> Record | Split | None:
+        """Render, redact, fit to max_seq_len, filter and dedup; ``Split.NEEDED`` asks the
+        caller to split the chunk; ``None`` means dropped (counted)."""
         cfg = self.cfg
-        fmt = cfg.format
-        data = render(ex, fmt)
+        fmt = self.format
+        data = fmt.render(ex)
         if data is None:
-            self.stats.dropped["not_" + fmt.replace("-", "_")] += 1
+            self.stats.dropped["not_" + fmt.name.replace("-", "_")] += 1
             return None
         if self.redactor is not None:
-            data = redact_record(data, fmt, self.redactor)
-        text = record_text(data, fmt)
+            data = fmt.redact(data, self.redactor)
+        text = fmt.record_text(data)
         tokens = self.counter.count(text)
         if tokens > cfg.max_seq_len:
             if cfg.overlength == "split" and splittable:
-                return "split"
+                return Split.NEEDED
             if cfg.overlength == "truncate":
                 data = self._truncate(data, tokens)
                 if data is None:
                     self.stats.dropped["too_long"] += 1
                     return None
-                text = record_text(data, fmt)
+                text = fmt.record_text(data)
                 tokens = self.counter.count(text)
             else:
                 self.stats.dropped["too_long"] += 1
                 return None
-        if _has_empty(data, fmt):
+        if fmt.is_empty(data):
             self.stats.dropped["empty"] += 1
             return None
         chars = len(text)
@@ -327,9 +339,9 @@ class Pipeline:
 
     def _truncate(self, data: dict[str, Any], tokens: int) -> dict[str, Any] | None:
         """Shorten the answer field until the record fits; ``None`` if it cannot."""
-        fmt = self.cfg.format
+        fmt = self.format
         data = copy.deepcopy(data)
-        holder, key = main_field(data, fmt)
+        holder, key = fmt.main_field(data)
         for _ in range(8):
             excess = tokens - self.cfg.max_seq_len
             if excess <= 0:
@@ -341,7 +353,7 @@ class Pipeline:
             holder[key] = value[: self.counter.prefix_chars(value, keep)].rstrip()
             if not holder[key]:
                 return None
-            tokens = self.counter.count(record_text(data, fmt))
+            tokens = self.counter.count(fmt.record_text(data))
         return data if tokens <= self.cfg.max_seq_len else None
 
 
@@ -356,30 +368,6 @@ def chunk_lineage(doc: DocRef, chunk: Chunk) -> dict[str, Any]:
         "heading": chunk.heading,
         "row": None,
     }
-
-
-def _has_empty(data: dict[str, Any], fmt: str) -> bool:
-    if fmt == "text":
-        return not data["text"].strip()
-    if fmt == "prompt-completion":
-        return not data["prompt"].strip() or not data["completion"].strip()
-    if fmt == "messages":
-        return any(not m["content"].strip() for m in data["messages"])
-    if fmt == "sharegpt":
-        return any(not m["value"].strip() for m in data["conversations"])
-    return not data["instruction"].strip() or not data["output"].strip()
-
-
-def redact_record(data: dict[str, Any], fmt: str, redactor: Redactor) -> dict[str, Any]:
-    """Apply ``redactor`` to every content string of a record (never to keys or roles)."""
-    if fmt == "messages":
-        return {"messages": [{**m, "content": redactor(m["content"])} for m in data["messages"]]}
-    if fmt == "sharegpt":
-        return {
-            "conversations": [{**m, "value": redactor(m["value"])} for m in data["conversations"]],
-            "system": redactor(data["system"]),
-        }
-    return {k: redactor(v) if isinstance(v, str) else v for k, v in data.items()}
 
 
 def require_documents(docs: list[Document], project: Project, cfg: ExportConfig) -> None:

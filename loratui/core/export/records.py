@@ -1,7 +1,8 @@
 """Where examples come from: document chunks (as text or through a template) and records files.
 
-A text document becomes chunks; in the ``text`` format a chunk is the record, in the chat
-and instruction formats the configured template turns each chunk into a user/assistant pair
+A text document becomes chunks; in the ``text`` format (a format that is not
+``templated``) a chunk is the record, in the chat and instruction formats the configured
+template turns each chunk into a user/assistant pair
 with ``{title}``, ``{text}``, ``{previous}`` (the chunk before), ``{page}`` and ``{source}``.
 A records file (``kind == "records"``) already holds examples: each row is mapped to an
 example through ``columns`` (target field -> column name), or by recognising common column
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from loratui.core.errors import LoratuiError
+from loratui.core.export import formats
 from loratui.core.export.chunking import Chunk
 from loratui.core.export.config import ExportConfig
 from loratui.core.export.docref import DocRef
@@ -72,7 +74,7 @@ def chunk_example(
 ) -> Example:
     """The example a chunk makes; raises ``RowError('no_previous')`` for a first chunk when
     the template needs the chunk before it."""
-    if cfg.format == "text":
+    if not formats.get(cfg.format).templated:
         return Example(text=chunk.text)
     if not previous and any("{previous}" in t for t in (cfg.user_template, cfg.assistant_template)):
         raise RowError("no_previous")

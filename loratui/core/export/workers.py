@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from loratui.core.errors import LoratuiError
+from loratui.core.export import formats
 from loratui.core.export.config import ExportConfig
 from loratui.core.export.dedup import NearKeys, text_hash
 from loratui.core.export.docref import DocRef
@@ -122,12 +123,18 @@ def _exit_with_writer(writer_pid: int) -> None:
 
 
 def _init(
-    cfg: ExportConfig, near: NearKeys | None, database: str, spool: str, writer_pid: int
+    cfg: ExportConfig,
+    near: NearKeys | None,
+    database: str,
+    spool: str,
+    writer_pid: int,
+    format_modules: tuple[str, ...] = (),
 ) -> None:
     """Set a worker up: its pipeline, its own connection to read pages, the spool folder,
-    and a watch on the writing process."""
+    a watch on the writing process, and the formats the writer added at run time."""
     global _state
     _exit_with_writer(writer_pid)
+    formats.REGISTRY.load(format_modules)
     os.environ["TOKENIZERS_PARALLELISM"] = "false"  # one thread a process: we have processes
     db.connect(Path(database))
     _state = (Pipeline(cfg, dedup=False), near, Path(spool))
@@ -234,6 +241,7 @@ class DocumentFeed:
                 str(db.database.obj.database),
                 str(self.spool),
                 os.getpid(),
+                formats.REGISTRY.extensions(),
             ),
         )
         window = 4 * self.workers

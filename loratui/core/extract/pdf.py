@@ -3,8 +3,8 @@
 The empty password is tried automatically (many "encrypted" PDFs only restrict
 printing); a PDF that needs a real password fails with ``encrypted`` until one is given,
 and with ``wrong_password`` when the given one does not open it. Files pypdf cannot parse
-fail with ``corrupt``. The functions mirror ``loratui.core.extract``'s signatures so an
-alternative engine module (``pdfium``) can stand in for this one.
+fail with ``corrupt``. The PDF kind (``kinds/pdf.py``) calls ``count_pages`` and
+``extract_pages``; the other engine (``pdfium``) offers the same two.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from pypdf import PasswordType, PdfReader
 from pypdf.errors import DependencyError, FileNotDecryptedError, PyPdfError
 
 from loratui.core.errors import LoratuiError
+from loratui.core.extract.kinds.pdf import KIND as PDF
 from loratui.core.extract.shared import damaged_pdf, page_numbers, unreadable
 from loratui.core.extract.text import tidy
 
@@ -90,9 +91,7 @@ def _open(path: str, password: str | None) -> PdfReader:
         if reader.is_encrypted:
             result = reader.decrypt(password or "")
             if result == PasswordType.NOT_DECRYPTED:
-                if password:
-                    raise LoratuiError("wrong_password")
-                raise LoratuiError("encrypted")
+                raise PDF.error("wrong_password" if password else "encrypted")
         return reader
     except LoratuiError:
         raise
@@ -112,7 +111,7 @@ def _page_count(reader: PdfReader) -> int:
     try:
         return len(reader.pages)
     except FileNotDecryptedError as exc:
-        raise LoratuiError("encrypted") from exc
+        raise PDF.error("encrypted") from exc
     except _PARSE_ERRORS as exc:
         raise damaged_pdf(_describe(exc)) from exc
 
@@ -145,7 +144,7 @@ def extract_pages(
         try:
             text = reader.pages[number - 1].extract_text()
         except FileNotDecryptedError as exc:
-            raise LoratuiError("encrypted") from exc
+            raise PDF.error("encrypted") from exc
         except _PARSE_ERRORS as exc:
             raise damaged_pdf(f"page {number}: {_describe(exc)}") from exc
         out.append((number, tidy(text or "")))

@@ -3,7 +3,7 @@
 Why: pypdf is pure Python and interprets every content stream in Python; PDFium is
 Chrome's C++ PDF library and reads the same text several times faster (see the
 benchmarks). It is an extra (``pip install 'loratui[pdfium]'``); pypdf stays the default.
-Same contract as ``loratui.core.extract.pdf``: the empty password is tried automatically,
+Same contract as the pypdf engine (``extract/pdf.py``): the empty password is tried automatically,
 a PDF that needs a real one fails ``encrypted`` (``wrong_password`` when the given one does
 not open it), and anything PDFium cannot parse fails ``corrupt``.
 
@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from loratui.core.errors import LoratuiError
+from loratui.core.extract.kinds.pdf import KIND as PDF
 from loratui.core.extract.shared import damaged_pdf, page_numbers, unreadable
 from loratui.core.extract.text import tidy
 
@@ -58,12 +59,15 @@ def _open(path: str, password: str | None):  # noqa: ANN202 - a pdfium.PdfDocume
     except pdfium.PdfiumError as exc:
         code = getattr(exc, "err_code", None)
         if code == pdfium_raw.FPDF_ERR_PASSWORD:
-            raise LoratuiError("wrong_password" if password else "encrypted") from exc
+            raise PDF.error("wrong_password" if password else "encrypted") from exc
         if code == pdfium_raw.FPDF_ERR_FILE:
             raise LoratuiError("io_error", "could not read the stored file") from exc
         if code == pdfium_raw.FPDF_ERR_SECURITY:
             raise LoratuiError(
-                "unsupported", "the PDF uses a security handler PDFium does not support"
+                "unsupported",
+                "the PDF uses a security handler PDFium does not support",
+                "read it with the default engine: `loratui settings PROJECT pdf_engine=pypdf`, "
+                "then retry the file",
             ) from exc
         raise damaged_pdf("PDFium could not parse it") from exc
     except OSError as exc:

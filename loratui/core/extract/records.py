@@ -19,8 +19,6 @@ from typing import Any
 from loratui.core.errors import LoratuiError
 from loratui.core.extract import text as text_mod
 
-EXTENSIONS = {".jsonl", ".ndjson", ".json", ".csv"}
-
 
 def _corrupt(name: str, what: str) -> LoratuiError:
     return LoratuiError(

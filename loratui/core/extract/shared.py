@@ -1,8 +1,9 @@
 """What the extractors share, so every engine clips ranges and words errors the same way.
 
-The package entry point and both PDF engines hand out pages ``start``..``end`` clipped to
-the document's last page; every extractor reports an unreadable stored file as
-``io_error``, and both PDF engines report a damaged PDF as ``corrupt`` in the same words.
+The kinds parsed whole (``kinds/base.py``) and both PDF engines hand out pages
+``start``..``end`` clipped to the document's last page; every extractor reports an
+unreadable stored file as ``io_error``, and both PDF engines report a damaged PDF as
+``corrupt`` in the same words.
 """
 
 from __future__ import annotations

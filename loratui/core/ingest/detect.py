@@ -1,26 +1,23 @@
 """What kind of document a file is, decided by its content rather than its name.
 
-``%PDF-`` near the start is a PDF; a zip holding ``word/document.xml`` is a DOCX; bytes
-that decode as text without NULs are text (``records`` when named ``.jsonl``, ``.json``
-or ``.csv`` and parseable). A name that promises one thing while the bytes are another
-(a PNG called ``notes.txt``) fails with ``type_mismatch`` and says what the bytes are.
+Every registered kind (``extract/kinds``) is shown the file's first bytes in turn and the
+first to claim them wins: ``%PDF-`` near the start is a PDF, a zip holding
+``word/document.xml`` a DOCX, bytes that decode as text without NULs are text (``records``
+when named ``.jsonl``, ``.json`` or ``.csv``, and then they must parse). A name that
+promises one kind while the bytes are another (a PNG called ``notes.txt``) fails with
+``type_mismatch`` and says what the bytes are; bytes no kind claims fail ``unsupported``.
 """
 
 from __future__ import annotations
 
-import zipfile
 from pathlib import Path
 from typing import Any
 
 from loratui.core.errors import LoratuiError
-from loratui.core.extract import docx as docx_mod
-from loratui.core.extract import records as records_mod
-from loratui.core.extract import text as text_mod
+from loratui.core.extract import kinds
+from loratui.core.extract.kinds.base import DocumentKind, Probe
 from loratui.core.store import settings as settings_mod
 
-KINDS = ("pdf", "docx", "text", "records")
-TEXT_EXTENSIONS = {".txt", ".md", ".markdown", ".text", ".rst", ".log"}
-RECORDS_EXTENSIONS = records_mod.EXTENSIONS
 HEAD_BYTES = 64 * 1024
 
 # Magic numbers of common binary formats we do not read, to name them in messages.
@@ -46,76 +43,69 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"\x00\x00\x00\x20ftyp", "an MP4 video"),
     (b"SQLite format 3\x00", "an SQLite database"),
 )
-_ZIP = (b"PK\x03\x04", b"PK\x05\x06")
-_EXPECTED = {
-    ".pdf": "a PDF",
-    ".docx": "a DOCX document",
-    **{ext: "text" for ext in TEXT_EXTENSIONS},
-    **{ext: "a records file" for ext in RECORDS_EXTENSIONS},
-}
+# Members that name zips we do not read, to name them in messages.
+_ZIP_MEMBERS: tuple[tuple[str, str], ...] = (
+    ("xl/workbook.xml", "an Excel workbook"),
+    ("ppt/presentation.xml", "a PowerPoint presentation"),
+    ("content.xml", "an OpenDocument file"),
+)
 
 
-def _mismatch(name: str, ext: str, found: str) -> LoratuiError:
+def _mismatch(probe: Probe, found: str) -> LoratuiError:
+    promised = kinds.get(probe.promised) if probe.promised else None
     return LoratuiError(
         "type_mismatch",
-        f"{name} is named like {_EXPECTED.get(ext, ext)} but contains {found}",
+        f"{probe.label} is named like {promised.label if promised else probe.ext} "
+        f"but contains {found}",
         "check the file: it may be mis-named or damaged; rename it to its real type",
     )
 
 
 def _unsupported(name: str, found: str) -> LoratuiError:
+    described = [k.described for k in kinds.REGISTRY.all()]
+    listed = ", ".join(described[:-1]) + " and " + described[-1] if described else "nothing"
     return LoratuiError(
         "unsupported",
         f"{name} is {found}, which loratui does not read",
-        "loratui reads PDF, DOCX, plain text, Markdown and JSONL/JSON/CSV records; "
-        "convert the file to one of these",
+        f"loratui reads {listed}; convert the file to one of these",
     )
 
 
-def _docx_or_zip(path: Path, label: str, ext: str, limits: dict[str, Any]) -> str:
-    try:
-        with zipfile.ZipFile(path) as zf:
-            names = set(zf.namelist())
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        if ext == ".docx":
-            raise LoratuiError(
-                "corrupt",
-                f"{label} is a damaged DOCX (its zip structure cannot be read)",
-            ) from exc
-        raise _unsupported(label, "a damaged zip archive") from exc
-    if "word/document.xml" in names:
-        if ext in _EXPECTED and ext != ".docx":
-            raise _mismatch(label, ext, "a DOCX document")
-        docx_mod.check_zip(str(path), limits)
-        return "docx"
-    if "xl/workbook.xml" in names:
-        found = "an Excel workbook"
-    elif "ppt/presentation.xml" in names:
-        found = "a PowerPoint presentation"
-    elif "content.xml" in names:
-        found = "an OpenDocument file"
+def _claimed(kind: DocumentKind, probe: Probe) -> str:
+    if probe.promised is not None and probe.promised != kind.name:
+        raise _mismatch(probe, kind.content_name)
+    kind.check(probe)
+    return kind.name
+
+
+def _unclaimed(probe: Probe) -> LoratuiError:
+    """The error for bytes no kind reads: a mismatch when the name promised a kind."""
+    if probe.is_zip:
+        names = probe.zip_names
+        if names is None:
+            return _unsupported(probe.label, "a damaged zip archive")
+        found = next((f for member, f in _ZIP_MEMBERS if member in names), "a zip archive")
+    elif probe.text is not None:
+        found = "text"
     else:
-        found = "a zip archive"
-    if ext in _EXPECTED:
-        raise _mismatch(label, ext, found)
-    raise _unsupported(label, found)
-
-
-def _pdf(name: str, ext: str) -> str:
-    if ext in _EXPECTED and ext != ".pdf":
-        raise _mismatch(name, ext, "a PDF")
-    return "pdf"
+        found = next((f for magic, f in _MAGIC if probe.head.startswith(magic)), "")
+        if not found:
+            found = "binary data, not text" if probe.promised else "binary data of an unknown kind"
+    if probe.promised:
+        return _mismatch(probe, found)
+    return _unsupported(probe.label, found)
 
 
 def detect_kind(
     path: str | Path, limits: dict[str, Any] | None = None, name: str | None = None
 ) -> str:
-    """Return ``pdf``, ``docx``, ``text`` or ``records`` for the file at ``path``.
+    """The kind of the file at ``path`` (``pdf``, ``docx``, ``text``, ``records``, ...).
 
     Raises ``LoratuiError`` with code ``empty``, ``too_large``, ``unsupported``,
-    ``type_mismatch`` or ``corrupt`` (a records file that does not parse).
-    ``limits`` is ``settings.effective(project.settings)`` (defaults when omitted);
-    ``name`` is the original file name when ``path`` is a stored copy (which has none).
+    ``type_mismatch``, ``corrupt`` (a damaged DOCX, a records file that does not parse) or
+    ``zip_bomb``. ``limits`` is ``settings.effective(project.settings)`` (defaults when
+    omitted); ``name`` is the original file name when ``path`` is a stored copy (which has
+    none).
     """
     path = Path(path)
     limits = limits or settings_mod.DEFAULTS
@@ -135,22 +125,9 @@ def detect_kind(
             "too_large",
             f"{label} is {size / 1048576:.1f} MB, over the {max_mb:g} MB limit",
         )
-    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"%PDF-"):
-        return _pdf(label, ext)
-    if head.startswith(_ZIP):
-        return _docx_or_zip(path, label, ext, limits)
-    try:
-        text_mod.decode(head, partial=size > len(head))
-    except text_mod.NotText as exc:
-        if b"%PDF-" in head[:1024]:  # junk before the header is allowed by readers
-            return _pdf(label, ext)
-        found = next((f for magic, f in _MAGIC if head.startswith(magic)), None)
-        if ext in _EXPECTED:
-            raise _mismatch(label, ext, found or "binary data, not text") from exc
-        raise _unsupported(label, found or "binary data of an unknown kind") from exc
-    if ext in (".pdf", ".docx"):
-        raise _mismatch(label, ext, "plain text")
-    if ext in RECORDS_EXTENSIONS:
-        records_mod.check_head(label, head, complete=size <= len(head))
-        return "records"
-    return "text"
+    promised = kinds.by_extension(ext) if ext else None
+    probe = Probe(path, label, ext, size, head, limits, promised.name if promised else None)
+    for kind in kinds.detection_order():
+        if kind.detect(probe):
+            return _claimed(kind, probe)
+    raise _unclaimed(probe)

@@ -4,7 +4,8 @@ Why: a text file or a small DOCX is counted and extracted in a few milliseconds 
 while handing it to the pool alone costs a round trip through pebble's pipes and threads
 and the asyncio loop (about 0.7 ms on a quiet machine, several under load). The documents
 a worker claims together ask for their first looks in the same loop iteration; those of
-small non-PDF files go out together, up to ``MAX_BATCH`` to a task.
+small files of kinds that allow it (``DocumentKind.batch_small_files``: DOCX, text and
+records, not PDF) go out together, up to ``MAX_BATCH`` to a task.
 
 A batch that fails as a whole (a worker process killed, a time limit, a result that does
 not pickle) is run again one file per task, so each error lands on the file that caused
@@ -18,9 +19,9 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from loratui.core.extract import kinds
 from loratui.core.jobs.pool import classify, first_look, first_look_many
 
-BATCH_KINDS = frozenset({"text", "records", "docx"})
 SMALL_FILE_BYTES = 256 * 1024
 MAX_BATCH = 8
 
@@ -30,7 +31,8 @@ Outcome = tuple[tuple[str, int, list[tuple[int, str]] | None], float]  # first_l
 
 def batchable(kind: str | None, size: int | None) -> bool:
     """Whether a document's first look may share a pool task with others."""
-    return kind in BATCH_KINDS and 0 <= (size or 0) <= SMALL_FILE_BYTES
+    known = kinds.find(kind)
+    return known is not None and known.batch_small_files and 0 <= (size or 0) <= SMALL_FILE_BYTES
 
 
 class LookBatcher:

@@ -15,6 +15,7 @@ import peewee
 
 from loratui.core.audit import log_event
 from loratui.core.errors import LoratuiError
+from loratui.core.extract import kinds
 from loratui.core.jobs.queue import EXTRACT
 from loratui.core.store.db import write_txn
 from loratui.core.store.models import (
@@ -172,9 +173,14 @@ def retry(project: Project, doc_ids: list[int] | None = None, failed_only: bool 
 
 
 def unlock(project: Project, doc: Document, password: str) -> Job:
-    """Store a PDF's password (only in the project database) and re-queue it."""
-    if doc.kind not in (None, "pdf"):
-        raise LoratuiError("invalid", f"{doc.name!r} is not a PDF; only PDFs take a password")
+    """Store the password of a document whose kind takes one (a PDF) in the project
+    database only, and re-queue it."""
+    known = kinds.find(doc.kind)
+    if doc.kind is not None and (known is None or not known.takes_password):
+        takers = " or ".join(k.described for k in kinds.REGISTRY.all() if k.takes_password)
+        raise LoratuiError(
+            "invalid", f"{doc.name!r} is not a {takers}; only {takers}s take a password"
+        )
     if doc.state == DUPLICATE:
         raise LoratuiError(
             "invalid",

@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import multiprocessing
-import os
 import shutil
 import signal
 import sys
@@ -34,6 +33,7 @@ from typing import Any
 from pebble import ProcessExpired, ProcessPool
 
 from loratui.core.errors import LoratuiError
+from loratui.core.extract import kinds
 from loratui.core.jobs import spool as pool_spool
 
 MB = 1024 * 1024
@@ -58,9 +58,10 @@ def _set_parent_death_signal() -> None:
         pass
 
 
-def init_worker(max_memory_mb: int) -> None:
+def init_worker(max_memory_mb: int, kind_modules: tuple[str, ...] = ()) -> None:
     """Process initializer: ignore Ctrl-C (the orchestrator handles it), die with the
-    parent, and cap the address space."""
+    parent, cap the address space, and import the document kinds the orchestrator added
+    at run time (``kinds.REGISTRY.extensions()``: built-in kinds need nothing)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _set_parent_death_signal()
     if max_memory_mb and max_memory_mb > 0:
@@ -71,6 +72,8 @@ def init_worker(max_memory_mb: int) -> None:
         if hard != resource.RLIM_INFINITY:
             limit = min(limit, hard)
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    if kind_modules:
+        kinds.REGISTRY.load(kind_modules)
 
 
 def first_look(
@@ -81,8 +84,9 @@ def first_look(
     limits: dict[str, Any],
     whole_up_to: int,
 ) -> tuple[str, int, list[tuple[int, str]] | None]:
-    """Detect the kind if unknown, count the pages, and when there are few (or the file
-    is not a PDF) extract them all in the same call: one round trip per small file.
+    """Detect the kind if unknown, count the pages, and when there are few (or the kind is
+    not read range by range) extract them all in the same call: one round trip per small
+    file.
 
     Returns ``(kind, pages, extracted pages or None)``.
     """
@@ -95,7 +99,7 @@ def first_look(
     total = extract.count_pages(path, kind, password, limits)
     if total <= 0:
         return kind, total, []
-    if kind != "pdf" or total <= whole_up_to:
+    if not kinds.get(kind).ranged or total <= whole_up_to:
         return kind, total, extract.extract_pages(path, kind, 1, total, password, limits)
     return kind, total, None
 
@@ -140,7 +144,9 @@ def extract_range(
 def _context() -> Any:
     if sys.platform.startswith("linux"):
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["loratui.core.jobs.pool", "loratui.core.extract"])
+        ctx.set_forkserver_preload(
+            ["loratui.core.jobs.pool", "loratui.core.extract", *kinds.MODULES]
+        )
         return ctx
     return multiprocessing.get_context("spawn")
 
@@ -210,7 +216,7 @@ class ExtractionPool:
                 max_workers=self.workers,
                 max_tasks=TASKS_PER_PROCESS,
                 initializer=init_worker,
-                initargs=(self.max_memory_mb,),
+                initargs=(self.max_memory_mb, kinds.REGISTRY.extensions()),
                 context=_context(),
             )
         return self._pool
@@ -268,7 +274,3 @@ class ExtractionPool:
         if pool.active:
             pool.stop()
             pool.join(timeout=10)
-
-
-def default_workers() -> int:
-    return max(1, os.cpu_count() or 1)

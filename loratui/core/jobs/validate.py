@@ -3,8 +3,9 @@
 Errors (unsupported, corrupt, encrypted, over limits) stop a document and come from
 detection and extraction; these are the softer findings on a document that did extract:
 no text at all (a scan that needs OCR), very little text per page, broken characters,
-and text identical to another document's. The worker calls these when a document
-finishes; each finding is ``{"code", "level", "message", "hint"}``.
+and text identical to another document's; and whatever the document's kind adds
+(``DocumentKind.warnings``). The worker calls these when a document finishes; each finding
+is ``{"code", "level", "message", "hint"}``.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from loratui.core.extract import kinds
 from loratui.core.store.models import DONE, Document
 
 LITTLE_TEXT_PER_PAGE = 200  # non-blank characters; a typical text page holds 1,500-3,000
@@ -54,9 +56,11 @@ def _bad_chars(text: str) -> int:
 def document_warnings(pages: list[str], kind: str | None = None) -> list[dict[str, Any]]:
     """Findings on a document's extracted pages (empty list when all looks fine).
 
-    ``little_text`` concerns laid-out pages: it applies to PDFs (and, when ``kind`` is not
-    given, to documents of several pages); a short note in a text file is not a problem.
+    ``little_text`` concerns laid-out pages: it applies to kinds that declare them
+    (``laid_out``: PDF) and, when ``kind`` is not given, to documents of several pages; a
+    short note in a text file is not a problem.
     """
+    known = kinds.find(kind)
     out: list[dict[str, Any]] = []
     counts = [_visible(p) for p in pages]
     total = sum(counts)
@@ -71,7 +75,7 @@ def document_warnings(pages: list[str], kind: str | None = None) -> list[dict[st
         return out
     n = max(1, len(pages))
     empty = sum(1 for c in counts if c == 0)
-    paged = kind == "pdf" or (kind is None and len(pages) > 1)
+    paged = known.laid_out if known is not None else (kind is None and len(pages) > 1)
     if paged and total / n < LITTLE_TEXT_PER_PAGE:
         out.append(
             _warning(
@@ -98,6 +102,8 @@ def document_warnings(pages: list[str], kind: str | None = None) -> list[dict[st
                 "Unicode fonts",
             )
         )
+    if known is not None:
+        out.extend(known.warnings(pages))
     return out
 
 

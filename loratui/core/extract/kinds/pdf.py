@@ -1,0 +1,64 @@
+"""PDF: recognised by its ``%PDF-`` header, read range by range with one of two engines.
+
+pypdf (``extract/pdf.py``) is the default; PDFium (``extract/pdfium.py``, the optional
+``pdfium`` extra) when the project's ``pdf_engine`` setting says ``pypdfium2``. Engines are
+imported in the worker processes only, on the first page asked for.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from loratui.core.errors import ErrorInfo
+from loratui.core.extract.kinds.base import DocumentKind, Limits, Pages, Probe
+
+UNLOCK_HINT = (
+    "press `p` on the file to give its password, or run "
+    "`loratui unlock PROJECT DOC --password-stdin`"
+)
+
+
+def engine(limits: Limits) -> ModuleType:
+    """The engine module ``pdf_engine`` selects (both offer count_pages/extract_pages)."""
+    if limits.get("pdf_engine") == "pypdfium2":
+        from loratui.core.extract import pdfium
+
+        return pdfium
+    from loratui.core.extract import pdf
+
+    return pdf
+
+
+class PdfKind(DocumentKind):
+    name = "pdf"
+    label = "a PDF"
+    described = "PDF"
+    extensions = frozenset({".pdf"})
+    ranged = True
+    laid_out = True
+    takes_password = True
+    errors = (
+        ErrorInfo("encrypted", "the PDF is encrypted and needs a password", UNLOCK_HINT),
+        ErrorInfo(
+            "wrong_password",
+            "the password given for this PDF is wrong",
+            "run `loratui unlock PROJECT DOC --password-stdin` again with the right password",
+        ),
+    )
+
+    def detect(self, probe: Probe) -> bool:
+        if probe.head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"%PDF-"):
+            return True
+        # junk before the header is allowed by readers (in binary files, not zips or text)
+        return not probe.is_zip and b"%PDF-" in probe.head[:1024] and probe.text is None
+
+    def count_pages(self, path: str, password: str | None, limits: Limits) -> int:
+        return engine(limits).count_pages(path, self.name, password, limits)
+
+    def extract_pages(
+        self, path: str, start: int, end: int, password: str | None, limits: Limits
+    ) -> Pages:
+        return engine(limits).extract_pages(path, self.name, start, end, password, limits)
+
+
+KIND = PdfKind()
