@@ -27,6 +27,7 @@ from loratui.core.export import card
 from loratui.core.export.check import check_report
 from loratui.core.export.config import ExportConfig
 from loratui.core.export.dedup import ExactDedup, NearDedup
+from loratui.core.export.keyed import batches
 from loratui.core.export.pipeline import (
     RECORDS_KIND,
     Pipeline,
@@ -37,7 +38,7 @@ from loratui.core.export.pipeline import (
 )
 from loratui.core.export.split import SplitFiles, assign_splits, row_split, token_stats
 from loratui.core.export.stale import TMP_PREFIX, clean_stale
-from loratui.core.export.workers import DocumentFeed, batches, default_workers
+from loratui.core.export.workers import DocumentFeed, default_workers
 from loratui.core.ingest.hashing import sha256_file
 from loratui.core.store import folders
 from loratui.core.store import home as home_mod
