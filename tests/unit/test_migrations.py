@@ -177,8 +177,7 @@ def test_opening_a_home_upgrades_its_database(
                 {"workers": 2},
             )
     finally:
-        db.close()
-        home._current = None
+        home.close_home()
 
 
 def test_the_models_agree_with_the_migrated_schema(

@@ -99,6 +99,14 @@ def open_home(home: str | os.PathLike[str] | None = None) -> Path:
     return path
 
 
+def close_home() -> None:
+    """Close this process's connection to the open home and forget it (tests and tools open
+    one home after another)."""
+    global _current
+    db.close()
+    _current = None
+
+
 def current() -> Path:
     """The open home folder (``open_home`` must have been called)."""
     if _current is None:
