@@ -46,7 +46,6 @@ def in_process(files_dir: Path, home: Path, n: int) -> dict[str, float]:
     from loratui.core.ingest import add as ingest
     from loratui.core.jobs.worker import Worker
     from loratui.core.projects import workspace
-    from loratui.core.store import db
     from loratui.core.store import home as home_mod
     from loratui.core.store.models import Document
 
@@ -67,8 +66,7 @@ def in_process(files_dir: Path, home: Path, n: int) -> dict[str, float]:
             .count()
         )
     finally:
-        db.close()
-        home_mod._current = None
+        home_mod.close_home()
     return {"add_s": add_s, "process_s": process_s, "queued": queued, "done": done}
 
 

@@ -198,7 +198,6 @@ def seed_documents(home: Path, n: int) -> None:
     import random
 
     from loratui.core.projects import workspace
-    from loratui.core.store import db
     from loratui.core.store import home as home_mod
     from loratui.core.store.db import write_txn
     from loratui.core.store.models import Document
@@ -237,8 +236,7 @@ def seed_documents(home: Path, n: int) -> None:
             for start in range(0, n, 500):
                 Document.insert_many(docs[start : start + 500]).execute()
     finally:
-        db.close()
-        home_mod._current = None
+        home_mod.close_home()
 
 
 async def startup_run(home: Path, docs: int) -> dict:

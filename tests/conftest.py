@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from loratui.core import audit
-from loratui.core.store import db
 from loratui.core.store import home as home_mod
 
 REPO = Path(__file__).resolve().parents[1]
@@ -27,8 +26,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     audit.set_origin("cli")  # an in-process TUI test may have set "tui"
     opened = home_mod.open_home(path)
     yield opened
-    db.close()
-    home_mod._current = None
+    home_mod.close_home()
 
 
 @pytest.fixture

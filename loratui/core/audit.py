@@ -12,9 +12,9 @@ import hashlib
 import json
 from typing import Any
 
-from loratui.core.ingest.file_walk import storable
 from loratui.core.store.db import database, write_txn
 from loratui.core.store.models import Event, now
+from loratui.core.store.text import storable
 
 _origin = "cli"
 

@@ -14,7 +14,6 @@ import pytest
 import yaml
 
 from loratui.core.projects import workspace
-from loratui.core.store import db
 from loratui.core.store import home as home_mod
 from tests.conftest import CLI
 from tests.export_support import add_doc, page_text, paragraph
@@ -132,8 +131,7 @@ def _big_project(home: Path) -> None:
             rng.shuffle(pages)  # the same sentences in another order: no duplicates by text
             add_doc(project, f"big-{i:02d}.pdf", [f"{i} {p}" for p in pages])
     finally:
-        db.close()
-        home_mod._current = None
+        home_mod.close_home()
 
 
 def test_killed_export_leaves_no_version(cli: CLI) -> None:
@@ -173,8 +171,7 @@ def test_killed_export_leaves_no_version(cli: CLI) -> None:
         kinds = [e.kind for e in Event.select().order_by(Event.id) if e.kind.startswith("export")]
         assert kinds == ["export.started", "export.interrupted", "export.started", "export.done"]
     finally:
-        db.close()
-        home_mod._current = None
+        home_mod.close_home()
 
 
 FORMATS = ("text", "prompt-completion", "messages", "sharegpt", "alpaca")
@@ -221,8 +218,7 @@ def test_real_corpus_exports_in_every_format(
             cfg = ExportConfig(format=fmt, validation_fraction=0.2)
             exported[fmt] = version_row(run_export(project, cfg))
     finally:
-        db.close()
-        home_mod._current = None
+        home_mod.close_home()
     for fmt, out in exported.items():
         folder = Path(out["path"])
         manifest = json.loads((folder / "manifest.json").read_text())
@@ -268,5 +264,4 @@ def test_an_export_that_cannot_write_is_an_io_error_and_leaves_nothing(cli: CLI)
         failed = Event.get(Event.kind == "export.failed")
         assert failed.data["error"]["code"] == "io_error"
     finally:
-        db.close()
-        home_mod._current = None
+        home_mod.close_home()

@@ -51,26 +51,13 @@ def samples() -> Path:
     return SAMPLES
 
 
-def make_pdf(path: Path, pages: int, password: str | None = None) -> Path:
-    """A real PDF with ``pages`` pages of distinct text (fpdf2)."""
-    from fpdf import FPDF
-
-    pdf = FPDF()
-    if password:
-        from fpdf.enums import EncryptionMethod
-
-        pdf.set_encryption(
-            owner_password=password + "x",
-            user_password=password,
-            encryption_method=EncryptionMethod.AES_128,
-        )
-    pdf.set_font("Helvetica", size=11)
-    for n in range(1, pages + 1):
-        pdf.add_page()
-        body = f"Page {n} of the field manual. " + "Check the valve and log it. " * 20
-        pdf.multi_cell(0, 6, body)
-    pdf.output(str(path))
-    return path
+def manual_pages(count: int) -> list[str]:
+    """``count`` pages of distinct text for ``make_pdf``: page N says "Page N of the field
+    manual"."""
+    return [
+        f"Page {n} of the field manual. " + "Check the valve and log it. " * 20
+        for n in range(1, count + 1)
+    ]
 
 
 def make_docx(path: Path) -> Path:

@@ -14,7 +14,8 @@ from loratui.core.projects import workspace
 from loratui.core.store.models import Document
 from loratui.tui.app import LoratuiApp
 from loratui.tui.session import BACKGROUND_NICE, descendant_pids, lower_children_priority
-from tests.tui.conftest import make_pdf, wait_for
+from tests.tui.conftest import manual_pages, wait_for
+from tests.unit.docmakers import make_pdf
 
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="reads /proc and per-thread nice values"
@@ -51,7 +52,7 @@ def test_children_and_grandchildren_are_lowered_once() -> None:
 async def test_app_runs_its_extraction_workers_in_the_background(
     home: Path, tmp_path: Path
 ) -> None:
-    big = make_pdf(tmp_path / "big.pdf", pages=120)
+    big = make_pdf(tmp_path / "big.pdf", manual_pages(120))
     project = workspace.create_project("big")
     workspace.update_settings(project, {"pdf_pages_per_task": 2})
     ingest.add_paths(project, [big])

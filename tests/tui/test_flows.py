@@ -16,7 +16,8 @@ from loratui.tui.app import LoratuiApp
 from loratui.tui.messages import FileTaken
 from loratui.tui.screens.queue import QueueScreen
 from loratui.tui.widgets.confirm import ConfirmModal
-from tests.tui.conftest import make_docx, make_pdf, screen_text, wait_for
+from tests.tui.conftest import make_docx, manual_pages, screen_text, wait_for
+from tests.unit.docmakers import make_pdf
 
 SIZE = (100, 30)
 
@@ -82,7 +83,7 @@ async def test_create_rename_filter_delete_projects(home: Path, tmp_path: Path) 
 async def test_add_files_watch_them_process_and_filter(home: Path, tmp_path: Path) -> None:
     src = tmp_path / "docs"
     src.mkdir()
-    make_pdf(src / "field-manual.pdf", pages=6)
+    make_pdf(src / "field-manual.pdf", manual_pages(6))
     make_docx(src / "handover.docx")
     (src / "notes.txt").write_text("Valve C-4 replaced on Monday.\nNo leaks since.\n")
     (src / ".hidden.txt").write_text("skip me")
@@ -124,7 +125,7 @@ async def test_add_files_watch_them_process_and_filter(home: Path, tmp_path: Pat
 
 
 async def test_retry_failed_and_cancelled_files(home: Path, tmp_path: Path) -> None:
-    locked = make_pdf(tmp_path / "locked.pdf", pages=2, password="pw")
+    locked = make_pdf(tmp_path / "locked.pdf", manual_pages(2), password="pw")
     notes = tmp_path / "notes.md"
     notes.write_text("# Notes\n\nThe demo should show a retry.\n")
     project = workspace.create_project("retry")
@@ -175,7 +176,7 @@ async def test_quit_while_processing_asks_and_releases_jobs(home: Path, tmp_path
 
     # 3,000 pages (~3 s to extract): still in progress when the quit is confirmed, even
     # on a fast machine (300 pages once finished before the modal had drawn)
-    part = make_pdf(tmp_path / "part.pdf", pages=30)
+    part = make_pdf(tmp_path / "part.pdf", manual_pages(30))
     writer = PdfWriter()
     for _ in range(100):
         writer.append(str(part))

@@ -10,7 +10,6 @@ import pytest
 from textual.widgets import Input
 
 from loratui import screenshots
-from loratui.core.store import db
 from loratui.core.store import home as home_mod
 from loratui.tui.app import LoratuiApp
 
@@ -23,8 +22,7 @@ def demo_project() -> int:
     """The demo project, processed once by the real worker, times frozen."""
     project_id = screenshots.build_demo_home(SNAP_HOME)
     yield project_id
-    db.close()
-    home_mod._current = None
+    home_mod.close_home()
 
 
 def make_app() -> LoratuiApp:

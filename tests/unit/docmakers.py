@@ -1,8 +1,13 @@
-"""Documents made in code for the ingest tests: real PDFs (fpdf2), DOCX (python-docx)."""
+"""Documents made in code for the tests: real PDFs (fpdf2), DOCX (python-docx).
+
+``make_pdf`` is the one PDF maker; the documents with a page-numbering convention
+(``queue_docs.numbered_pdf``, the TUI tests' field manual) give it their page texts.
+"""
 
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import docx
@@ -11,9 +16,18 @@ from fpdf import FPDF
 from pypdf import PdfWriter
 
 
-def make_pdf(path: Path, pages: list[str]) -> Path:
-    """A text PDF with one page per string."""
+def make_pdf(path: Path, pages: Sequence[str], password: str | None = None) -> Path:
+    """A text PDF with one page per string; with ``password``, encrypted (AES-128) so that
+    only that password opens it (``make_encrypted_pdf`` encrypts an existing file)."""
     pdf = FPDF()
+    if password:
+        from fpdf.enums import EncryptionMethod
+
+        pdf.set_encryption(
+            owner_password=password + "x",
+            user_password=password,
+            encryption_method=EncryptionMethod.AES_128,
+        )
     pdf.set_font("helvetica", size=11)
     for text in pages:
         pdf.add_page()

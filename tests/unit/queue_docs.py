@@ -5,18 +5,15 @@ from __future__ import annotations
 import zlib
 from pathlib import Path
 
-from fpdf import FPDF
+from tests.unit.docmakers import make_pdf
 
 
 def numbered_pdf(path: Path, pages: int, tag: str = "") -> Path:
     """A text PDF whose page N says ``page N of TAG`` (so ranges are checkable)."""
-    pdf = FPDF()
-    pdf.set_font("helvetica", size=12)
-    for n in range(1, pages + 1):
-        pdf.add_page()
-        pdf.multi_cell(0, 8, f"page {n} of {tag or path.stem}. " + "lorem ipsum dolor " * 6)
-    pdf.output(str(path))
-    return path
+    texts = [
+        f"page {n} of {tag or path.stem}. " + "lorem ipsum dolor " * 6 for n in range(1, pages + 1)
+    ]
+    return make_pdf(path, texts)
 
 
 def slow_pdf(path: Path, repeats: int = 600_000) -> Path:

@@ -195,7 +195,7 @@ def test_names_that_are_not_utf8_or_hold_control_characters(home: Path, tmp_path
     """`add` used to crash (UnicodeEncodeError in the database write) on a Latin-1 name."""
     import os
 
-    from loratui.core.ingest.file_walk import path_text
+    from loratui.core.store.text import path_text
 
     folder = tmp_path / "from-windows"
     folder.mkdir()

@@ -8,26 +8,18 @@ a records file are split one by one. ``SplitFiles`` holds the open ``train.jsonl
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 import os
 import random
 from array import array
 from collections import Counter
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any
 
+from loratui.core.export.keyed import Out
 from loratui.core.export.pipeline import RECORDS_KIND
 from loratui.core.store import home as home_mod
 from loratui.core.store.models import Document
-
-if TYPE_CHECKING:
-    from loratui.core.export.workers import Out
-
-
-def dumps(obj: Any) -> str:
-    """One JSONL line: compact, UTF-8, key order as built (stable, so re-exports match)."""
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
 
 def assign_splits(
@@ -82,7 +74,7 @@ class SplitFiles:
         self.line_tokens: dict[str, array[int]] = {s: array("I") for s in self.names}
 
     def write(self, split: str, out: Out) -> None:
-        """One record, already rendered as JSON (``workers.keyed``), and its lineage line."""
+        """One record, already rendered as JSON (``keyed.keyed``), and its lineage line."""
         self.files[split].write(out.line + "\n")
         self.counts[split] += 1
         self.token_hist[out.tokens] += 1

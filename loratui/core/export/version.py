@@ -16,7 +16,7 @@ import re
 import shutil
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from loratui.core.export import card
 from loratui.core.export.check import check_report
 from loratui.core.export.config import ExportConfig
 from loratui.core.export.dedup import ExactDedup, NearDedup
+from loratui.core.export.keyed import Out, batches
 from loratui.core.export.pipeline import (
     RECORDS_KIND,
     Pipeline,
@@ -37,7 +38,7 @@ from loratui.core.export.pipeline import (
 )
 from loratui.core.export.split import SplitFiles, assign_splits, row_split, token_stats
 from loratui.core.export.stale import TMP_PREFIX, clean_stale
-from loratui.core.export.workers import DocumentFeed, batches, default_workers
+from loratui.core.export.workers import DocumentFeed, default_workers
 from loratui.core.ingest.hashing import sha256_file
 from loratui.core.store import folders
 from loratui.core.store import home as home_mod
@@ -244,37 +245,38 @@ def _write_version(
     config_hash: str,
     workers: int,
 ) -> DatasetVersion:
+    """Write the version's files into ``tmp``, check them, and publish ``tmp`` as ``vN``."""
     splits, sizes = splits_and_sizes
-    fraction = cfg.validation_fraction
-    out = SplitFiles(tmp, with_validation=fraction > 0)
+    out, per_doc = _write_records(cfg, pipeline, docs, splits, sizes, tmp, progress, workers)
+    _require_records(out, pipeline)
+    files = _check_files(tmp, out, cfg, pipeline)
+    documents = _document_entries(docs, splits, per_doc)
+    return _publish(project, cfg, pipeline, tmp, out, files, documents, config_hash)
+
+
+def _write_records(
+    cfg: ExportConfig,
+    pipeline: Pipeline,
+    docs: list[Document],
+    splits: dict[int, str],
+    sizes: dict[int, int],
+    tmp: Path,
+    progress: _Progress,
+    workers: int,
+) -> tuple[SplitFiles, dict[int, Counter[str]]]:
+    """Every record into the split files, in document order, duplicates dropped; the files
+    (closed) and how many records of each document went to each split."""
+    out = SplitFiles(tmp, with_validation=cfg.validation_fraction > 0)
     per_doc: dict[int, Counter[str]] = {}
     exact = ExactDedup() if cfg.dedup_exact else None
     near = NearDedup(cfg.near_threshold, cfg.minhash_perm, tmp) if cfg.dedup_near else None
     spool = home_mod.ensure_private_dir(tmp / ".spool")  # worker output, read back in order
     feed = DocumentFeed(pipeline, docs, sizes, workers, near.keys if near else None, spool)
-    dropped = pipeline.stats.dropped
     try:
         for doc, records in feed.items(lambda d: progress.step(d.name)):
-            counts: Counter[str] = Counter()
-            for batch in batches(records, DEDUP_BATCH):
-                if near is not None:  # one index query for the whole batch
-                    near.prefetch([rec.near[1] for rec in batch if rec.near is not None])
-                for rec in batch:
-                    if exact is not None and rec.exact is not None and exact.seen(rec.exact):
-                        dropped["duplicate"] += 1
-                        continue
-                    if near is not None and rec.near is not None and near.seen(*rec.near):
-                        dropped["near_duplicate"] += 1
-                        continue
-                    if doc.kind == RECORDS_KIND:
-                        split = row_split(doc, rec.row or 0, fraction, cfg.seed)
-                    else:
-                        split = splits[doc.id]
-                    out.write(split, rec)
-                    counts[split] += 1
-                if near is not None:
-                    near.flush()
-            per_doc[doc.id] = counts
+            per_doc[doc.id] = _write_document(
+                doc, records, out, exact, near, pipeline.stats.dropped, cfg, splits
+            )
             if doc.kind == RECORDS_KIND:
                 progress.step(doc.name)
     finally:
@@ -283,6 +285,45 @@ def _write_version(
         pipeline.close()
         out.close()
         shutil.rmtree(spool, ignore_errors=True)
+    return out, per_doc
+
+
+def _write_document(
+    doc: Document,
+    records: Iterator[Out],
+    out: SplitFiles,
+    exact: ExactDedup | None,
+    near: NearDedup | None,
+    dropped: Counter[str],
+    cfg: ExportConfig,
+    splits: dict[int, str],
+) -> Counter[str]:
+    """One document's records into their splits, each exact or near duplicate of a record
+    already written dropped (and counted in ``dropped``); how many went to each split."""
+    counts: Counter[str] = Counter()
+    for batch in batches(records, DEDUP_BATCH):
+        if near is not None:  # one index query for the whole batch
+            near.prefetch([rec.near[1] for rec in batch if rec.near is not None])
+        for rec in batch:
+            if exact is not None and rec.exact is not None and exact.seen(rec.exact):
+                dropped["duplicate"] += 1
+                continue
+            if near is not None and rec.near is not None and near.seen(*rec.near):
+                dropped["near_duplicate"] += 1
+                continue
+            if doc.kind == RECORDS_KIND:
+                split = row_split(doc, rec.row or 0, cfg.validation_fraction, cfg.seed)
+            else:
+                split = splits[doc.id]
+            out.write(split, rec)
+            counts[split] += 1
+        if near is not None:
+            near.flush()
+    return counts
+
+
+def _require_records(out: SplitFiles, pipeline: Pipeline) -> None:
+    """An export whose filters left nothing to train on fails, saying what was dropped."""
     if out.counts["train"] == 0:
         dropped = ", ".join(f"{k} {n}" for k, n in sorted(pipeline.stats.dropped.items()))
         raise LoratuiError(
@@ -291,7 +332,13 @@ def _write_version(
             "check the reasons: raise max_seq_len, lower min_chars/min_tokens, change the "
             "template, or turn dedup off",
         )
-    # the trainer-style check, on the bytes as written
+
+
+def _check_files(
+    tmp: Path, out: SplitFiles, cfg: ExportConfig, pipeline: Pipeline
+) -> dict[str, dict[str, Any]]:
+    """The trainer-style check, on the bytes as written; the manifest's entry of each file
+    kept (an empty validation file is removed)."""
     files: dict[str, dict[str, Any]] = {}
     for split in out.names:
         path = tmp / f"{split}.jsonl"
@@ -315,8 +362,14 @@ def _write_version(
             "bytes": path.stat().st_size,
             "sha256": sha256_file(path),
         }
-    data_splits = [s for s in out.names if f"{s}.jsonl" in files]
-    documents = [
+    return files
+
+
+def _document_entries(
+    docs: list[Document], splits: dict[int, str], per_doc: dict[int, Counter[str]]
+) -> list[dict[str, Any]]:
+    """The manifest's entry of each input document: what it was and where its records went."""
+    return [
         {
             "id": d.id,
             "name": d.name,
@@ -330,53 +383,28 @@ def _write_version(
         }
         for d in docs
     ]
-    stats = token_stats(out.token_hist)
+
+
+def _publish(
+    project: Project,
+    cfg: ExportConfig,
+    pipeline: Pipeline,
+    tmp: Path,
+    out: SplitFiles,
+    files: dict[str, dict[str, Any]],
+    documents: list[dict[str, Any]],
+    config_hash: str,
+) -> DatasetVersion:
+    """Number the version, add its manifest, card and trainer configs, rename ``tmp`` to
+    ``vN`` and record it: one write transaction, so two exports never take one number."""
     dropped = dict(sorted(pipeline.stats.dropped.items()))
-    name = dataset_name(project, cfg)
     with write_txn():
         number = next_number(project)
         final = folders.exports_dir(project) / f"v{number}"
-        manifest = {
-            "loratui_version": __version__,
-            "project": project.name,
-            "version": number,
-            "dataset_name": name,
-            "created_at": now(),
-            "format": cfg.format,
-            "config": cfg.to_dict(),
-            "config_hash": config_hash,
-            "tokenizer": {
-                "spec": cfg.tokenizer,
-                "name": pipeline.counter.name,
-                "fingerprint": pipeline.counter.fingerprint,
-            },
-            "documents": documents,
-            "records": {s: out.counts[s] for s in data_splits},
-            "dropped": dropped,
-            "cleaning": {
-                "repeated_lines_removed": pipeline.stats.repeated_lines_removed,
-                "documents_with_repeated_lines": pipeline.stats.documents_with_repeated_lines,
-                "redacted": dict(sorted(pipeline.redactor.counts.items()))
-                if pipeline.redactor
-                else {},
-            },
-            "chunks": pipeline.stats.chunks,
-            "rows": pipeline.stats.rows,
-            "tokens": stats,
-            "files": files,
-        }
-        home_mod.write_private(
-            tmp / "manifest.json",
-            (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode(),
+        manifest = _manifest(
+            project, cfg, pipeline, out, files, documents, config_hash, number, dropped
         )
-        home_mod.write_private(tmp / "README.md", card.dataset_card(manifest, data_splits).encode())
-        home_mod.write_private(
-            tmp / "axolotl.yaml", card.axolotl_yaml(manifest, data_splits).encode()
-        )
-        home_mod.write_private(
-            tmp / "dataset_info.json",
-            (json.dumps(card.dataset_info(manifest, data_splits), indent=2) + "\n").encode(),
-        )
+        _write_card_and_configs(tmp, manifest)
         os.rename(tmp, final)
         size = sum(p.stat().st_size for p in final.iterdir())
         version = DatasetVersion.create(
@@ -393,3 +421,60 @@ def _write_version(
             dropped=dropped,
         )
     return version
+
+
+def _manifest(
+    project: Project,
+    cfg: ExportConfig,
+    pipeline: Pipeline,
+    out: SplitFiles,
+    files: dict[str, dict[str, Any]],
+    documents: list[dict[str, Any]],
+    config_hash: str,
+    number: int,
+    dropped: dict[str, int],
+) -> dict[str, Any]:
+    """``manifest.json``: how the version was made, from what, and what it holds."""
+    data_splits = [s for s in out.names if f"{s}.jsonl" in files]
+    return {
+        "loratui_version": __version__,
+        "project": project.name,
+        "version": number,
+        "dataset_name": dataset_name(project, cfg),
+        "created_at": now(),
+        "format": cfg.format,
+        "config": cfg.to_dict(),
+        "config_hash": config_hash,
+        "tokenizer": {
+            "spec": cfg.tokenizer,
+            "name": pipeline.counter.name,
+            "fingerprint": pipeline.counter.fingerprint,
+        },
+        "documents": documents,
+        "records": {s: out.counts[s] for s in data_splits},
+        "dropped": dropped,
+        "cleaning": {
+            "repeated_lines_removed": pipeline.stats.repeated_lines_removed,
+            "documents_with_repeated_lines": pipeline.stats.documents_with_repeated_lines,
+            "redacted": dict(sorted(pipeline.redactor.counts.items())) if pipeline.redactor else {},
+        },
+        "chunks": pipeline.stats.chunks,
+        "rows": pipeline.stats.rows,
+        "tokens": token_stats(out.token_hist),
+        "files": files,
+    }
+
+
+def _write_card_and_configs(tmp: Path, manifest: dict[str, Any]) -> None:
+    """The manifest, the dataset card and the trainer configs, beside the data files."""
+    data_splits = list(manifest["records"])  # the splits with a data file, in order
+    home_mod.write_private(
+        tmp / "manifest.json",
+        (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode(),
+    )
+    home_mod.write_private(tmp / "README.md", card.dataset_card(manifest, data_splits).encode())
+    home_mod.write_private(tmp / "axolotl.yaml", card.axolotl_yaml(manifest, data_splits).encode())
+    home_mod.write_private(
+        tmp / "dataset_info.json",
+        (json.dumps(card.dataset_info(manifest, data_splits), indent=2) + "\n").encode(),
+    )

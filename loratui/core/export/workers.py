@@ -20,42 +20,27 @@ import pickle
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
 
 from loratui.core.errors import LoratuiError
 from loratui.core.export import formats
 from loratui.core.export.config import ExportConfig
-from loratui.core.export.dedup import NearKeys, text_hash
+from loratui.core.export.dedup import NearKeys
 from loratui.core.export.docref import DocRef
-from loratui.core.export.pipeline import RECORDS_KIND, Pipeline, Record, Stats, iter_pages
-from loratui.core.export.split import dumps
+from loratui.core.export.keyed import KEY_BATCH, Out, batches, keyed
+from loratui.core.export.pipeline import RECORDS_KIND, Pipeline, Stats, iter_pages
 from loratui.core.store import db
 from loratui.core.store.models import Document
 from loratui.core.store.owners import pid_alive
 
-T = TypeVar("T")
-KEY_BATCH = 256  # records keyed together (one numpy pass for their MinHash signatures)
 POOL_MIN_CHARS = 2_000_000  # below this much text the pool's start-up is not worth it
 HUGE_DOC_CHARS = 16_000_000  # a document this big streams in the writing process
 IN_FLIGHT_CHARS = 48_000_000  # text given to workers and not yet written back
 WRITER_CHECK_S = 0.5  # how often a worker checks that the writing process still lives
-
-
-@dataclass(slots=True)
-class Out:
-    """A record as the writer needs it: its JSON line, lineage and duplicate keys."""
-
-    line: str  # the record's JSON object, one line
-    tokens: int
-    lineage: str  # the lineage JSON object without its braces
-    row: int | None  # the row of a records file (its split is drawn per row)
-    exact: bytes | None  # text_hash, when exact dedup is on
-    near: tuple[bytes, list[int]] | None  # MinHash signature and band hashes
 
 
 @dataclass
@@ -69,37 +54,6 @@ class DocResult:
     stats: Stats
     redacted: Counter[str]
     pages: int
-
-
-def batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
-    """``items`` in lists of up to ``size`` (``itertools.batched`` is Python 3.12)."""
-    batch: list[T] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
-def keyed(records: Iterable[Record], exact: bool, near: NearKeys | None) -> Iterator[Out]:
-    """``records`` with their JSON lines and duplicate keys, a batch at a time."""
-    for batch in batches(records, KEY_BATCH):
-        yield from _key(batch, exact, near)
-
-
-def _key(batch: list[Record], exact: bool, near: NearKeys | None) -> Iterator[Out]:
-    signed = near.sign([r.text for r in batch]) if near is not None else [None] * len(batch)
-    for rec, sig in zip(batch, signed, strict=True):
-        yield Out(
-            line=dumps(rec.data),
-            tokens=rec.tokens,
-            lineage=dumps(rec.lineage)[1:-1],
-            row=rec.lineage.get("row"),
-            exact=text_hash(rec.text) if exact else None,
-            near=sig,
-        )
 
 
 # ---- in a worker process ----------------------------------------------------------------

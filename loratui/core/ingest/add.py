@@ -23,7 +23,7 @@ from loratui.core.audit import log_event
 from loratui.core.errors import LoratuiError
 from loratui.core.ingest.content_store import copy_into_store, flush, stored_path
 from loratui.core.ingest.detect import detect_kind
-from loratui.core.ingest.file_walk import path_text, storable, walk
+from loratui.core.ingest.file_walk import walk
 from loratui.core.store import settings as settings_mod
 from loratui.core.store.db import database, write_txn
 from loratui.core.store.folders import store_dir
@@ -38,6 +38,7 @@ from loratui.core.store.models import (
     Project,
     now,
 )
+from loratui.core.store.text import path_text, storable
 
 # stored_path lives in content_store; callers keep importing it from here (nine places).
 __all__ = ["AddResult", "add_paths", "stored_path"]

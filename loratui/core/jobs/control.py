@@ -1,5 +1,5 @@
-"""What a user does to a project's queue: enqueue, pause, resume, cancel, retry, unlock,
-exclude, and the counts the CLI and TUI show.
+"""What a user does to a project's queue: pause, resume, cancel, retry, unlock, exclude,
+and the counts the CLI and TUI show.
 
 These run in the user's process (CLI command, TUI action) while workers may be running:
 each change is one ``write_txn`` and is logged with ``audit.log_event``. A worker notices
@@ -87,14 +87,6 @@ def _forget_results(doc: Document) -> None:
         pages=None, pages_done=0, chars=0, tokens=0, text_sha256=None, warnings=[]
     ).where(Document.id == doc.id).execute()
     doc.pages, doc.pages_done = None, 0
-
-
-def enqueue(project: Project, doc: Document) -> Job:
-    """(Re-)queue one document's extraction job, creating it if needed."""
-    with write_txn():
-        job = _enqueue(project, doc, now())
-        log_event(project, "document.queued", "queued for extraction", document=doc)
-    return job
 
 
 def pause(project: Project) -> None:

@@ -7,8 +7,8 @@ expiry) that it renews while it works. A lease whose owner died (a local pid tha
 or that expired is reclaimed and the job runs again.
 
 This module holds the job mechanics the ``Worker`` drives; what a claimed job writes back
-(pages, completion, failure) is in ``job_results``, and what a user does to the queue
-(enqueue, pause, cancel, retry...) in ``queue_control``. Every transition is logged with
+(pages, completion, failure) is in ``results``, and what a user does to the queue
+(pause, cancel, retry...) in ``control``. Every transition is logged with
 ``audit.log_event`` inside the same transaction.
 """
 

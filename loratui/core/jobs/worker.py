@@ -6,7 +6,7 @@ database is touched only from one dedicated thread (a SQLite lock held by anothe
 process must never freeze the event loop), so the loop only schedules and awaits.
 
 For each claimed document the first pool task counts its pages (and extracts small files
-whole; several small non-PDF files share one task, see ``look_batches``); a big PDF is
+whole; several small non-PDF files share one task, see ``batches``); a big PDF is
 then split into ``pdf_pages_per_task`` ranges that run in parallel, each range committed
 as soon as it is done. A restart finds the committed pages and extracts only the missing
 ranges.

@@ -1,5 +1,5 @@
 """The worker's trips to the database that are its own (the queue and job results have
-theirs in ``queue`` and ``job_results``): claiming a batch of jobs with what the
+theirs in ``queue`` and ``results``): claiming a batch of jobs with what the
 extraction tasks need to know about their documents, and which page ranges of a document
 are still missing from what is stored.
 

@@ -25,7 +25,8 @@ from loratui.core.ingest.hashing import sha256_file
 from loratui.core.projects import rows as project_rows
 from loratui.core.store import folders
 from loratui.core.store import home as home_mod
-from loratui.core.store.db import database, user_version
+from loratui.core.store.db import database
+from loratui.core.store.migrations import user_version
 from loratui.core.store.models import Document, Event, Page, Project, now
 
 FORMAT = "loratui-archive"

@@ -1,14 +1,14 @@
 """The one SQLite database of a loratui home, opened through Peewee.
 
 WAL so readers (the TUI) never wait on the writer (the worker), a busy timeout so two
-processes on one project queue up instead of failing, foreign keys on, and numbered
-schema migrations keyed on ``PRAGMA user_version``.
+processes on one project queue up instead of failing, foreign keys on. Its schema is
+brought up to date by ``migrations.py`` when the home is opened (``home.open_home``).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -44,17 +44,13 @@ class JSONText(peewee.TextField):
 
 
 def connect(path: Path) -> peewee.SqliteDatabase:
-    """Open (creating if needed) the database at ``path`` and bring its schema up to date."""
-    from loratui.core.store import home as home_mod
+    """Open (creating if needed) the database at ``path`` as this process's ``database``.
 
+    Its schema is left as it is: ``home.open_home`` migrates it; an export worker process
+    opens a database its parent has opened already."""
     db = peewee.SqliteDatabase(str(path), pragmas=PRAGMAS, timeout=BUSY_TIMEOUT_S)
     database.initialize(db)
     db.connect(reuse_if_open=True)
-    for suffix in ("", "-wal", "-shm"):
-        p = Path(str(path) + suffix)
-        if p.exists():
-            p.chmod(home_mod.FILE_MODE)
-    migrate(db)
     return db
 
 
@@ -121,28 +117,3 @@ def write_txn() -> Iterator[None]:
         if cause is not None and cause is not exc and isinstance(cause, peewee.DatabaseError):
             raise cause from None
         raise
-
-
-def user_version(db: peewee.SqliteDatabase) -> int:
-    return int(db.execute_sql("PRAGMA user_version").fetchone()[0])
-
-
-def _migration_1(db: peewee.SqliteDatabase) -> None:
-    from loratui.core.store import models
-
-    db.create_tables(models.ALL_MODELS)
-
-
-# Append new migrations here; never edit one that has shipped.
-MIGRATIONS: list[Callable[[peewee.SqliteDatabase], None]] = [_migration_1]
-
-
-def migrate(db: peewee.SqliteDatabase) -> int:
-    """Apply every migration above the database's ``user_version``; return the new version."""
-    with db.atomic("IMMEDIATE"):
-        current = user_version(db)
-        for number, step in enumerate(MIGRATIONS, start=1):
-            if number > current:
-                step(db)
-                db.execute_sql(f"PRAGMA user_version = {number}")
-        return user_version(db)

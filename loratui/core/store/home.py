@@ -1,7 +1,8 @@
-"""Where loratui keeps its data, and the private permissions it is kept with.
+"""Where loratui keeps its data, the private permissions it is kept with, and opening it.
 
 GPU boxes are shared machines: every folder we create is 0700 and every file 0600,
-whatever the umask says.
+whatever the umask says. Opening a home is the one place its database is connected and
+migrated.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import os
 from pathlib import Path
 
 import platformdirs
+
+from loratui.core.store import db, migrations
 
 DIR_MODE = 0o700
 FILE_MODE = 0o600
@@ -74,22 +77,34 @@ _current: Path | None = None
 
 
 def open_home(home: str | os.PathLike[str] | None = None) -> Path:
-    """Resolve the home folder, create it private, open its database; return its path.
+    """Resolve the home folder, create it private, open its database and bring its schema
+    up to date; return its path.
 
     One home is open per process at a time; opening another closes the first.
     """
     global _current
-    from loratui.core.store import db
-
     path = resolve_home(home)
     if _current is not None and _current != path:
         db.close()
     os.umask(0o077)  # whatever the user's umask, files any part of loratui writes are private
     ensure_private_dir(path)
     ensure_private_dir(path / PROJECTS_DIR)
-    db.connect(path / DB_NAME)
+    database = db.connect(path / DB_NAME)
+    for suffix in ("", "-wal", "-shm"):  # made before the umask above, or by another tool
+        p = path / (DB_NAME + suffix)
+        if p.exists():
+            p.chmod(FILE_MODE)
+    migrations.migrate(database)
     _current = path
     return path
+
+
+def close_home() -> None:
+    """Close this process's connection to the open home and forget it (tests and tools open
+    one home after another)."""
+    global _current
+    db.close()
+    _current = None
 
 
 def current() -> Path:

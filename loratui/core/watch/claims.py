@@ -12,10 +12,10 @@ import os
 import socket
 from dataclasses import dataclass
 
-from loratui.core.ingest.file_walk import path_text
 from loratui.core.store import owners
 from loratui.core.store.db import write_txn
 from loratui.core.store.models import Document, DropFile, now
+from loratui.core.store.text import path_text
 
 CLAIMED = "claimed"
 # A claim by a watcher on another host is presumed dead after this long.

@@ -145,7 +145,6 @@ class Pending:
     last_event: float
     next_check: float = 0.0
     last_sig: tuple[int, int] | None = None
-    checks: int = 0
 
 
 @dataclass
@@ -196,7 +195,6 @@ class SettleTracker:
         p = self.pending.get(path)
         if p is None:
             return False
-        p.checks += 1
         if p.last_sig == sig:
             del self.pending[path]
             return True

@@ -14,10 +14,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from loratui.core.ingest.file_walk import path_text
 from loratui.core.store import settings
 from loratui.core.store.home import ensure_private_dir
 from loratui.core.store.models import Project
+from loratui.core.store.text import path_text
 from loratui.core.watch import claims as watch_claims
 from loratui.core.watch.rules import after_folder, unique_destination
 

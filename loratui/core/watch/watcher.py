@@ -8,8 +8,8 @@ under a lock, safe to read from the TUI.
 
 inotify is used when it works; when it is missing, its watch limit is hit or it keeps
 missing files, the watcher falls back to watchdog's PollingObserver and logs why.
-The observer and that fallback live in ``watch_observer``, taking one settled file in
-``watch_take``, the pure rules (junk names, settling, the folder walk) in ``watch_rules``.
+The observer and that fallback live in ``observer``, taking one settled file in ``take``,
+the pure rules (junk names, settling, the folder walk) in ``rules``.
 """
 
 from __future__ import annotations
