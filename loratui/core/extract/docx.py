@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from loratui.core.errors import LoratuiError
-from loratui.core.extract.kinds.docx import KIND as DOCX
+from loratui.core.extract.shared import Refusal
 from loratui.core.extract.text import tidy
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -71,7 +71,7 @@ def check_zip(path: str, limits: dict[str, Any]) -> None:
         ) from exc
     total = sum(max(0, i.file_size) for i in infos)
     if limit_mb and total > limit_mb * MB:
-        raise DOCX.error(
+        raise Refusal(
             "zip_bomb",
             f"the DOCX would inflate to {total / MB:,.0f} MB, over the {limit_mb:g} MB limit "
             "(possible zip bomb)",

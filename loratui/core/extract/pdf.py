@@ -19,8 +19,7 @@ from pypdf import PasswordType, PdfReader
 from pypdf.errors import DependencyError, FileNotDecryptedError, PyPdfError
 
 from loratui.core.errors import LoratuiError
-from loratui.core.extract.kinds.pdf import KIND as PDF
-from loratui.core.extract.shared import damaged_pdf, page_numbers, unreadable
+from loratui.core.extract.shared import Refusal, damaged_pdf, page_numbers, unreadable
 from loratui.core.extract.text import tidy
 
 # pypdf logs every oddity of real-world files; the worker's stderr is not the place.
@@ -91,7 +90,7 @@ def _open(path: str, password: str | None) -> PdfReader:
         if reader.is_encrypted:
             result = reader.decrypt(password or "")
             if result == PasswordType.NOT_DECRYPTED:
-                raise PDF.error("wrong_password" if password else "encrypted")
+                raise Refusal("wrong_password" if password else "encrypted")
         return reader
     except LoratuiError:
         raise
@@ -111,7 +110,7 @@ def _page_count(reader: PdfReader) -> int:
     try:
         return len(reader.pages)
     except FileNotDecryptedError as exc:
-        raise PDF.error("encrypted") from exc
+        raise Refusal("encrypted") from exc
     except _PARSE_ERRORS as exc:
         raise damaged_pdf(_describe(exc)) from exc
 
@@ -144,7 +143,7 @@ def extract_pages(
         try:
             text = reader.pages[number - 1].extract_text()
         except FileNotDecryptedError as exc:
-            raise PDF.error("encrypted") from exc
+            raise Refusal("encrypted") from exc
         except _PARSE_ERRORS as exc:
             raise damaged_pdf(f"page {number}: {_describe(exc)}") from exc
         out.append((number, tidy(text or "")))

@@ -15,8 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from loratui.core.errors import LoratuiError
-from loratui.core.extract.kinds.pdf import KIND as PDF
-from loratui.core.extract.shared import damaged_pdf, page_numbers, unreadable
+from loratui.core.extract.shared import Refusal, damaged_pdf, page_numbers, unreadable
 from loratui.core.extract.text import tidy
 
 try:
@@ -59,7 +58,7 @@ def _open(path: str, password: str | None):  # noqa: ANN202 - a pdfium.PdfDocume
     except pdfium.PdfiumError as exc:
         code = getattr(exc, "err_code", None)
         if code == pdfium_raw.FPDF_ERR_PASSWORD:
-            raise PDF.error("wrong_password" if password else "encrypted") from exc
+            raise Refusal("wrong_password" if password else "encrypted") from exc
         if code == pdfium_raw.FPDF_ERR_FILE:
             raise LoratuiError("io_error", "could not read the stored file") from exc
         if code == pdfium_raw.FPDF_ERR_SECURITY:

@@ -11,6 +11,19 @@ from __future__ import annotations
 from loratui.core.errors import LoratuiError
 
 
+class Refusal(LoratuiError):
+    """An engine refusing a file (``encrypted``, ``zip_bomb``...) without wording it: the
+    kind that called the engine words it in its own terms (``DocumentKind.wording``), so
+    engine modules never import the kinds that use them."""
+
+    def __init__(self, code: str, detail: str | None = None) -> None:
+        super().__init__(code, detail)
+        self.detail = detail
+
+    def __reduce__(self):  # noqa: ANN204
+        return (type(self), (self.code, self.detail))
+
+
 def page_numbers(start: int, end: int, total: int) -> range:
     """Page numbers ``start``..``end`` (1-based, inclusive), clipped to the last of ``total``."""
     return range(start, min(end, total) + 1)

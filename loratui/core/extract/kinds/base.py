@@ -18,14 +18,15 @@ from __future__ import annotations
 
 import os
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any, ClassVar
 
 from loratui.core.errors import ErrorInfo, LoratuiError, info
-from loratui.core.extract.shared import page_numbers, unreadable
+from loratui.core.extract.shared import Refusal, page_numbers, unreadable
 
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 
@@ -127,6 +128,14 @@ class DocumentKind:
     @property
     def content_name(self) -> str:
         return self.found or self.label
+
+    @contextmanager
+    def wording(self) -> Iterator[None]:
+        """Word an engine's ``Refusal`` in this kind's terms (its ``errors``)."""
+        try:
+            yield
+        except Refusal as exc:
+            raise self.error(exc.code, exc.detail) from exc
 
     def error(self, code: str, message: str | None = None) -> LoratuiError:
         """``LoratuiError(code)`` in this kind's words (its ``errors``), else the catalogue's."""

@@ -40,12 +40,14 @@ class DocxKind(WholeDocument):
     def check(self, probe: Probe) -> None:
         from loratui.core.extract import docx
 
-        docx.check_zip(str(probe.path), probe.limits)
+        with self.wording():
+            docx.check_zip(str(probe.path), probe.limits)
 
     def pages(self, path: str, limits: Limits) -> list[str]:
         from loratui.core.extract import docx
 
-        return docx.pages(path, limits)
+        with self.wording():
+            return docx.pages(path, limits)
 
 
 KIND = DocxKind()

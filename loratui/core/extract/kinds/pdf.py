@@ -53,12 +53,14 @@ class PdfKind(DocumentKind):
         return not probe.is_zip and b"%PDF-" in probe.head[:1024] and probe.text is None
 
     def count_pages(self, path: str, password: str | None, limits: Limits) -> int:
-        return engine(limits).count_pages(path, self.name, password, limits)
+        with self.wording():
+            return engine(limits).count_pages(path, self.name, password, limits)
 
     def extract_pages(
         self, path: str, start: int, end: int, password: str | None, limits: Limits
     ) -> Pages:
-        return engine(limits).extract_pages(path, self.name, start, end, password, limits)
+        with self.wording():
+            return engine(limits).extract_pages(path, self.name, start, end, password, limits)
 
 
 KIND = PdfKind()
