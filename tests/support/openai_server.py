@@ -51,7 +51,8 @@ FAULTS = (
     "think",  # a <think>...</think> preface (holding a decoy draft) before the JSON
     "think_unterminated",  # only an unfinished <think> block: no answer at all
     "reasoning_field",  # JSON content, and a decoy in reasoning_content
-    "invalid_json",  # near-JSON: single quotes, bare keys, trailing commas, cut short
+    "invalid_json",  # near-JSON: single quotes, bare keys, trailing commas, no closing
+    "truncated",  # the JSON cut at 80% (mid-answer), finish_reason "length"
     "garbage",  # a refusal in prose, no JSON
     "empty",  # no content, finish_reason "length" (thinking used every token)
     "not_json",  # HTTP 200 with an HTML body
@@ -436,7 +437,9 @@ def render_content(fault: str, pairs: list[dict[str, str]]) -> tuple[str, str | 
         items = ", ".join(
             "{" + ", ".join(f"{k}: '{_single(v)}'" for k, v in p.items()) + ",}" for p in pairs
         )
-        return "{pairs: [" + items + ",", None, "length"
+        return "{pairs: [" + items + ",", None, "stop"
+    if fault == "truncated":
+        return clean[: len(clean) * 4 // 5], None, "length"
     if fault == "garbage":
         return "I'm sorry, but I can't help with that request.", None, "stop"
     if fault == "empty":
