@@ -338,7 +338,24 @@ def to_toml(cfg: GenerationSettings, *, expand_prompts: bool = True) -> str:
         template = cfg.prompt_template()
         data["system_prompt"] = template.system
         data["user_prompt"] = template.user
-    return TOML_HEADER + tomli_w.dumps(data, multiline_strings=True)
+    prompts = {k: data.pop(k) for k in ("system_prompt", "user_prompt")}
+    lines = [tomli_w.dumps(data, multiline_strings=True)]
+    for key, text in prompts.items():
+        lines.append(_toml_prompt(key, text))
+    return TOML_HEADER + "".join(lines)
+
+
+def _toml_prompt(key: str, text: str) -> str:
+    """A prompt as a multi-line literal string (no escapes: the file reads like the prompt),
+    or a basic string where a literal one cannot hold it."""
+    literal_ok = (
+        "'''" not in text
+        and not text.endswith("'")
+        and all(c in "\n\t" or (c >= " " and c != "\x7f") for c in text)
+    )
+    if text and literal_ok:
+        return f"{key} = '''\n{text}'''\n"
+    return tomli_w.dumps({key: text})
 
 
 def from_toml(text: str) -> GenerationSettings:

@@ -201,7 +201,9 @@ def placeholder_problem(text: str) -> str | None:
     bad = sorted({f if f else "{}" for _, f, _, _ in parsed if f is not None and f not in FIELDS})
     if bad:
         shown = ", ".join(b if b == "{}" else "{" + b + "}" for b in bad)
-        return f"unknown placeholder(s) {shown}; use {known}"
+        literal = any(b != "{}" and not b.isidentifier() for b in bad)
+        advice = "; write literal braces as {{ and }}" if literal else ""
+        return f"unknown placeholder(s) {shown}; use {known}{advice}"
     for _, f, spec, conv in parsed:
         if f is not None and (spec or conv):
             return f"placeholder {{{f}}} takes no format spec or conversion; write it as {{{f}}}"
