@@ -133,13 +133,24 @@ class OpenAIServer:
         return f"http://127.0.0.1:{self.port}/v1"
 
     def start(self) -> OpenAIServer:
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
         self._thread.start()
         return self
 
     def stop(self) -> None:
+        """Stop listening and close every open connection, as a server that dies."""
         self._httpd.shutdown()
         self._httpd.server_close()
+        with self.lock:
+            sockets = list(self._httpd.open_sockets)
+        for sock in sockets:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            sock.close()
 
     def __enter__(self) -> OpenAIServer:
         return self.start()
@@ -198,6 +209,15 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = True
     owner: OpenAIServer
 
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.open_sockets: set[socket.socket] = set()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away (a timeout, a test that ended) is no server error."""
+        if not isinstance(sys.exc_info()[1], ConnectionError | OSError):
+            super().handle_error(request, client_address)
+
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as real servers
@@ -206,6 +226,19 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet
         pass
+
+    def setup(self) -> None:
+        super().setup()
+        with self.server.owner.lock:
+            self.server.open_sockets.add(self.connection)
+
+    def finish(self) -> None:
+        with self.server.owner.lock:
+            self.server.open_sockets.discard(self.connection)
+        try:
+            super().finish()
+        except OSError:
+            pass
 
     # ---- routes -------------------------------------------------------------------------
 
