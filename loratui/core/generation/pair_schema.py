@@ -118,7 +118,7 @@ def validate_items(items: list[Any]) -> tuple[list[Pair], list[str]]:
 def _why(exc: ValidationError) -> str:
     parts = []
     for e in exc.errors():
-        where = ".".join(str(p) for p in e.get("loc", ())) or "item"
+        where = ".".join(str(p) for p in e.get("loc", ()))
         msg = e.get("msg", "invalid")
         if e.get("type") in ("string_type", "none_required") and e.get("input") is None:
             msg = "missing"

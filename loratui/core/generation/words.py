@@ -48,7 +48,10 @@ def words(text: str) -> list[str]:
 
 def stem(word: str) -> str:
     """A light stem: English endings off, then at most ``PREFIX`` characters ("makes",
-    "making" and "make" are "mak"; "production" and "produces" are "produc")."""
+    "making" and "make" are "mak"; "production" and "produces" are "produc"). A word with a
+    digit or an underscore is a number or a code ("1869", "iso27001"): it stays whole."""
+    if not word.isalpha():
+        return word
     base = _strip_suffix(word)
     if len(base) > 3 and base.endswith("e"):
         base = base[:-1]
