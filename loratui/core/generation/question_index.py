@@ -22,8 +22,8 @@ Measured on 9,000 reworded questions among 3,000 each: none missed at a Jaccard 
 0.8% missed at 0.71 (just above the threshold; LSH trades these for speed). Checking and
 adding a question takes about 0.2 ms with 20,000 questions indexed.
 
-The index is memory only (about 1 kB a question); a run rebuilds it from the
-project's stored questions (``add``) before it checks new ones.
+The index is memory only (1.7 kB a question, measured over 20,000); a run rebuilds it
+from the project's stored questions (``add``) before it checks new ones.
 """
 
 from __future__ import annotations
