@@ -284,16 +284,19 @@ class ChatClient:
     ) -> float | None:
         """Seconds before the next try, or ``None`` when there is none."""
         limit = attempts or self.settings.max_attempts
+        too_long = reply.retry_after is not None and reply.retry_after > MAX_RETRY_AFTER_S
+        if reply.retry_after is not None and not too_long:
+            # the server is overloaded: no request of this client goes before it has passed
+            self._not_before = max(self._not_before, time.monotonic() + reply.retry_after)
         retryable = err.code in failures.RETRYABLE or (
             err.code == "server_unreachable" and self._answered
         )
         if not retryable or tries >= limit:
             return None
+        if too_long:
+            err.message += f" (it asks to wait {reply.retry_after:.0f} s: too long to wait)"
+            return None
         if reply.retry_after is not None:
-            if reply.retry_after > MAX_RETRY_AFTER_S:
-                err.message += f" (it asks to wait {reply.retry_after:.0f} s: too long to wait)"
-                return None
-            self._not_before = max(self._not_before, time.monotonic() + reply.retry_after)
             return reply.retry_after
         return backoff_seconds(tries, self.settings.retry_backoff_s, self._rng)
 
