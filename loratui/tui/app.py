@@ -19,10 +19,11 @@ from textual.message import Message
 from textual.screen import ModalScreen, Screen
 
 from loratui.core import audit
+from loratui.core.session.processes import prepare_process_spawning
+from loratui.core.session.project import ProjectSession, SessionProblem
 from loratui.core.store import home as home_mod
 from loratui.tui.commands import LoratuiCommands
 from loratui.tui.messages import DocumentsChanged, FileTaken, WatchNotice, WorkerStatus
-from loratui.tui.session import ProjectSession, prepare_process_spawning
 from loratui.tui.widgets.confirm import ConfirmModal
 from loratui.tui.worker_errors import error_text
 
@@ -127,12 +128,12 @@ class LoratuiApp(App[int]):
             return
         session = ProjectSession(
             project_id,
-            on_update=self._worker_update_cb,
-            on_taken=self._file_taken_cb,
-            on_error=self._session_error_cb,
-            on_notice=self._watch_notice_cb,
             workers=self.worker_count,
             watch=self.watch,
+            on_update=self._worker_update_cb,
+            on_taken=self._file_taken_cb,
+            on_notice=self._watch_notice_cb,
+            on_error=self._session_error_cb,
         )
         self.session = session
         await session.open()
@@ -154,12 +155,14 @@ class LoratuiApp(App[int]):
         if getattr(update, "state", None) == "failed":
             self._failed.append(getattr(update, "message", None) or f"document {doc_id}")
 
-    def _file_taken_cb(self, name: str) -> None:
-        """Watcher callback (its own thread): post_message is thread-safe."""
-        self.post_message(FileTaken(name))
+    def _file_taken_cb(self, taken: Any) -> None:
+        """Watcher callback (its own thread): post_message is thread-safe. The session has
+        already woken the worker."""
+        self.post_message(FileTaken(str(taken.rel_path).rsplit("/", 1)[-1]))
 
-    def _session_error_cb(self, what: str, exc: BaseException) -> None:
-        text = f"{what}: {error_text(exc)}"  # with the hint (a full disk: free space)
+    def _session_error_cb(self, problem: SessionProblem) -> None:
+        """Session callback (event loop): a part that failed is shown, never a crash."""
+        text = f"{problem.what}: {error_text(problem.error)}"  # with the hint (disk full: free)
         self.call_later(self.notify, text, title="Error", severity="error")
 
     def _watch_notice_cb(self, level: str, message: str) -> None:
@@ -172,8 +175,6 @@ class LoratuiApp(App[int]):
 
     def on_file_taken(self, message: FileTaken) -> None:
         self._dirty_all = True
-        if self.session is not None:
-            self.session.wake()
         self._tell_screen(FileTaken(message.name))
 
     def _tell_screen(self, message: Message) -> None:

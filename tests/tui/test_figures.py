@@ -15,8 +15,8 @@ from loratui.core.ingest import add as ingest
 from loratui.core.jobs import control as queue_control
 from loratui.core.jobs import queue
 from loratui.core.jobs import results as job_results
-from loratui.core.jobs.worker import Worker
 from loratui.core.projects import workspace
+from loratui.core.session.project import ProjectSession
 from loratui.core.store.models import Document, Project
 from loratui.tui.app import LoratuiApp
 from loratui.tui.screens.dashboard import DashboardScreen, human
@@ -53,10 +53,10 @@ async def build_home(tmp_path: Path) -> Project:
     (src / "broken.pdf").write_bytes(b"%PDF-1.7\n" + bytes(range(256)) * 20)
     ingest.add_paths(project, [src])
     queue_control.cancel(project, [doc(notes[3].name).id])
-    await Worker(project.id, workers=1).run_until_idle()
+    await ProjectSession(project.id, workers=1).run_until_idle()
     for _ in range(2):  # the broken PDF fails every time
         assert queue_control.retry(project, [doc("broken.pdf").id]) == 1
-        await Worker(project.id, workers=1).run_until_idle()
+        await ProjectSession(project.id, workers=1).run_until_idle()
     queue_control.set_excluded(project, [doc("manual.pdf").id], True)
     # retried, not processed again yet: queued with the 10 pages it kept
     assert queue_control.retry(project, [doc("partial.pdf").id]) == 1
