@@ -102,11 +102,8 @@ def last_traceback(project_id: int, document_id: int) -> str | None:
     return None
 
 
-def document_detail(project_id: int, document_id: int) -> DocumentDetail:
+def document_detail(project: Project, document_id: int) -> DocumentDetail:
     """The document, its extracted-page count, its last traceback and what it duplicates."""
-    from loratui.core.projects import workspace
-
-    project = workspace.get_project(project_id)
     doc = get_document(project, document_id)
     tb = last_traceback(project.id, doc.id) if doc.state == FAILED or doc.error_code else None
     original = None

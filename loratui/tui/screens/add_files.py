@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from rich.style import Style
 from rich.text import Text
@@ -25,11 +25,9 @@ from textual.widgets._tree import TreeNode
 
 from loratui.core.projects import workspace
 from loratui.core.store.threads import thread_connection
+from loratui.tui.shell import Shell
 from loratui.tui.widgets.footer import QuietFooter
 from loratui.tui.worker_errors import ReportsWorkerErrors
-
-if TYPE_CHECKING:
-    from loratui.tui.app import LoratuiApp
 
 STATE_STYLE = {"queued": "green", "duplicate": "magenta", "skipped": "yellow", "failed": "red"}
 
@@ -112,8 +110,8 @@ class AddFilesScreen(ReportsWorkerErrors, Screen[None]):
         self.start = Path(start) if start else Path.cwd()
 
     @property
-    def lapp(self) -> LoratuiApp:
-        return cast("LoratuiApp", self.app)
+    def lapp(self) -> Shell:
+        return cast(Shell, self.app)
 
     def compose(self) -> ComposeResult:
         yield Header()

@@ -228,7 +228,7 @@ class DashboardScreen(ProjectScreen):
         from loratui.tui.screens.queue import QueueScreen
 
         state = "failed" if kind == "failed" else None
-        self.lapp._show_section(QueueScreen(self.project_id, state=state, code=code))
+        self.lapp.show_section(QueueScreen(self.project_id, state=state, code=code))
 
     def action_pause(self) -> None:
         from loratui.core.jobs import control as queue_control

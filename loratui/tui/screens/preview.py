@@ -119,7 +119,8 @@ class PreviewScreen(Screen):
     @work(thread=True, exclusive=True, group="preview-info", exit_on_error=False)
     def load_info(self) -> None:
         with thread_connection():
-            info = documents.document_detail(self.project_id, self.document_id)
+            project = workspace.get_project(self.project_id)
+            info = documents.document_detail(project, self.document_id)
         self.post_message(self.InfoLoaded(info))
 
     @work(thread=True, exclusive=True, group="preview-page", exit_on_error=False)

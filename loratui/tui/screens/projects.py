@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from rich.text import Text
 from textual import on, work
@@ -24,12 +24,10 @@ from loratui.core.store import folders
 from loratui.core.store.models import Project
 from loratui.core.store.threads import thread_connection
 from loratui.tui.messages import ProjectsChanged
+from loratui.tui.shell import Shell
 from loratui.tui.widgets.confirm import ConfirmModal
 from loratui.tui.widgets.footer import QuietFooter
 from loratui.tui.worker_errors import ReportsWorkerErrors
-
-if TYPE_CHECKING:
-    from loratui.tui.app import LoratuiApp
 
 RELOAD_S = 5.0
 
@@ -170,8 +168,8 @@ class ProjectsScreen(ReportsWorkerErrors, Screen[None]):
         self._rows: list[dict[str, Any]] = []
 
     @property
-    def lapp(self) -> LoratuiApp:
-        return cast("LoratuiApp", self.app)
+    def lapp(self) -> Shell:
+        return cast(Shell, self.app)
 
     def compose(self) -> ComposeResult:
         yield Header()
