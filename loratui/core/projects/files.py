@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import peewee
+
 from loratui.core.jobs.queue import EXTRACT
 from loratui.core.store.models import Document, Job, Project
 
@@ -64,9 +66,9 @@ def latest_attempts(project_id: int, doc_ids: list[int] | None = None) -> dict[i
     """Document id -> attempts of its latest extract job (all of the project's, or ``doc_ids``)."""
     if doc_ids is not None and not doc_ids:
         return {}
-    from peewee import fn
-
-    latest = Job.select(fn.MAX(Job.id)).where((Job.project == project_id) & (Job.kind == EXTRACT))
+    latest = Job.select(peewee.fn.MAX(Job.id)).where(
+        (Job.project == project_id) & (Job.kind == EXTRACT)
+    )
     if doc_ids is not None:
         latest = latest.where(Job.document.in_(doc_ids))
     latest = latest.group_by(Job.document)
