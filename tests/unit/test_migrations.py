@@ -20,6 +20,7 @@ from loratui.core.store import db, home, migrations, models
 # history: databases in the wild were made by it, so its text never changes.
 STEP_SHA256 = {
     1: "18f7cac78647d410db9f5f892c7c9060621761d69a2b49cc2b67223dffde4c0e",
+    2: "86cd15a026fa9816f79282a1cc496138d444dc1a4224794a0534bfce5004bb2d",
 }
 
 # Rows inserted right after a database reaches each version, in that version's schema
@@ -47,6 +48,21 @@ SEED: dict[int, list[str]] = {
         """INSERT INTO "dropfile" VALUES (1, 1, 'inbox/lease copy.pdf', 2048, 17, 'ab12', 8,
         'duplicate', NULL, NULL, 1700000006.0)""",
         """UPDATE "sqlite_sequence" SET seq = 40 WHERE name = 'document'""",
+    ],
+    2: [
+        """INSERT INTO "generationconfig" VALUES (1, 1, 'default', '{"model": "m"}',
+        1700000009.0)""",
+        """INSERT INTO "generationrun" VALUES (1, 1, 'http://127.0.0.1:8000/v1', 'm', 'qa',
+        'tv', 'sh', 'done', NULL, 1, 1, 0, 120, 40, 0, NULL, NULL, 1700000010.0,
+        1700000011.0, 1700000011.0)""",
+        """INSERT INTO "generationrequest" VALUES (1, 1, 7, 1, 'k1', 'pairs', 0, 0, 35, 'm',
+        'answered', 1, 120, 40, 'json_schema', 'stop', '{"pairs": []}', NULL, NULL, NULL,
+        1700000010.0, 1700000011.0, 1700000011.0)""",
+        """INSERT INTO "generationattempt" VALUES (1, 1, 1, 1, 200, 0.5, 120, 40, NULL, NULL,
+        NULL, 'json_schema', 1700000011.0)""",
+        """INSERT INTO "generatedpair" VALUES (1, 1, 7, 1, 'ab12', 0, 0, 35, '[1]', NULL,
+        'Who pays on time?', 'The tenant pays on time.', 'kept', NULL, NULL, 0.9, NULL, 'm',
+        'tv', 'k1', NULL, NULL, 1700000011.0, 1700000011.0)""",
     ],
 }
 

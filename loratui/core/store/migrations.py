@@ -187,8 +187,130 @@ _V1_TABLES = (
     'CREATE UNIQUE INDEX "page_document_id_number" ON "page" ("document_id", "number")',
 )
 
+# Version 2: Q/A generation (core/generation): its settings, runs, the request ledger,
+# every HTTP try, and the pairs.
+_V2_GENERATION = (
+    'CREATE TABLE "generationconfig" ('
+    '"id" INTEGER NOT NULL PRIMARY KEY, '
+    '"project_id" INTEGER NOT NULL, '
+    '"name" VARCHAR(255) NOT NULL, '
+    '"config" TEXT NOT NULL, '
+    '"updated_at" REAL NOT NULL, '
+    'FOREIGN KEY ("project_id") REFERENCES "project" ("id") ON DELETE CASCADE)',
+    'CREATE INDEX "generationconfig_project_id" ON "generationconfig" ("project_id")',
+    'CREATE UNIQUE INDEX "generationconfig_project_id_name" '
+    'ON "generationconfig" ("project_id", "name")',
+    'CREATE TABLE "generationrun" ('
+    '"id" INTEGER NOT NULL PRIMARY KEY, '
+    '"project_id" INTEGER NOT NULL, '
+    '"endpoint" TEXT NOT NULL, '
+    '"model" VARCHAR(255) NOT NULL, '
+    '"template" VARCHAR(255) NOT NULL, '
+    '"template_version" VARCHAR(255) NOT NULL, '
+    '"settings_hash" VARCHAR(255) NOT NULL, '
+    '"state" VARCHAR(255) NOT NULL, '
+    '"owner" VARCHAR(255), '
+    '"chunks" INTEGER NOT NULL, '
+    '"requests" INTEGER NOT NULL, '
+    '"retries" INTEGER NOT NULL, '
+    '"tokens_in" INTEGER NOT NULL, '
+    '"tokens_out" INTEGER NOT NULL, '
+    '"reused" INTEGER NOT NULL, '
+    '"error_code" VARCHAR(255), '
+    '"error_message" TEXT, '
+    '"started_at" REAL NOT NULL, '
+    '"updated_at" REAL NOT NULL, '
+    '"finished_at" REAL, '
+    'FOREIGN KEY ("project_id") REFERENCES "project" ("id") ON DELETE CASCADE)',
+    'CREATE INDEX "generationrun_project_id" ON "generationrun" ("project_id")',
+    'CREATE TABLE "generationrequest" ('
+    '"id" INTEGER NOT NULL PRIMARY KEY, '
+    '"project_id" INTEGER NOT NULL, '
+    '"document_id" INTEGER NOT NULL, '
+    '"run_id" INTEGER, '
+    '"key" VARCHAR(255) NOT NULL, '
+    '"kind" VARCHAR(255) NOT NULL, '
+    '"chunk" INTEGER NOT NULL, '
+    '"span_start" INTEGER NOT NULL, '
+    '"span_end" INTEGER NOT NULL, '
+    '"model" VARCHAR(255) NOT NULL, '
+    '"state" VARCHAR(255) NOT NULL, '
+    '"attempts" INTEGER NOT NULL, '
+    '"tokens_in" INTEGER, '
+    '"tokens_out" INTEGER, '
+    '"response_format" VARCHAR(255), '
+    '"finish_reason" VARCHAR(255), '
+    '"content" TEXT, '
+    '"reasoning" TEXT, '
+    '"error_code" VARCHAR(255), '
+    '"error_message" TEXT, '
+    '"created_at" REAL NOT NULL, '
+    '"updated_at" REAL NOT NULL, '
+    '"answered_at" REAL, '
+    'FOREIGN KEY ("project_id") REFERENCES "project" ("id") ON DELETE CASCADE, '
+    'FOREIGN KEY ("document_id") REFERENCES "document" ("id") ON DELETE CASCADE, '
+    'FOREIGN KEY ("run_id") REFERENCES "generationrun" ("id") ON DELETE SET NULL)',
+    'CREATE INDEX "generationrequest_project_id" ON "generationrequest" ("project_id")',
+    'CREATE INDEX "generationrequest_document_id" ON "generationrequest" ("document_id")',
+    'CREATE INDEX "generationrequest_run_id" ON "generationrequest" ("run_id")',
+    'CREATE UNIQUE INDEX "generationrequest_project_id_key" '
+    'ON "generationrequest" ("project_id", "key")',
+    'CREATE INDEX "generationrequest_project_id_state" '
+    'ON "generationrequest" ("project_id", "state")',
+    'CREATE TABLE "generationattempt" ('
+    '"id" INTEGER NOT NULL PRIMARY KEY, '
+    '"request_id" INTEGER NOT NULL, '
+    '"run_id" INTEGER, '
+    '"number" INTEGER NOT NULL, '
+    '"status" INTEGER, '
+    '"seconds" REAL NOT NULL, '
+    '"tokens_in" INTEGER, '
+    '"tokens_out" INTEGER, '
+    '"error" VARCHAR(255), '
+    '"message" TEXT, '
+    '"retry_in" REAL, '
+    '"response_format" VARCHAR(255) NOT NULL, '
+    '"at" REAL NOT NULL, '
+    'FOREIGN KEY ("request_id") REFERENCES "generationrequest" ("id") ON DELETE CASCADE, '
+    'FOREIGN KEY ("run_id") REFERENCES "generationrun" ("id") ON DELETE SET NULL)',
+    'CREATE INDEX "generationattempt_request_id" ON "generationattempt" ("request_id")',
+    'CREATE INDEX "generationattempt_run_id" ON "generationattempt" ("run_id")',
+    'CREATE TABLE "generatedpair" ('
+    '"id" INTEGER NOT NULL PRIMARY KEY, '
+    '"project_id" INTEGER NOT NULL, '
+    '"document_id" INTEGER NOT NULL, '
+    '"request_id" INTEGER, '
+    '"document_sha256" VARCHAR(255) NOT NULL, '
+    '"chunk" INTEGER NOT NULL, '
+    '"span_start" INTEGER NOT NULL, '
+    '"span_end" INTEGER NOT NULL, '
+    '"pages" TEXT NOT NULL, '
+    '"heading" TEXT, '
+    '"question" TEXT NOT NULL, '
+    '"answer" TEXT NOT NULL, '
+    '"state" VARCHAR(255) NOT NULL, '
+    '"reason_code" VARCHAR(255), '
+    '"reason" TEXT, '
+    '"support" REAL, '
+    '"judge_score" REAL, '
+    '"model" VARCHAR(255) NOT NULL, '
+    '"template_version" VARCHAR(255) NOT NULL, '
+    '"request_key" VARCHAR(255) NOT NULL, '
+    '"original_question" TEXT, '
+    '"original_answer" TEXT, '
+    '"created_at" REAL NOT NULL, '
+    '"updated_at" REAL NOT NULL, '
+    'FOREIGN KEY ("project_id") REFERENCES "project" ("id") ON DELETE CASCADE, '
+    'FOREIGN KEY ("document_id") REFERENCES "document" ("id") ON DELETE CASCADE, '
+    'FOREIGN KEY ("request_id") REFERENCES "generationrequest" ("id") ON DELETE SET NULL)',
+    'CREATE INDEX "generatedpair_project_id" ON "generatedpair" ("project_id")',
+    'CREATE INDEX "generatedpair_document_id" ON "generatedpair" ("document_id")',
+    'CREATE INDEX "generatedpair_request_id" ON "generatedpair" ("request_id")',
+    'CREATE INDEX "generatedpair_project_id_state" ON "generatedpair" ("project_id", "state")',
+)
+
 # Append new steps here; never edit one that has shipped (see the docstring).
-MIGRATIONS: list[tuple[str, ...]] = [_V1_TABLES]
+MIGRATIONS: list[tuple[str, ...]] = [_V1_TABLES, _V2_GENERATION]
 
 
 def user_version(db: peewee.SqliteDatabase) -> int:

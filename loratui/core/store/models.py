@@ -28,6 +28,20 @@ JOB_CANCELLED = "cancelled"
 # Job kinds
 JOB_EXTRACT = "extract"
 JOB_EXPORT = "export"
+JOB_GENERATE = "generate"  # one chunk of a document to turn into pairs (core/generation)
+# a generate job whose answer could not be read even after the repair request
+JOB_QUARANTINED = "quarantined"
+
+# Generation request states (the ledger) and pair states
+REQ_IN_FLIGHT = "in_flight"  # committed before the request is sent
+REQ_ANSWERED = "answered"  # the answer is stored: never asked again
+REQ_FAILED = "failed"  # no answer (the last error is kept): asked again by a later run
+REQ_QUARANTINED = "quarantined"  # answered, but the answer could not be read
+REQ_STATES = (REQ_IN_FLIGHT, REQ_ANSWERED, REQ_FAILED, REQ_QUARANTINED)
+PAIR_KEPT = "kept"
+PAIR_REJECTED = "rejected"
+PAIR_EDITED = "edited"
+PAIR_STATES = (PAIR_KEPT, PAIR_REJECTED, PAIR_EDITED)
 
 
 def now() -> float:
@@ -101,7 +115,7 @@ class Page(BaseModel):
 class Job(BaseModel):
     project = peewee.ForeignKeyField(Project, backref="jobs", on_delete="CASCADE")
     document = peewee.ForeignKeyField(Document, null=True, backref="jobs", on_delete="CASCADE")
-    kind = peewee.CharField(default="extract")  # extract, export
+    kind = peewee.CharField(default="extract")  # extract, export, generate
     state = peewee.CharField(default=JOB_QUEUED, index=True)
     priority = peewee.IntegerField(default=0)
     attempts = peewee.IntegerField(default=0)
@@ -196,4 +210,141 @@ class DropFile(BaseModel):
         indexes = ((("project", "rel_path", "size", "mtime_ns"), True),)
 
 
-ALL_MODELS = [Project, Document, Page, Job, Event, ExportConfig, DatasetVersion, DropFile]
+class GenerationConfig(BaseModel):
+    """A project's generation settings (``generation.settings``), like ``ExportConfig``."""
+
+    project = peewee.ForeignKeyField(Project, backref="generation_configs", on_delete="CASCADE")
+    name = peewee.CharField(default="default")
+    config = JSONText(default=dict)
+    updated_at = peewee.FloatField(default=now)
+
+    class Meta:
+        indexes = ((("project", "name"), True),)
+
+
+class GenerationRun(BaseModel):
+    """One ``generate`` run: where it asked, what, and what came of it (never the API key)."""
+
+    project = peewee.ForeignKeyField(Project, backref="generation_runs", on_delete="CASCADE")
+    endpoint = peewee.TextField()  # the base URL as display_url shows it (no user:password)
+    model = peewee.CharField()
+    template = peewee.CharField()
+    template_version = peewee.CharField()
+    settings_hash = peewee.CharField()
+    state = peewee.CharField(default="running")  # running, done, stopped, failed
+    owner = peewee.CharField(null=True)  # host:pid:token of the process running it
+    chunks = peewee.IntegerField(default=0)  # chunks in the run's plan
+    requests = peewee.IntegerField(default=0)  # HTTP requests sent (tries)
+    retries = peewee.IntegerField(default=0)
+    tokens_in = peewee.BigIntegerField(default=0)
+    tokens_out = peewee.BigIntegerField(default=0)
+    reused = peewee.IntegerField(default=0)  # answers taken from the ledger, not asked
+    error_code = peewee.CharField(null=True)
+    error_message = peewee.TextField(null=True)
+    started_at = peewee.FloatField(default=now)
+    updated_at = peewee.FloatField(default=now)
+    finished_at = peewee.FloatField(null=True)
+
+
+class GenerationRequest(BaseModel):
+    """The ledger: one row per distinct request, keyed by ``request_key``. A row is
+    committed ``in_flight`` before the request is sent; an ``answered`` one is never sent
+    again. The raw answer is kept (quarantine, audit, re-parsing)."""
+
+    project = peewee.ForeignKeyField(Project, backref="generation_requests", on_delete="CASCADE")
+    document = peewee.ForeignKeyField(Document, backref="generation_requests", on_delete="CASCADE")
+    run = peewee.ForeignKeyField(GenerationRun, null=True, on_delete="SET NULL")
+    key = peewee.CharField()
+    kind = peewee.CharField(default="pairs")  # pairs, judge
+    chunk = peewee.IntegerField()
+    span_start = peewee.IntegerField()
+    span_end = peewee.IntegerField()
+    model = peewee.CharField()
+    state = peewee.CharField(default=REQ_IN_FLIGHT)
+    attempts = peewee.IntegerField(default=0)  # HTTP tries, over every run
+    tokens_in = peewee.IntegerField(null=True)
+    tokens_out = peewee.IntegerField(null=True)
+    response_format = peewee.CharField(null=True)  # the mode of the try that answered
+    finish_reason = peewee.CharField(null=True)
+    content = peewee.TextField(null=True)
+    reasoning = peewee.TextField(null=True)
+    error_code = peewee.CharField(null=True)
+    error_message = peewee.TextField(null=True)
+    created_at = peewee.FloatField(default=now)
+    updated_at = peewee.FloatField(default=now)
+    answered_at = peewee.FloatField(null=True)
+
+    class Meta:
+        indexes = ((("project", "key"), True), (("project", "state"), False))
+
+
+class GenerationAttempt(BaseModel):
+    """One HTTP request as it went (``client.Attempt``), for retries and errors by kind."""
+
+    request = peewee.ForeignKeyField(GenerationRequest, backref="attempt_rows", on_delete="CASCADE")
+    run = peewee.ForeignKeyField(GenerationRun, null=True, on_delete="SET NULL")
+    number = peewee.IntegerField()
+    status = peewee.IntegerField(null=True)
+    seconds = peewee.FloatField()
+    tokens_in = peewee.IntegerField(null=True)
+    tokens_out = peewee.IntegerField(null=True)
+    error = peewee.CharField(null=True)
+    message = peewee.TextField(null=True)
+    retry_in = peewee.FloatField(null=True)
+    response_format = peewee.CharField()
+    at = peewee.FloatField(default=now)
+
+
+class GeneratedPair(BaseModel):
+    """A question/answer (or instruction/response) pair with its provenance and state."""
+
+    project = peewee.ForeignKeyField(Project, backref="pairs", on_delete="CASCADE")
+    document = peewee.ForeignKeyField(Document, backref="pairs", on_delete="CASCADE")
+    request = peewee.ForeignKeyField(GenerationRequest, null=True, on_delete="SET NULL")
+    document_sha256 = peewee.CharField()
+    chunk = peewee.IntegerField()
+    span_start = peewee.IntegerField()
+    span_end = peewee.IntegerField()
+    pages = JSONText(default=list)
+    heading = peewee.TextField(null=True)
+    question = peewee.TextField()
+    answer = peewee.TextField()
+    state = peewee.CharField(default=PAIR_KEPT)
+    reason_code = peewee.CharField(null=True)
+    reason = peewee.TextField(null=True)
+    support = peewee.FloatField(null=True)
+    judge_score = peewee.FloatField(null=True)
+    model = peewee.CharField()
+    template_version = peewee.CharField()
+    request_key = peewee.CharField()
+    original_question = peewee.TextField(null=True)  # before the first edit
+    original_answer = peewee.TextField(null=True)
+    created_at = peewee.FloatField(default=now)
+    updated_at = peewee.FloatField(default=now)
+
+    class Meta:
+        indexes = ((("project", "state"), False),)
+
+
+ALL_MODELS = [
+    Project,
+    Document,
+    Page,
+    Job,
+    Event,
+    ExportConfig,
+    DatasetVersion,
+    DropFile,
+    GenerationConfig,
+    GenerationRun,
+    GenerationRequest,
+    GenerationAttempt,
+    GeneratedPair,
+]
+GENERATION_MODELS = [
+    GenerationConfig,
+    GenerationRun,
+    GenerationRequest,
+    GenerationAttempt,
+    GeneratedPair,
+]
