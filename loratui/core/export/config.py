@@ -24,7 +24,7 @@ from loratui.core.store.db import write_txn
 from loratui.core.store.models import ExportConfig as ExportConfigRow
 from loratui.core.store.models import Project, now
 
-SOURCES = ("all", "documents", "records")
+SOURCES = ("all", "documents", "records", "pairs")
 OVERLENGTH = ("split", "truncate", "drop")
 NORMALIZE = ("NFKC", "NFC", "none")
 REDACT_KINDS = ("email", "phone", "ip", "secret")
@@ -50,7 +50,9 @@ class ExportConfig:
     """What one export does. Field names are the TOML keys and the ``--set`` keys."""
 
     format: str = "text"
-    sources: str = "all"  # all, documents (chunks of text documents), records (records files)
+    # all, documents (chunks of text documents), records (records files), pairs (generated
+    # question/answer pairs, kept or edited: ``loratui generate``)
+    sources: str = "all"
     tags: list[str] = field(default_factory=list)  # only documents with one of these tags
     # tokenizer and lengths
     tokenizer: str = "approx"  # approx, a tokenizer.json, a model folder, or a cached model name

@@ -23,6 +23,8 @@ from loratui.core.export.config import ExportConfig
 from loratui.core.export.dedup import ExactDedup, NearDedup
 from loratui.core.export.docref import DocRef
 from loratui.core.export.formats import Example
+from loratui.core.export.pairs import SOURCE as PAIRS_SOURCE
+from loratui.core.export.pairs import documents_with_pairs, pair_examples
 from loratui.core.export.records import RowError, chunk_example, iter_rows, row_example
 from loratui.core.export.redact import Redactor
 from loratui.core.export.tokenizer import Counter as TokenCounter
@@ -65,7 +67,9 @@ class Stats:
 
 
 def select_documents(project: Project, cfg: ExportConfig) -> list[Document]:
-    """Done, not excluded documents of the project (with one of ``cfg.tags`` if given)."""
+    """Done, not excluded documents of the project (with one of ``cfg.tags`` if given);
+    with ``sources = "pairs"``, the text documents that have pairs to export."""
+    with_pairs = documents_with_pairs(project) if cfg.sources == PAIRS_SOURCE else None
     q = Document.select().where(
         (Document.project == project) & (Document.state == DONE) & (Document.excluded == False)  # noqa: E712 - a SQL comparison
     )
@@ -75,6 +79,8 @@ def select_documents(project: Project, cfg: ExportConfig) -> list[Document]:
         if cfg.sources == "documents" and is_records:
             continue
         if cfg.sources == "records" and not is_records:
+            continue
+        if with_pairs is not None and (is_records or d.id not in with_pairs):
             continue
         if cfg.tags and not set(cfg.tags) & set(d.tags or []):
             continue
@@ -178,7 +184,9 @@ class Pipeline:
     ) -> Iterator[Record]:
         """The records of ``doc``; its ``pages`` (number, text) are read from the
         database a batch at a time unless given."""
-        if doc.kind == RECORDS_KIND:
+        if self.cfg.sources == PAIRS_SOURCE:
+            yield from self._pair_records(DocRef.of(doc))
+        elif doc.kind == RECORDS_KIND:
             yield from self._row_records(doc)
         else:
             yield from self._chunk_records(DocRef.of(doc), on_page, pages)
@@ -189,44 +197,10 @@ class Pipeline:
         on_page: Callable[[], None] | None,
         given: list[tuple[int, str]] | None,
     ) -> Iterator[Record]:
-        cfg = self.cfg
-
-        def pages() -> Iterable[tuple[int, str]]:
-            return given if given is not None else iter_pages(doc.id)
-
-        n_pages = len(given) if given is not None else stored_pages(doc.id)
-        repeated: frozenset[str] = frozenset()
-        # a document with fewer pages than repeated_min_pages has no repeated lines: skip
-        # the first pass over its pages
-        if cfg.remove_repeated_lines and n_pages >= cfg.repeated_min_pages:
-            finder = clean.RepeatedLines(cfg.repeated_line_fraction, cfg.repeated_min_pages)
-            for _, text in pages():
-                finder.add_page(clean.pre_clean(text, cfg.normalize, cfg.fix_whitespace))
-            repeated = finder.repeated()
-        chunker = Chunker(self.counter, cfg.chunk_tokens, cfg.chunk_overlap)
         previous = ""
-        removed_here = 0
-        for number, text in pages():
-            text = clean.pre_clean(text, cfg.normalize, cfg.fix_whitespace)
-            text, removed = clean.drop_repeated(text, repeated)
-            removed_here += removed
-            text = clean.post_clean(
-                text,
-                dehyphen=cfg.dehyphenate,
-                unwrap=cfg.unwrap_lines,
-                whitespace=cfg.fix_whitespace,
-            )
-            for chunk in chunker.add_page(number, text):
-                yield from self._from_chunk(doc, chunk, previous)
-                previous = chunk.text
-            if on_page:
-                on_page()
-        for chunk in chunker.finish():
+        for chunk in document_chunks(doc, self.cfg, self.counter, given, on_page, self.stats):
             yield from self._from_chunk(doc, chunk, previous)
             previous = chunk.text
-        self.stats.repeated_lines_removed += removed_here
-        if removed_here:
-            self.stats.documents_with_repeated_lines += 1
 
     def _from_chunk(self, doc: DocRef, chunk: Chunk, previous: str) -> Iterator[Record]:
         self.stats.chunks += 1
@@ -259,6 +233,14 @@ class Pipeline:
         if rec is None:
             return 0
         return self.counter.count(self.format.record_text(rec)) + 2
+
+    def _pair_records(self, doc: DocRef) -> Iterator[Record]:
+        """One record per kept or edited pair of ``doc`` (``export.pairs``)."""
+        for ex, lineage in pair_examples(doc, self.cfg.system_prompt):
+            self.stats.rows += 1
+            rec = self._finish(ex, lineage, splittable=False)
+            if isinstance(rec, Record):
+                yield rec
 
     def _row_records(self, doc: Document | DocRef) -> Iterator[Record]:
         assert isinstance(doc, Document), "records files are read in the writing process"
@@ -357,6 +339,53 @@ class Pipeline:
         return data if tokens <= self.cfg.max_seq_len else None
 
 
+def document_chunks(
+    doc: DocRef,
+    cfg: ExportConfig,
+    counter: TokenCounter,
+    given: list[tuple[int, str]] | None = None,
+    on_page: Callable[[], None] | None = None,
+    stats: Stats | None = None,
+) -> Iterator[Chunk]:
+    """The cleaned chunks of a text document under ``cfg``, exactly as the export cuts
+    them (so Q/A generation asks about the same chunks an export would write); its
+    ``given`` pages (number, text) are read from the database a batch at a time unless
+    given. ``on_page`` is called after each page, ``stats`` counts repeated lines removed."""
+
+    def pages() -> Iterable[tuple[int, str]]:
+        return given if given is not None else iter_pages(doc.id)
+
+    n_pages = len(given) if given is not None else stored_pages(doc.id)
+    repeated: frozenset[str] = frozenset()
+    # a document with fewer pages than repeated_min_pages has no repeated lines: skip
+    # the first pass over its pages
+    if cfg.remove_repeated_lines and n_pages >= cfg.repeated_min_pages:
+        finder = clean.RepeatedLines(cfg.repeated_line_fraction, cfg.repeated_min_pages)
+        for _, text in pages():
+            finder.add_page(clean.pre_clean(text, cfg.normalize, cfg.fix_whitespace))
+        repeated = finder.repeated()
+    chunker = Chunker(counter, cfg.chunk_tokens, cfg.chunk_overlap)
+    removed_here = 0
+    for number, text in pages():
+        text = clean.pre_clean(text, cfg.normalize, cfg.fix_whitespace)
+        text, removed = clean.drop_repeated(text, repeated)
+        removed_here += removed
+        text = clean.post_clean(
+            text,
+            dehyphen=cfg.dehyphenate,
+            unwrap=cfg.unwrap_lines,
+            whitespace=cfg.fix_whitespace,
+        )
+        yield from chunker.add_page(number, text)
+        if on_page:
+            on_page()
+    yield from chunker.finish()
+    if stats is not None:
+        stats.repeated_lines_removed += removed_here
+        if removed_here:
+            stats.documents_with_repeated_lines += 1
+
+
 def chunk_lineage(doc: DocRef, chunk: Chunk) -> dict[str, Any]:
     return {
         "document_id": doc.id,
@@ -374,6 +403,13 @@ def require_documents(docs: list[Document], project: Project, cfg: ExportConfig)
     if docs:
         return
     what = f" tagged {', '.join(cfg.tags)}" if cfg.tags else ""
+    if cfg.sources == PAIRS_SOURCE:
+        raise LoratuiError(
+            "invalid",
+            f"project {project.name!r} has no kept pairs{what} to export",
+            f"generate them with `loratui generate {project.name!r}` (and review them with "
+            f"`loratui pairs {project.name!r}`)",
+        )
     raise LoratuiError(
         "invalid",
         f"project {project.name!r} has no processed documents{what} to export",
