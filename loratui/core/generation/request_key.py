@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
+from dataclasses import replace
 
 from loratui.core.generation.settings import GenerationSettings, Sampling
 
@@ -62,15 +63,56 @@ def request_key(
 
 
 def chunk_request_key(
-    settings: GenerationSettings, model: str, text: str, *, title: str = "", heading: str = ""
+    settings: GenerationSettings,
+    model: str,
+    text: str,
+    *,
+    title: str = "",
+    heading: str = "",
+    repair: bool = False,
 ) -> str:
     """The key of the pair request for one chunk under ``settings`` (``model`` resolved:
-    the name actually sent, never empty)."""
+    the name actually sent, never empty). ``repair``: the key of the one request made again
+    when the first answer could not be read (``repair_sampling``, and ``"repair": "1"``
+    among the variables), so it is a request of its own in the ledger."""
+    variables: dict[str, str | int] = {
+        "title": title,
+        "heading": heading,
+        "pairs_per_chunk": settings.pairs_per_chunk,
+    }
+    if repair:
+        variables["repair"] = 1
     return request_key(
         template_version=settings.prompt_template().version(),
         text_hash=text_sha256(text),
         model=model,
-        sampling=settings.sampling(),
+        sampling=repair_sampling(settings.sampling()) if repair else settings.sampling(),
         response_format=settings.response_format,
-        variables={"title": title, "heading": heading, "pairs_per_chunk": settings.pairs_per_chunk},
+        variables=variables,
+    )
+
+
+def repair_sampling(sampling: Sampling) -> Sampling:
+    """The sampling of a repair request: the next seed, so a server that is deterministic
+    for a seed does not write the same unreadable answer again."""
+    if sampling.seed is None:
+        return sampling
+    return replace(sampling, seed=sampling.seed + 1)
+
+
+def judge_sampling(settings: GenerationSettings) -> Sampling:
+    """The judge's sampling: the settings' with temperature 0 (a score, not prose)."""
+    return replace(settings.sampling(), temperature=0.0)
+
+
+def judge_request_key(
+    settings: GenerationSettings, model: str, judge_version: str, subject_hash: str
+) -> str:
+    """The key of a judge request (``judge.subject_sha256`` of the chunk and the pair)."""
+    return request_key(
+        template_version=judge_version,
+        text_hash=subject_hash,
+        model=model,
+        sampling=judge_sampling(settings),
+        response_format=settings.response_format,
     )
