@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "loratui.cli_commands.queue",
     "loratui.cli_commands.watch",
     "loratui.cli_commands.export",
+    "loratui.cli_commands.generate",
     "loratui.cli_commands.audit",
     "loratui.cli_commands.ownership",
 )

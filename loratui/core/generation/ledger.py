@@ -622,7 +622,7 @@ def complete(
             chunk=payload["chunk"],
             span_start=payload["start"],
             span_end=payload["end"],
-            pages=json.dumps(payload["pages"]),
+            pages=payload["pages"],
             heading=payload["heading"] or None,
             question=d.question,
             answer=d.answer,
