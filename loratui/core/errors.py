@@ -19,6 +19,11 @@ class ErrorInfo:
     permanent: bool = True
 
 
+_URL_HINT = (
+    "OpenAI-compatible servers answer under /v1: vLLM http://HOST:8000/v1, "
+    "llama-server http://HOST:8080/v1, Ollama http://HOST:11434/v1"
+)
+
 CATALOGUE: dict[str, ErrorInfo] = {
     e.code: e
     for e in [
@@ -65,8 +70,10 @@ CATALOGUE: dict[str, ErrorInfo] = {
         ),
         ErrorInfo(
             "timeout",
-            "extraction took longer than the time limit",
-            "raise `task_timeout_s` in the project settings and retry, or split the document",
+            "the work took longer than its time limit",
+            "extraction: raise `task_timeout_s` in the project settings and retry, or split "
+            "the document; generation: raise request_timeout_s, or lower --concurrency or "
+            "max_tokens",
             permanent=False,
         ),
         ErrorInfo(
@@ -124,6 +131,46 @@ CATALOGUE: dict[str, ErrorInfo] = {
             "the loratui database stayed locked by another process",
             "another loratui command or app holds it; wait for it to finish, or stop it",
             permanent=False,
+        ),
+        # ---- model servers (Q/A generation: core/generation/failures.py) ----
+        ErrorInfo(
+            "server_unreachable",
+            "the model server cannot be reached",
+            "start the model server, or check --base-url; " + _URL_HINT,
+        ),
+        ErrorInfo(
+            "unauthorized",
+            "the model server refused the request: no API key or a wrong one",
+            "set LORATUI_API_KEY or OPENAI_API_KEY to a key the server accepts",
+        ),
+        ErrorInfo(
+            "model_not_found",
+            "the model server does not serve this model",
+            "check --model against the names the server lists (`/v1/models`)",
+        ),
+        ErrorInfo(
+            "rate_limited",
+            "the model server kept answering 'too many requests'",
+            "lower --concurrency, or run generate again later: stored answers are kept",
+            permanent=False,
+        ),
+        ErrorInfo(
+            "server_error",
+            "the model server failed to answer",
+            "see the model server's log; run generate again to retry what failed",
+            permanent=False,
+        ),
+        ErrorInfo(
+            "bad_response",
+            "the model server's reply is not an OpenAI chat completion",
+            "check that --base-url points at an OpenAI-compatible API; " + _URL_HINT,
+            permanent=False,
+        ),
+        ErrorInfo(
+            "bad_request",
+            "the model server rejected the request",
+            "read the server's message above; a prompt longer than the model's context needs "
+            "a smaller chunk_tokens (export settings) or max_tokens",
         ),
         ErrorInfo(
             "tampered",

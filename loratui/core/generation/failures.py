@@ -1,7 +1,7 @@
 """What can go wrong with a model server, as stable codes with hints a user can act on.
 
-The codes (``GENERATION_ERRORS``) live here while the core is being refactored; they are
-``ErrorInfo`` entries like ``errors.CATALOGUE``'s, meant to be merged into it. Three of them
+The codes are ``errors.CATALOGUE``'s; ``GENERATION_ERRORS`` is the part of it a model
+server can cause, with ``timeout`` worded for a server. Three of them
 stop a whole run (``RUN_STOPPING``): every other request would fail the same way, so a
 runner stops at once instead of failing chunk after chunk. The others are per request:
 ``permanent`` ones fail the request at once, the rest were already retried by the client.
@@ -13,62 +13,28 @@ import json
 from typing import Any
 from urllib.parse import urlsplit
 
-from loratui.core.errors import ErrorInfo, LoratuiError
+from loratui.core.errors import CATALOGUE, ErrorInfo, LoratuiError
 
-_URL_HINT = (
-    "OpenAI-compatible servers answer under /v1: vLLM http://HOST:8000/v1, "
-    "llama-server http://HOST:8080/v1, Ollama http://HOST:11434/v1"
+GENERATION_CODES = (
+    "server_unreachable",
+    "unauthorized",
+    "model_not_found",
+    "rate_limited",
+    "server_error",
+    "timeout",
+    "bad_response",
+    "bad_request",
 )
-
+# The catalogue's entries, with a timeout worded for a model server (the catalogue's own
+# covers extraction too).
 GENERATION_ERRORS: dict[str, ErrorInfo] = {
-    e.code: e
-    for e in [
-        ErrorInfo(
-            "server_unreachable",
-            "the model server cannot be reached",
-            "start the model server, or check --base-url; " + _URL_HINT,
-        ),
-        ErrorInfo(
-            "unauthorized",
-            "the model server refused the request: no API key or a wrong one",
-            "set LORATUI_API_KEY or OPENAI_API_KEY to a key the server accepts",
-        ),
-        ErrorInfo(
-            "model_not_found",
-            "the model server does not serve this model",
-            "check --model against the names the server lists (`/v1/models`)",
-        ),
-        ErrorInfo(
-            "rate_limited",
-            "the model server kept answering 'too many requests'",
-            "lower --concurrency, or run generate again later: stored answers are kept",
-            permanent=False,
-        ),
-        ErrorInfo(
-            "server_error",
-            "the model server failed to answer",
-            "see the model server's log; run generate again to retry what failed",
-            permanent=False,
-        ),
-        ErrorInfo(
-            "timeout",
-            "the model server did not answer in time",
-            "raise request_timeout_s, or lower --concurrency or max_tokens",
-            permanent=False,
-        ),
-        ErrorInfo(
-            "bad_response",
-            "the model server's reply is not an OpenAI chat completion",
-            "check that --base-url points at an OpenAI-compatible API; " + _URL_HINT,
-            permanent=False,
-        ),
-        ErrorInfo(
-            "bad_request",
-            "the model server rejected the request",
-            "read the server's message above; a prompt longer than the model's context needs "
-            "a smaller chunk_tokens (export settings) or max_tokens",
-        ),
-    ]
+    **{code: CATALOGUE[code] for code in GENERATION_CODES},
+    "timeout": ErrorInfo(
+        "timeout",
+        "the model server did not answer in time",
+        "raise request_timeout_s, or lower --concurrency or max_tokens",
+        permanent=False,
+    ),
 }
 
 RUN_STOPPING = frozenset({"server_unreachable", "unauthorized", "model_not_found"})
