@@ -114,6 +114,7 @@ class GenerationRunner:
         self._stop = asyncio.Event()
         self._fatal: GenerationError | LoratuiError | None = None
         self._held: dict[int, asyncio.Task[None]] = {}
+        self._unfinished: list[int] = []
         self._request_ids: dict[str, int] = {}
         self._attempts: list[tuple[int, Attempt]] = []
         self._last_progress = 0.0
@@ -243,7 +244,8 @@ class GenerationRunner:
                 for job_id, task in list(self._held.items()):
                     if task.done():
                         del self._held[job_id]
-                        self._task_result(task)
+                        if not self._task_result(task):
+                            self._unfinished.append(job_id)
                 if time.monotonic() >= next_beat and self._held:
                     await db.call(renew_many, list(self._held), self.owner, self.lease_s)
                     next_beat = time.monotonic() + HEARTBEAT_S
@@ -252,12 +254,13 @@ class GenerationRunner:
             stop_wait.cancel()
             await self._give_back()
 
-    def _task_result(self, task: asyncio.Task[None]) -> None:
+    def _task_result(self, task: asyncio.Task[None]) -> bool:
+        """Whether the task finished its job; an error that ends it stops the run."""
         if task.cancelled():
-            return
+            return False
         exc = task.exception()
         if exc is None:
-            return
+            return True
         if isinstance(exc, _StopRun):
             if self._fatal is None:
                 self._fatal = exc.error
@@ -268,6 +271,7 @@ class GenerationRunner:
                 "internal", f"generation failed: {type(exc).__name__}: {exc}"
             )
         self._stop.set()
+        return False
 
     async def _give_back(self) -> None:
         """Cancel what is still running and give its jobs back to the queue."""
@@ -282,8 +286,12 @@ class GenerationRunner:
             if task.done() and not task.cancelled():
                 self._task_result(task)
         self._held.clear()
-        if tasks:
-            await db.call(ledger.release, list(tasks), self.owner)
+        # a job whose task ended without finishing it (cancelled, or an error that stopped
+        # the run) goes back; release() leaves the jobs that did finish alone
+        back = [*tasks, *self._unfinished]
+        self._unfinished = []
+        if back:
+            await db.call(ledger.release, back, self.owner)
 
     async def _finish(self, started: float) -> None:
         from loratui.core.generation.progress import run_progress
