@@ -256,9 +256,10 @@ def test_exported_pairs_load_with_datasets_and_lineage_resolves(home: Path) -> N
                 assert pair.answer in chunk.text
         if fmt == "messages":
             rec = ds["train"][0]["messages"]
-            assert rec[0] == {"role": "system", "content": "You know report 00."} or rec[0][
-                "role"
-            ] == "system"
+            assert (
+                rec[0] == {"role": "system", "content": "You know report 00."}
+                or rec[0]["role"] == "system"
+            )
             assert rec[1]["role"] == "user" and rec[2]["role"] == "assistant"
     # the same pairs and configuration give the same bytes
     cfg = ExportConfig(format="alpaca", sources="pairs")
