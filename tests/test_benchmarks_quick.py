@@ -27,6 +27,9 @@ KEYS = [
     "lag_p99_ms",
     "key_p95_ms",
     "startup_10k_s",
+    "generate_requests_per_s",
+    "generate_bookkeeping_ms_per_request",
+    "generate_rss_ratio",
 ]
 
 
@@ -42,9 +45,15 @@ def test_quick_benchmarks_report_every_key(tmp_path: Path) -> None:
     )
     results = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
     by_bench = {r["bench"]: r for r in results}
-    assert set(by_bench) == {"ingest", "bookkeeping", "export", "tui", "pdfium", "fidelity"}, (
-        proc.stderr
-    )
+    assert set(by_bench) == {
+        "ingest",
+        "bookkeeping",
+        "export",
+        "tui",
+        "pdfium",
+        "fidelity",
+        "generate",
+    }, proc.stderr
     for result in results:
         assert "error" not in result, result
     assert proc.returncode == 0, proc.stdout + proc.stderr

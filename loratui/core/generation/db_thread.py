@@ -3,9 +3,9 @@
 A SQLite lock held by another process (a ``process`` run, the TUI) must never freeze the
 event loop that keeps requests in flight, so every database call of a run goes through
 ``DBThread.call`` and is awaited. Calls that arrive while a transaction is being written
-are run together in the next one (each in its own savepoint, so one call's error undoes
-only that call): with 32 requests in flight the bookkeeping is a few commits a second,
-not three per request.
+are run together in the next one: with 32 requests in flight the bookkeeping is a few
+commits a second, not three per request. When a call raises, its batch is rolled back and
+its calls run again one transaction each, so one call's error undoes only that call.
 
 ``call(fn, txn=False)`` runs ``fn`` alone and outside any transaction (planning, which
 reads pages and writes jobs in its own short transactions).
@@ -17,11 +17,12 @@ import asyncio
 import functools
 import queue
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
 from loratui.core.store import db
-from loratui.core.store.db import database, write_txn
+from loratui.core.store.db import write_txn
 
 MAX_BATCH = 256  # calls written in one transaction at most
 
@@ -43,12 +44,21 @@ class _Call:
 class DBThread:
     """A daemon thread running database calls in order; ``close()`` ends it."""
 
-    def __init__(self, name: str = "loratui-generate-db") -> None:
+    def __init__(
+        self,
+        name: str = "loratui-generate-db",
+        on_rollback: Callable[[], None] | None = None,
+    ) -> None:
+        """``on_rollback`` runs on the thread after a batch was rolled back, before its
+        calls run again: memory that the calls changed (an index) is rebuilt there."""
+        self.on_rollback = on_rollback
         self._queue: queue.SimpleQueue[_Call | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._main, name=name, daemon=True)
         self._thread.start()
         self.transactions = 0  # write transactions committed (a bookkeeping figure)
         self.calls = 0
+        self.busy_s = 0.0  # wall time spent running calls
+        self.cpu_s = 0.0  # CPU time of this thread running them (no waits for the GIL)
 
     async def call(
         self, fn: Callable[..., Any], *args: Any, txn: bool = True, **kwargs: Any
@@ -91,27 +101,38 @@ class DBThread:
             db.close()
 
     def _run(self, batch: list[_Call]) -> None:
+        started, cpu = time.perf_counter(), time.thread_time()
         together = [c for c in batch if c.txn]
         if together:
             self._run_together(together)
         for c in batch:
             if not c.txn:
                 self._run_one(c)
+        self.busy_s += time.perf_counter() - started
+        self.cpu_s += time.thread_time() - cpu
 
     def _run_together(self, calls: list[_Call]) -> None:
+        """The calls in one transaction; when one raises, the transaction is rolled back
+        and each call runs again in a transaction of its own, so the error stays its
+        caller's (rare: savepoints around every call cost more than they save)."""
         results: list[tuple[_Call, bool, Any]] = []
         try:
             with write_txn():
                 for c in calls:
-                    try:
-                        with database.atomic():  # a savepoint: a failing call undoes itself
-                            value = c.fn(*c.args)
-                        results.append((c, True, value))
-                    except Exception as exc:  # noqa: BLE001 - handed to the caller
-                        results.append((c, False, exc))
+                    results.append((c, True, c.fn(*c.args)))
             self.transactions += 1
-        except Exception as exc:  # noqa: BLE001 - the commit failed: every call failed
-            results = [(c, False, exc) for c in calls]
+        except Exception:  # noqa: BLE001 - find the call that failed, alone
+            results = []
+            if self.on_rollback is not None:
+                self.on_rollback()
+            for c in calls:
+                try:
+                    with write_txn():
+                        value = c.fn(*c.args)
+                    self.transactions += 1
+                    results.append((c, True, value))
+                except Exception as exc:  # noqa: BLE001 - handed to the caller
+                    results.append((c, False, exc))
         self.calls += len(calls)
         for c, ok, value in results:
             _settle(c, ok, value)

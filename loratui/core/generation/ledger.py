@@ -26,7 +26,6 @@ from loratui.core.errors import LoratuiError
 from loratui.core.generation.chunks import ChunkItem
 from loratui.core.generation.client import Attempt, Completion
 from loratui.core.generation.question_index import QuestionIndex
-from loratui.core.jobs.queue import LeaseLost, check_lease
 from loratui.core.store.db import database, write_txn
 from loratui.core.store.models import (
     JOB_CANCELLED,
@@ -430,22 +429,26 @@ def begin_request(
             state=REQ_IN_FLIGHT, run=run_id, error_code=None, error_message=None, updated_at=t
         ).where(GenerationRequest.id == row[0]).execute()
         return int(row[0])
-    return int(
-        GenerationRequest.insert(
-            project=project_id,
-            document=payload["document_id"],
-            run=run_id,
-            key=key,
-            kind=kind,
-            chunk=payload["chunk"],
-            span_start=payload["start"],
-            span_end=payload["end"],
-            model=model,
-            state=REQ_IN_FLIGHT,
-            created_at=t,
-            updated_at=t,
-        ).execute()
+    cursor = database.execute_sql(
+        "INSERT INTO generationrequest (project_id, document_id, run_id, key, kind, chunk,"
+        " span_start, span_end, model, state, attempts, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
+        (
+            project_id,
+            payload["document_id"],
+            run_id,
+            key,
+            kind,
+            payload["chunk"],
+            payload["start"],
+            payload["end"],
+            model,
+            REQ_IN_FLIGHT,
+            t,
+            t,
+        ),
     )
+    return int(cursor.lastrowid)
 
 
 def take(
@@ -510,19 +513,26 @@ def record_attempts(run_id: int, attempts: list[tuple[int, Attempt]]) -> None:
 def answer(request_id: int, completion: Completion, readable: bool, why: str | None) -> None:
     """Store an answer: ``answered``, or ``quarantined`` with the reason when it could not
     be read (the raw text is kept either way)."""
-    GenerationRequest.update(
-        state=REQ_ANSWERED if readable else REQ_QUARANTINED,
-        content=completion.content,
-        reasoning=completion.reasoning,
-        finish_reason=completion.finish_reason,
-        response_format=completion.response_format,
-        tokens_in=completion.tokens_in,
-        tokens_out=completion.tokens_out,
-        error_code=None if readable else "unreadable",
-        error_message=why,
-        answered_at=now(),
-        updated_at=now(),
-    ).where(GenerationRequest.id == request_id).execute()
+    t = now()
+    database.execute_sql(
+        "UPDATE generationrequest SET state = ?, content = ?, reasoning = ?, finish_reason = ?,"
+        " response_format = ?, tokens_in = ?, tokens_out = ?, error_code = ?,"
+        " error_message = ?, answered_at = ?, updated_at = ? WHERE id = ?",
+        (
+            REQ_ANSWERED if readable else REQ_QUARANTINED,
+            completion.content,
+            completion.reasoning,
+            completion.finish_reason,
+            completion.response_format,
+            completion.tokens_in,
+            completion.tokens_out,
+            None if readable else "unreadable",
+            why,
+            t,
+            t,
+            request_id,
+        ),
+    )
 
 
 def fail(request_id: int, job_id: int | None, owner: str, code: str, message: str) -> None:
@@ -537,25 +547,23 @@ def fail(request_id: int, job_id: int | None, owner: str, code: str, message: st
 
 def _end_job(
     job_id: int, owner: str, state: str, last_error: str | None, outcome: dict[str, Any]
-) -> None:
-    try:
-        check_lease(job_id, owner)
-    except LeaseLost:
-        return  # reclaimed by another run meanwhile: that run finishes it
-    payload = json.loads(
-        database.execute_sql("SELECT payload FROM job WHERE id = ?", (job_id,)).fetchone()[0]
-    )
+) -> bool:
+    """Finish a job we hold; False (nothing changed) when its lease is no longer ours."""
+    row = database.execute_sql(
+        "SELECT state, lease_owner, payload FROM job WHERE id = ?", (job_id,)
+    ).fetchone()
+    if row is None or row[0] != JOB_RUNNING or row[1] != owner:
+        return False  # reclaimed by another run meanwhile: that run finishes it
+    payload = json.loads(row[2])
     if state != JOB_FAILED:
         payload.pop("text", None)  # the chunk's text is in the document: keep the queue small
     payload.update(outcome)
-    Job.update(
-        state=state,
-        last_error=last_error,
-        lease_owner=None,
-        lease_expires=None,
-        payload=payload,
-        updated_at=now(),
-    ).where(Job.id == job_id).execute()
+    database.execute_sql(
+        "UPDATE job SET state = ?, last_error = ?, lease_owner = NULL, lease_expires = NULL,"
+        " payload = ?, updated_at = ? WHERE id = ?",
+        (state, last_error, json.dumps(payload, sort_keys=True, ensure_ascii=False), now(), job_id),
+    )
+    return True
 
 
 def quarantine_job(job_id: int, owner: str, message: str) -> None:
@@ -585,6 +593,14 @@ class Completed:
     ids: list[int] = field(default_factory=list)
 
 
+_INSERT_PAIR = (
+    "INSERT INTO generatedpair (project_id, document_id, request_id, document_sha256, chunk,"
+    " span_start, span_end, pages, heading, question, answer, state, reason_code, reason,"
+    " support, judge_score, model, template_version, request_key, created_at, updated_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
 def complete(
     *,
     project_id: int,
@@ -602,11 +618,13 @@ def complete(
     questions, pairs inserted, the job done, in the caller's transaction."""
     t = now()
     out = Completed()
-    try:
-        check_lease(job_id, owner)
-    except LeaseLost:
+    held = database.execute_sql(
+        "SELECT 1 FROM job WHERE id = ? AND state = ? AND lease_owner = ?",
+        (job_id, JOB_RUNNING, owner),
+    ).fetchone()
+    if held is None:
         return out  # another run took the job over; it inserts the pairs
-    added: list[tuple[str, int]] = []
+    pages = json.dumps(payload["pages"])
     for d in drafts:
         code, reason = d.reason_code, d.reason
         if code is None:
@@ -614,34 +632,36 @@ def complete(
             if dup is not None:
                 code, reason = ("duplicate" if dup.exact else "near_duplicate"), dup.reason()
         state = PAIR_KEPT if code is None else PAIR_REJECTED
-        pair_id = GeneratedPair.insert(
-            project=project_id,
-            document=payload["document_id"],
-            request=request_id,
-            document_sha256=payload["document_sha256"],
-            chunk=payload["chunk"],
-            span_start=payload["start"],
-            span_end=payload["end"],
-            pages=payload["pages"],
-            heading=payload["heading"] or None,
-            question=d.question,
-            answer=d.answer,
-            state=state,
-            reason_code=code,
-            reason=reason,
-            support=d.support,
-            judge_score=d.judge_score,
-            model=model,
-            template_version=template_version,
-            request_key=request_key,
-            created_at=t,
-            updated_at=t,
-        ).execute()
+        pair_id = database.execute_sql(
+            _INSERT_PAIR,
+            (
+                project_id,
+                payload["document_id"],
+                request_id,
+                payload["document_sha256"],
+                payload["chunk"],
+                payload["start"],
+                payload["end"],
+                pages,
+                payload["heading"] or None,
+                d.question,
+                d.answer,
+                state,
+                code,
+                reason,
+                d.support,
+                d.judge_score,
+                model,
+                template_version,
+                request_key,
+                t,
+                t,
+            ),
+        ).lastrowid
         out.ids.append(pair_id)
         out.pairs += 1
         if state == PAIR_KEPT:
             out.kept += 1
-            added.append((d.question, pair_id))
             index.add(d.question, pair_id)
         else:
             out.rejected += 1

@@ -115,6 +115,8 @@ class GenerationRunner:
         self._fatal: GenerationError | LoratuiError | None = None
         self._held: dict[int, asyncio.Task[None]] = {}
         self._unfinished: list[int] = []
+        self.plan_s = 0.0  # chunking and writing the plan's jobs
+        self.plan_cpu_s = 0.0
         self._request_ids: dict[str, int] = {}
         self._attempts: list[tuple[int, Attempt]] = []
         self._last_progress = 0.0
@@ -142,7 +144,7 @@ class GenerationRunner:
         ) as client:
             self._client = client
             self.model, self.judge_model = await self._preflight(client)
-            self.db = DBThread()
+            self.db = DBThread(on_rollback=self._reload_index)
             try:
                 await self._prepare()
                 self.progress.state = "running"
@@ -190,10 +192,18 @@ class GenerationRunner:
         self._index = await db.call(
             ledger.load_index, self.project_id, self.settings.near_duplicate_threshold
         )
+        t, cpu = time.perf_counter(), db.cpu_s
         planned = await db.call(self._plan, txn=False)
+        self.plan_s = time.perf_counter() - t
+        self.plan_cpu_s = db.cpu_s - cpu
         self.progress.chunks = planned.chunks
         self.progress.finished_before = planned.finished
         self.progress.done = planned.finished  # refined from the jobs at the end
+
+    def _reload_index(self) -> None:
+        """On the database thread, after a rolled-back batch: the duplicate index as the
+        database has it."""
+        self._index = ledger.load_index(self.project_id, self.settings.near_duplicate_threshold)
 
     def _plan(self) -> ledger.PlanResult:
         """On the database thread: chunk the documents, key each chunk, sync the jobs."""
