@@ -102,6 +102,7 @@ class OpenAIServer:
             "models",
             "api_key",
             "refuse_formats",
+            "refuse_status",
             "model_error_status",
         }
         if unknown:
@@ -112,6 +113,8 @@ class OpenAIServer:
         self.models: list[str] = list(plan.get("models", ["test-model"]))
         self.api_key: str | None = plan.get("api_key")
         self.refuse_formats: set[str] = set(plan.get("refuse_formats", []))
+        # llama-cpp-python 0.3 refuses json_schema with a 500 (a request validation error)
+        self.refuse_status: int = int(plan.get("refuse_status", 400))
         self.model_error_status: int = int(plan.get("model_error_status", 404))
         for spec in [*self.steps, *self.rules, self.default]:
             if spec.get("fault", "ok") not in FAULTS:
@@ -303,7 +306,7 @@ class _Handler(BaseHTTPRequestHandler):
         if kind in owner.refuse_formats:
             self._record("POST", body, "format_refused", digest)
             self._json(
-                400,
+                owner.refuse_status,
                 {"error": {"message": f"response_format type {kind!r} is not supported"}},
             )
             return

@@ -283,3 +283,17 @@ def test_purge_removes_pairs_and_raw_answers(home: Path) -> None:
     assert GeneratedPair.select().where(GeneratedPair.document == doc.id).count() == 0
     assert GenerationRequest.select().where(GenerationRequest.document == doc.id).count() == 0
     assert GeneratedPair.select().count() > 0  # the other document's pairs stay
+
+
+def test_auto_steps_down_when_llama_cpp_python_refuses_json_schema_with_a_500(
+    home: Path,
+) -> None:
+    project = corpus_project("ladder", docs=2, pages=1)
+    plan = {"refuse_formats": ["json_schema"], "refuse_status": 500}
+    with OpenAIServer(plan) as server:
+        done = run(project, settings(server.url, concurrency=1))
+        replies = [r.reply for r in server.chat_requests]
+    assert done.done == done.chunks and done.failed == 0
+    # requests built before the step (2 jobs are held per slot) are refused too, once each
+    assert replies[0] == "format_refused" and replies.count("format_refused") <= 2
+    assert {r.response_format for r in GenerationRequest.select()} == {"json_object"}

@@ -226,7 +226,7 @@ class ChatClient:
             err = reply.error
             assert err is not None
             refused = response_format is not None and is_refusal(reply.status or 0, err.message)
-            if err.code == "bad_request" and refused:
+            if refused and err.code in ("bad_request", "server_error"):
                 nxt = self.formats.step_down(mode)
                 if nxt is not None:
                     self._report("chat", key, tries, reply, tokens, 0.0, mode, "format_refused")
@@ -235,7 +235,8 @@ class ChatClient:
                 err = GenerationError(
                     "bad_request",
                     err.message,
-                    f"the server refuses response_format {mode}; set response_format to auto",
+                    f"the server refuses response_format {mode}; set response_format to auto "
+                    "(`loratui genconfig PROJECT --set response_format=auto`)",
                     status=reply.status,
                 )
             delay = self._retry_delay(err, reply, tries)

@@ -8,9 +8,10 @@ setting ``response_format`` is one of:
 - ``json_schema``: always ask for our schema (a refusal is a ``bad_request``);
 - ``json_object``: always ask for any JSON object;
 - ``none``: send no ``response_format`` (the prompt alone asks for JSON);
-- ``auto``: start with ``json_schema``; when the server answers 400/422 with a message that
-  names the response format, step down to ``json_object``, then to ``none``, and remember
-  the step for every later request of the client (``FormatLadder``).
+- ``auto``: start with ``json_schema``; when the server answers 400/422 (or, as
+  llama-cpp-python does, 500) with a message that names the response format, step down
+  to ``json_object``, then to ``none``, and remember the step for every later request of
+  the client (``FormatLadder``).
 
 Whatever the mode, the answer is parsed defensively (``parsing``): a server may accept the
 field and ignore it.
@@ -46,8 +47,11 @@ def payload(mode: str, schema: dict[str, Any] | None, name: str) -> dict[str, An
 
 
 def is_refusal(status: int, message: str) -> bool:
-    """True when an error reply blames the response format (``message``: the server's)."""
-    if status not in (400, 422):
+    """True when an error reply blames the response format (``message``: the server's).
+
+    llama-cpp-python's server (0.3) answers a ``json_schema`` it does not take with a 500
+    whose message is the request validation error naming ``response_format``: counted."""
+    if status not in (400, 422, 500):
         return False
     low = message.lower()
     return any(w in low for w in _REFUSAL_WORDS)
