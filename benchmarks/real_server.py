@@ -14,8 +14,9 @@ repository)::
 
 The text is the shared real corpus (``../shared/corpus/real``) when it is there, else
 generated prose; chunks are 256 tokens (the model's context is 2,048). Each mode runs in
-a project of its own: ``response_format = json_schema`` (constrained to our schema by the
-server's grammar) and ``none`` (the prompt alone asks for JSON). Printed: one JSON object
+a project of its own: ``response_format = auto`` (llama-cpp-python 0.3 refuses
+``json_schema`` with a 500, so this steps down to ``json_object``, which its grammar
+enforces) and ``none`` (the prompt alone asks for JSON). Printed: one JSON object
 per mode with chunks done, quarantined and failed, pairs kept and rejected, and why.
 """
 
@@ -142,7 +143,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--python", required=True, help="the venv python with llama-cpp-python")
     ap.add_argument("--chunks", type=int, default=100)
-    ap.add_argument("--modes", default="json_schema,none")
+    ap.add_argument("--modes", default="auto,none")
     args = ap.parse_args()
     from loratui.core.store import home as home_mod
 
