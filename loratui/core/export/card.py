@@ -4,30 +4,54 @@
 (configs and data_files, nothing else listed), ``axolotl.yaml`` the ``datasets:`` entries
 with the right ``type``, and ``dataset_info.json`` the LLaMA-Factory entries (FORMATS.md);
 each format declares its own note and entries (``formats/``).
+
+The card's one config is named after the dataset, the version and a hash of the data files
+(``config_name``): ``datasets`` keys its cache on the folder's name and the config, so with
+the plain ``default`` every project's ``v1`` shared one cache entry, and loading the second
+returned the first one's rows.
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
 from typing import Any
 
 import yaml
 
 from loratui.core.export import formats
 
+CONTENT_ID_CHARS = 12
 
-def front_matter(splits: list[str]) -> dict[str, Any]:
+
+def content_id(files: dict[str, dict[str, Any]]) -> str:
+    """A short hash of the data files (their names and sha256): the same records, the same id."""
+    body = "\n".join(f"{name}:{info['sha256']}" for name, info in sorted(files.items()))
+    return hashlib.sha256(body.encode()).hexdigest()[:CONTENT_ID_CHARS]
+
+
+def config_name(manifest: dict[str, Any]) -> str:
+    """``NAME-vN-HASH``: unique per project, version and content, safe as a cache folder name."""
+    slug = re.sub(r"[^A-Za-z0-9_.]+", "-", manifest["dataset_name"]).strip("-.")[:40] or "dataset"
+    return f"{slug}-v{manifest['version']}-{manifest['content_id']}"
+
+
+def front_matter(splits: list[str], name: str = "default") -> dict[str, Any]:
     return {
         "configs": [
             {
-                "config_name": "default",
+                "config_name": name,
                 "data_files": [{"split": s, "path": f"{s}.jsonl"} for s in splits],
+                "default": True,
             }
         ]
     }
 
 
 def dataset_card(manifest: dict[str, Any], splits: list[str]) -> str:
-    fm = yaml.safe_dump(front_matter(splits), sort_keys=False, allow_unicode=True)
+    fm = yaml.safe_dump(
+        front_matter(splits, config_name(manifest)), sort_keys=False, allow_unicode=True
+    )
     fmt = manifest["format"]
     tok = manifest["tokens"]
     dropped = manifest["dropped"]
@@ -65,6 +89,10 @@ def dataset_card(manifest: dict[str, Any], splits: list[str]) -> str:
         "from datasets import load_dataset",
         'ds = load_dataset("path/to/this/folder")',
         "```",
+        "",
+        f"The card's config is `{config_name(manifest)}`: its hash is of the data files, so "
+        "the Hugging Face cache keeps this version apart from any other folder named "
+        f"`v{manifest['version']}` (another project's) and from a changed copy.",
         "",
         "`axolotl.yaml` holds the axolotl `datasets:` entries (paths are relative to this "
         "folder: run from here or make them absolute); `dataset_info.json` is the "

@@ -462,6 +462,7 @@ def _manifest(
         "rows": pipeline.stats.rows,
         "tokens": token_stats(out.token_hist),
         "files": files,
+        "content_id": card.content_id(files),
     }
 
 
