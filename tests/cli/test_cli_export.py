@@ -66,7 +66,7 @@ def test_export_versions_diff_and_config(cli: CLI, tmp_path: Path) -> None:
     out2 = cli.json("export", "p")
     assert out2["version"] == 2
     first = json.loads((Path(out2["path"]) / "train.jsonl").read_text().splitlines()[0])
-    assert list(first) == ["conversations", "system"]
+    assert list(first) == ["conversations"]
     out3 = cli.json("export", "p", "--config", str(toml), "--format", "text")
     assert out3["version"] == 3
     # another process (and worker count), same documents and configuration
@@ -179,7 +179,7 @@ FIELDS = {
     "text": ["text"],
     "prompt-completion": ["prompt", "completion"],
     "messages": ["messages"],
-    "sharegpt": ["conversations", "system"],
+    "sharegpt": ["conversations"],
     "alpaca": ["instruction", "input", "output", "system"],
 }
 

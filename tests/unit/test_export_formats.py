@@ -18,7 +18,7 @@ LAYOUT = {
     "text": ["text"],
     "prompt-completion": ["prompt", "completion"],
     "messages": ["messages"],
-    "sharegpt": ["conversations", "system"],
+    "sharegpt": ["conversations"],
     "alpaca": ["instruction", "input", "output", "system"],
 }
 AXOLOTL_TYPE = {
@@ -57,9 +57,9 @@ def check_layout(ds, fmt: str) -> None:  # noqa: ANN001 - a datasets.Dataset
         assert row["messages"][0]["content"] == "You summarise reports."
         assert all(set(m) == {"role", "content"} and m["content"] for m in row["messages"])
     elif fmt == "sharegpt":
-        assert [m["from"] for m in row["conversations"]] == ["human", "gpt"]
+        assert [m["from"] for m in row["conversations"]] == ["system", "human", "gpt"]
         assert all(set(m) == {"from", "value"} and m["value"] for m in row["conversations"])
-        assert row["system"] == "You summarise reports."
+        assert row["conversations"][0]["value"] == "You summarise reports."
     elif fmt == "alpaca":
         assert row["instruction"] and row["output"] and row["input"] == ""
         assert row["system"] == "You summarise reports."
@@ -119,7 +119,7 @@ def test_five_formats_load_with_datasets(home: Path, hf_offline: Path) -> None:
             }
         elif fmt == "sharegpt":
             assert main["formatting"] == "sharegpt"
-            assert main["columns"] == {"messages": "conversations", "system": "system"}
+            assert main["columns"] == {"messages": "conversations"}
         elif fmt == "messages":
             assert main["tags"]["role_tag"] == "role" and main["columns"] == {
                 "messages": "messages"

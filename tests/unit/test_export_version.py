@@ -292,7 +292,7 @@ def test_preview_matches_the_export_and_estimates(home: Path) -> None:
     project = corpus_project(docs=3, pages=4, seed=5)
     cfg = ExportConfig(format="sharegpt", chunk_tokens=100, chunk_overlap=10)
     sample, est = preview_records(project, cfg, limit=3)
-    assert len(sample) == 3 and all(set(r) == {"conversations", "system"} for r in sample)
+    assert len(sample) == 3 and all(set(r) == {"conversations"} for r in sample)
     v = run_export(project, cfg.with_changes(validation_fraction=0.0))
     first = read_lines(Path(v.path) / "train.jsonl")[:3]
     assert sample == first

@@ -99,8 +99,48 @@ def dataset_card(manifest: dict[str, Any], splits: list[str]) -> str:
         f"LLaMA-Factory entry (`dataset: {manifest['dataset_name']}`, "
         "`dataset_dir:` this folder).",
         "",
+        *trl_lines(manifest, splits),
     ]
     return "\n".join(lines)
+
+
+def trl_lines(manifest: dict[str, Any], splits: list[str]) -> list[str]:
+    """The card's TRL section: a working ``SFTTrainer`` snippet for a layout TRL reads as it
+    is; for the others, say to export ``messages`` (TRL renames sharegpt's keys but keeps
+    its roles ``human``/``gpt``, which no chat template knows) and show the snippet for it."""
+    fmt = manifest["format"]
+    ready = formats.get(fmt).trl_ready
+    folder = "path/to/this/folder" if ready else "path/to/the/messages/version"
+    head = (
+        [f"### TRL\n\n`SFTTrainer` reads this `{fmt}` layout as it is:"]
+        if ready
+        else [
+            "### TRL",
+            "",
+            f"TRL does not read the `{fmt}` layout as it is (it keeps sharegpt's roles "
+            "`human`/`gpt`, which chat templates do not know): TRL users export `messages` "
+            f"(`loratui export '{manifest['project']}' --format messages`) and load that "
+            "version:",
+        ]
+    )
+    eval_line = ['    eval_dataset=ds["validation"],'] if "validation" in splits else []
+    return [
+        *head,
+        "",
+        "```python",
+        "from datasets import load_dataset",
+        "from trl import SFTConfig, SFTTrainer",
+        "",
+        f'ds = load_dataset("{folder}")',
+        "trainer = SFTTrainer(",
+        '    model="path/to/your/model",',
+        '    train_dataset=ds["train"],',
+        *eval_line,
+        f"    args=SFTConfig(max_length={manifest['config']['max_seq_len']}),",
+        ")",
+        "```",
+        "",
+    ]
 
 
 def axolotl_yaml(manifest: dict[str, Any], splits: list[str]) -> str:

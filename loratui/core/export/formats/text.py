@@ -16,6 +16,7 @@ class TextFormat(RecordFormat):
     note = 'plain text records (`{"text"}`) for continued pre-training'
     keys = ("text",)
     templated = False
+    trl_ready = True
     axolotl = {"type": "completion"}
     llamafactory = {"columns": {"prompt": "text"}}
 
