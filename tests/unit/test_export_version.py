@@ -316,3 +316,40 @@ def test_cancel_from_progress_leaves_nothing(home: Path) -> None:
     assert DatasetVersion.select().count() == 0
     assert run_export(project, ExportConfig()).number == 1
     assert Job.get(Job.kind == "export", Job.state == "cancelled")  # not rewritten as failed
+
+
+def test_first_chunks_have_a_prompt_and_previous_skips_the_overlap(home: Path) -> None:
+    project = corpus_project(docs=2, pages=3, seed=21)
+    cfg = ExportConfig(
+        format="prompt-completion", chunk_tokens=96, chunk_overlap=32, validation_fraction=0
+    )
+    folder = Path(run_export(project, cfg).path)
+    recs = read_lines(folder / "train.jsonl")
+    lineage = read_lines(folder / "lineage.jsonl")
+    firsts = [r for r, lin in zip(recs, lineage, strict=True) if lin["chunk"] == 0]
+    assert [r["prompt"] for r in firsts] == [
+        "Write the opening passage of report-00.\n",
+        "Write the opening passage of report-01.\n",
+    ]
+    overlapping = 0
+    for (a, la), (b, lb) in zip(
+        zip(recs, lineage, strict=True), zip(recs[1:], lineage[1:], strict=True), strict=False
+    ):
+        if la["document_id"] != lb["document_id"]:
+            continue
+        assert b["prompt"].startswith("Continue this passage from")
+        previous = b["prompt"].split(":\n\n", 1)[1].rstrip("\n")
+        # the prompt's passage is the text before this chunk: it ends where the answer starts
+        assert a["completion"].startswith(previous)
+        if lb["chars"][0] < la["chars"][1]:  # the chunks overlap in the document...
+            overlapping += 1
+            # ... but the prompt does not repeat what the answer says
+            assert not b["completion"].startswith(previous[-40:])
+            assert previous == a["completion"][: lb["chars"][0] - la["chars"][0]].rstrip()
+    assert overlapping >= 3
+    assert ExportConfig(first_user_template="Begin {previous}").validate() == {
+        "first_user_template": "must not use {previous}: a first chunk has none"
+    }
+    no_first = cfg.with_changes(first_user_template="")
+    v = run_export(project, no_first)
+    assert v.dropped["no_previous"] == 2 and v.records_train == len(recs) - 2

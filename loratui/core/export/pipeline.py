@@ -23,7 +23,13 @@ from loratui.core.export.config import ExportConfig
 from loratui.core.export.dedup import ExactDedup, NearDedup
 from loratui.core.export.docref import DocRef
 from loratui.core.export.formats import Example
-from loratui.core.export.records import RowError, chunk_example, iter_rows, row_example
+from loratui.core.export.records import (
+    RowError,
+    chunk_example,
+    iter_rows,
+    previous_text,
+    row_example,
+)
 from loratui.core.export.redact import Redactor
 from loratui.core.export.tokenizer import Counter as TokenCounter
 from loratui.core.export.tokenizer import get_counter
@@ -204,7 +210,7 @@ class Pipeline:
                 finder.add_page(clean.pre_clean(text, cfg.normalize, cfg.fix_whitespace))
             repeated = finder.repeated()
         chunker = Chunker(self.counter, cfg.chunk_tokens, cfg.chunk_overlap)
-        previous = ""
+        before: Chunk | None = None
         removed_here = 0
         for number, text in pages():
             text = clean.pre_clean(text, cfg.normalize, cfg.fix_whitespace)
@@ -217,13 +223,13 @@ class Pipeline:
                 whitespace=cfg.fix_whitespace,
             )
             for chunk in chunker.add_page(number, text):
-                yield from self._from_chunk(doc, chunk, previous)
-                previous = chunk.text
+                yield from self._from_chunk(doc, chunk, previous_text(before, chunk))
+                before = chunk
             if on_page:
                 on_page()
         for chunk in chunker.finish():
-            yield from self._from_chunk(doc, chunk, previous)
-            previous = chunk.text
+            yield from self._from_chunk(doc, chunk, previous_text(before, chunk))
+            before = chunk
         self.stats.repeated_lines_removed += removed_here
         if removed_here:
             self.stats.documents_with_repeated_lines += 1

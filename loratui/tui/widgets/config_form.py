@@ -65,11 +65,18 @@ SPECS: list[FieldSpec] = [
         "system_prompt",
         "System prompt",
         GROUPS[1],
-        "fields: {title} {text} {previous} {page} {source}",
+        "fields: {title} {heading} {text} {previous} {page} {source}",
         multiline=True,
     ),
     FieldSpec(
         "user_template", "User template", GROUPS[1], "chat/instruction formats", multiline=True
+    ),
+    FieldSpec(
+        "first_user_template",
+        "First-chunk user template",
+        GROUPS[1],
+        "a document's first chunk, which has no {previous}; empty: first chunks are dropped",
+        multiline=True,
     ),
     FieldSpec(
         "assistant_template",
