@@ -34,6 +34,7 @@ def _config_from_args(project, args: argparse.Namespace) -> ExportConfig:  # noq
 
 def cmd_export(args: argparse.Namespace) -> int:
     from loratui.core.export.version import run_export
+    from loratui.core.export.versions import export_summary
 
     project = open_project(args)
     cfg = _config_from_args(project, args)
@@ -46,6 +47,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     v = run_export(project, cfg, on_progress=progress, workers=args.workers)
     if show:
         print(file=sys.stderr)
+    summary = export_summary(v)
     result = {
         "version": v.number,
         "path": v.path,
@@ -55,6 +57,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         "dropped": v.dropped or {},
         "documents": len(v.documents or []),
         "config_hash": v.config_hash,
+        **summary,
     }
     dropped = ", ".join(f"{k} {n}" for k, n in result["dropped"].items()) or "none"
     print_result(
@@ -63,7 +66,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         f"v{v.number} written to {v.path}\n"
         f"records: {v.records_train} train, {v.records_validation} validation; "
         f"tokens: {v.tokens}; documents: {result['documents']}\n"
-        f"dropped: {dropped}",
+        f"split: {summary['split']}\n"
+        f"dropped: {dropped}" + "".join(f"\nwarning: {w}" for w in summary["warnings"]),
     )
     return 0
 

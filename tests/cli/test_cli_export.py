@@ -265,3 +265,22 @@ def test_an_export_that_cannot_write_is_an_io_error_and_leaves_nothing(cli: CLI)
         assert failed.data["error"]["code"] == "io_error"
     finally:
         home_mod.close_home()
+
+
+def test_export_summary_shows_the_validation_share(cli: CLI, tmp_path: Path) -> None:
+    """One document: it is split by chunk range, and the summary says what share it got."""
+    cli.run("new", "solo", check=True)
+    cli.run("add", "solo", str(write_texts(tmp_path / "one", 1)), check=True)
+    cli.run("process", "solo", check=True)
+    proc = cli.run("export", "solo", "--set", "chunk_tokens=64", "--set", "chunk_overlap=8")
+    assert proc.returncode == 0, proc.stderr
+    line = next(x for x in proc.stdout.splitlines() if x.startswith("split: "))
+    share = float(line.split("validation ")[1].split("%")[0])
+    assert abs(share - 10) <= 3 and "(target 10%)" in line
+    assert "note-0.txt split by chunk range (chunks 0-" in line
+    out = cli.json("export", "solo", "--set", "chunk_tokens=512", "--set", "chunk_overlap=8")
+    assert out["validation_share"] == 0.0 and out["records"]["validation"] == 0
+    assert out["warnings"] == [
+        f"{out['records']['train']} records cannot be split closer to 10%: "
+        "the nearest is 0 in validation (0.0%)"
+    ]

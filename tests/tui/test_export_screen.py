@@ -173,3 +173,5 @@ async def test_cancel_a_running_export(home: Path) -> None:
         # the next export runs to the end
         await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: "✓ v1" in str(result.render()), timeout=60)
+        # the share the split reached, under the counts
+        assert "(target 10%), whole documents" in str(result.render())

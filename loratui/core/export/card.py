@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from loratui.core.export import formats
+from loratui.core.export.split import TOLERANCE, describe
 
 CONTENT_ID_CHARS = 12
 
@@ -74,9 +75,11 @@ def dataset_card(manifest: dict[str, Any], splits: list[str]) -> str:
         f"(max_seq_len {manifest['config']['max_seq_len']}).",
         "",
         f"Source documents: {len(manifest['documents'])} (listed with sha256 in "
-        "`manifest.json`). Validation is split by document (rows of records files one by "
-        "one), so no text document is in both splits. `lineage.jsonl` maps every record "
-        "(split and line) back to its document, pages, chunk and character span.",
+        "`manifest.json`). Split: " + describe(manifest["split"]) + ". Text documents go "
+        "whole to one split unless that cannot reach the share within "
+        f"{TOLERANCE * 100:.0f} points; then the tail of one document (a chunk range) goes to "
+        "validation. Rows of records files are split one by one. `lineage.jsonl` maps every "
+        "record (split and line) back to its document, pages, chunk and character span.",
         "",
         "Dropped records: "
         + (", ".join(f"{k} {v}" for k, v in dropped.items()) if dropped else "none")

@@ -99,10 +99,16 @@ class ExportScreen(Screen):
             return isinstance(message, ExportScreen.Progress)
 
     class ExportDone(Message):
-        def __init__(self, version: Any | None, error: LoratuiError | None) -> None:
+        def __init__(
+            self,
+            version: Any | None,
+            error: LoratuiError | None,
+            summary: dict[str, Any] | None = None,
+        ) -> None:
             super().__init__()
             self.version = version
             self.error = error
+            self.summary = summary or {}
 
     class Saved(Message):
         def __init__(self, cfg: cfgmod.ExportConfig) -> None:
@@ -341,6 +347,8 @@ class ExportScreen(Screen):
                 last = now
                 self.post_message(self.Progress(done, total, text))
 
+        from loratui.core.export.versions import export_summary
+
         try:
             with thread_connection():
                 dv = version.run_export(
@@ -349,7 +357,7 @@ class ExportScreen(Screen):
         except LoratuiError as exc:
             self.post_message(self.ExportDone(None, exc))
             return
-        self.post_message(self.ExportDone(dv, None))
+        self.post_message(self.ExportDone(dv, None, export_summary(dv)))
 
     @on(Progress)
     def _on_progress(self, message: Progress) -> None:
@@ -381,10 +389,13 @@ class ExportScreen(Screen):
             return
         dv = message.version
         self.last_version = dv
+        summary = message.summary
         text.update(
             f"✓ v{dv.number}: {fmt.count(dv.records_train)} train + "
             f"{fmt.count(dv.records_validation)} validation records · "
             f"{fmt.count(dv.tokens)} tokens · {escape(str(dv.path))}"
+            + (f"\n{escape(summary['split'])}" if summary.get("split") else "")
+            + "".join(f"\n[b]warning[/]: {escape(w)}" for w in summary.get("warnings", []))
         )
         result.add_class("-shown")
         button = self.query_one("#ex-versions", Button)
