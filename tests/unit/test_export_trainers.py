@@ -127,3 +127,45 @@ def test_card_sends_trl_users_to_messages(home: Path) -> None:
     assert "reads this `messages` layout as it is" in trl
     assert 'load_dataset("path/to/this/folder")' in trl
     assert 'eval_dataset=ds["validation"]' in trl and "max_length=2048" in trl
+
+
+def test_an_eval_set_shorter_than_one_block_is_left_out_of_llamafactory(home: Path) -> None:
+    """LLaMA-Factory pre-training packs text into cutoff_len blocks and drops the remainder:
+    a validation text under one block gives 'Cannot find sufficient samples'."""
+    from loratui.core.export.versions import export_summary
+
+    project = corpus_project(docs=6, pages=2, seed=8)
+    cfg = ExportConfig(chunk_tokens=128, chunk_overlap=16, validation_fraction=0.2)
+    v = run_export(project, cfg)  # max_seq_len 2048: validation is a few hundred tokens
+    folder = Path(v.path)
+    m = json.loads((folder / "manifest.json").read_text())
+    val_tokens = sum(
+        x["tokens"]
+        for x in map(json.loads, (folder / "lineage.jsonl").open())
+        if x["split"] == "validation"
+    )
+    assert 0 < val_tokens < 2048 / 1.25
+    info = json.loads((folder / "dataset_info.json").read_text())
+    assert list(info) == ["corpus"]  # no corpus_validation for LLaMA-Factory to fail on
+    why = m["eval_left_out"]["llamafactory"]
+    assert "less than one cutoff_len block (2048" in why
+    ax = yaml.safe_load((folder / "axolotl.yaml").read_text())
+    assert ax["test_datasets"][0]["path"] == "validation.jsonl"  # axolotl keeps short texts
+    card = (folder / "README.md").read_text()
+    assert "Validation left out of the LLaMA-Factory configuration" in card
+    assert "eval_dataset: corpus_validation" not in card
+    summary = export_summary(v)
+    assert summary["eval_left_out"] == {"llamafactory": why}
+    assert any(w.startswith("validation left out of the llamafactory") for w in summary["warnings"])
+
+    # a block that fits: the entry is there
+    small = run_export(project, cfg.with_changes(max_seq_len=128))
+    info = json.loads((Path(small.path) / "dataset_info.json").read_text())
+    assert list(info) == ["corpus", "corpus_validation"]
+    assert json.loads((Path(small.path) / "manifest.json").read_text())["eval_left_out"] == {}
+    # chat and instruction data are not packed: nothing is left out
+    chat = run_export(project, cfg.with_changes(format="messages"))
+    assert list(json.loads((Path(chat.path) / "dataset_info.json").read_text())) == [
+        "corpus",
+        "corpus_validation",
+    ]

@@ -23,6 +23,7 @@ from loratui.core.export import formats
 from loratui.core.export.split import TOLERANCE, describe
 
 CONTENT_ID_CHARS = 12
+TRAINERS = {"axolotl": "axolotl", "llamafactory": "LLaMA-Factory"}
 
 
 def content_id(files: dict[str, dict[str, Any]]) -> str:
@@ -99,8 +100,18 @@ def dataset_card(manifest: dict[str, Any], splits: list[str]) -> str:
         "",
         "`axolotl.yaml` holds the axolotl `datasets:` entries (paths are relative to this "
         "folder: run from here or make them absolute); `dataset_info.json` is the "
-        f"LLaMA-Factory entry (`dataset: {manifest['dataset_name']}`, "
-        "`dataset_dir:` this folder).",
+        f"LLaMA-Factory entry (`dataset: {manifest['dataset_name']}`"
+        + (
+            f", `eval_dataset: {manifest['dataset_name']}_validation`"
+            if eval_for(manifest, splits, "llamafactory")
+            else ""
+        )
+        + ", `dataset_dir:` this folder).",
+        "",
+        *[
+            f"Validation left out of the {TRAINERS.get(t, t)} configuration: {why}."
+            for t, why in (manifest.get("eval_left_out") or {}).items()
+        ],
         "",
         *trl_lines(manifest, splits),
     ]
@@ -146,11 +157,16 @@ def trl_lines(manifest: dict[str, Any], splits: list[str]) -> list[str]:
     ]
 
 
+def eval_for(manifest: dict[str, Any], splits: list[str], trainer: str) -> bool:
+    """Whether ``trainer``'s configuration points at the validation file."""
+    return "validation" in splits and trainer not in (manifest.get("eval_left_out") or {})
+
+
 def axolotl_yaml(manifest: dict[str, Any], splits: list[str]) -> str:
     fmt = manifest["format"]
     layout = formats.get(fmt)
     doc: dict[str, Any] = {"datasets": [layout.axolotl_entry("train.jsonl")]}
-    if "validation" in splits:
+    if eval_for(manifest, splits, "axolotl"):
         test = layout.axolotl_entry("validation.jsonl")
         test["split"] = "train"  # a single JSON file loads as the "train" split
         doc["test_datasets"] = [test]
@@ -173,6 +189,6 @@ def dataset_info(manifest: dict[str, Any], splits: list[str]) -> dict[str, Any]:
     name = manifest["dataset_name"]
     layout = formats.get(manifest["format"])
     out = {name: layout.llamafactory_entry("train.jsonl")}
-    if "validation" in splits:
+    if eval_for(manifest, splits, "llamafactory"):
         out[f"{name}_validation"] = layout.llamafactory_entry("validation.jsonl")
     return out

@@ -39,6 +39,7 @@ from loratui.core.export.pipeline import (
 )
 from loratui.core.export.split import SplitFiles, SplitPlan, plan_splits, token_stats
 from loratui.core.export.stale import TMP_PREFIX, clean_stale
+from loratui.core.export.tokenizer import ApproxCounter
 from loratui.core.export.versions import read_manifest
 from loratui.core.export.workers import DocumentFeed, default_workers
 from loratui.core.ingest.hashing import sha256_file
@@ -214,7 +215,8 @@ def run_export(
         ).where(Job.id == job.id).execute()
     if on_progress is not None:
         on_progress(total, total, f"v{version.number} written")
-    split = read_manifest(version).get("split") or {}
+    manifest = read_manifest(version)
+    split = manifest.get("split") or {}
     log_event(
         project,
         "export.done",
@@ -230,6 +232,7 @@ def run_export(
             "dropped": version.dropped,
             "validation_share": split.get("achieved"),
             "split_note": split.get("note"),
+            "eval_left_out": manifest.get("eval_left_out") or {},
         },
         origin=origin,
     )
@@ -478,6 +481,14 @@ def _manifest(
         "documents": documents,
         "records": {s: out.counts[s] for s in data_splits},
         "split": split,
+        "eval_left_out": pipeline.format.unusable_eval(
+            sum(out.line_tokens["validation"]) if "validation" in data_splits else 0,
+            out.counts["validation"],
+            cfg.max_seq_len,
+            isinstance(pipeline.counter, ApproxCounter),
+        )
+        if "validation" in data_splits
+        else {},
         "dropped": dropped,
         "cleaning": {
             "repeated_lines_removed": pipeline.stats.repeated_lines_removed,

@@ -67,8 +67,13 @@ def export_summary(v: DatasetVersion) -> dict[str, Any]:
     m = read_manifest(v)
     split = m.get("split") or {}
     warnings = [split["note"]] if split.get("note") else []
+    warnings += [
+        f"validation left out of the {trainer} configuration: {why}"
+        for trainer, why in (m.get("eval_left_out") or {}).items()
+    ]
     return {
         "validation_share": split.get("achieved"),
         "split": describe(split) if split else "",
         "warnings": warnings,
+        "eval_left_out": m.get("eval_left_out") or {},
     }

@@ -138,6 +138,13 @@ class RecordFormat:
         """One entry of LLaMA-Factory's ``dataset_info.json``."""
         return {"file_name": file_name, **copy.deepcopy(dict(self.llamafactory))}
 
+    def unusable_eval(self, tokens: int, records: int, block: int, approx: bool) -> dict[str, str]:
+        """The trainers (``axolotl``, ``llamafactory``) that could not use a validation file
+        of ``records`` records and ``tokens`` tokens (counted ``approx``imately or not), with
+        ``block`` = max_seq_len as their sequence length: each with why. The export leaves
+        the file out of those trainers' configuration."""
+        return {}
+
     # ---- checks (what a trainer's loader chokes on) -----------------------------------
 
     def problems(self, rec: Any) -> list[tuple[str, str]]:
