@@ -44,7 +44,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         if show:
             print(f"\r{done}/{total} {message[:60]:<60}", end="", file=sys.stderr, flush=True)
 
-    v = run_export(project, cfg, on_progress=progress, workers=args.workers)
+    v = run_export(project, cfg, on_progress=progress, workers=args.workers, force=args.force)
     if show:
         print(file=sys.stderr)
     summary = export_summary(v)
@@ -60,6 +60,15 @@ def cmd_export(args: argparse.Namespace) -> int:
         **summary,
     }
     dropped = ", ".join(f"{k} {n}" for k, n in result["dropped"].items()) or "none"
+    if summary["reused"]:
+        print_result(
+            args.json,
+            result,
+            f"v{v.number} reused: it was made from the same documents with the same "
+            f"configuration, so a new export would write the same files ({v.path}); nothing "
+            "written. --force writes a new version anyway.",
+        )
+        return 0
     print_result(
         args.json,
         result,
@@ -67,7 +76,14 @@ def cmd_export(args: argparse.Namespace) -> int:
         f"records: {v.records_train} train, {v.records_validation} validation; "
         f"tokens: {v.tokens}; documents: {result['documents']}\n"
         f"split: {summary['split']}\n"
-        f"dropped: {dropped}" + "".join(f"\nwarning: {w}" for w in summary["warnings"]),
+        f"dropped: {dropped}"
+        + "".join(f"\nwarning: {w}" for w in summary["warnings"])
+        + (
+            f"\nnote: the same documents and configuration as v{summary['identical_to']} "
+            "(--force): the files are the same"
+            if summary["identical_to"]
+            else ""
+        ),
     )
     return 0
 
@@ -193,6 +209,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "export a new dataset version",
         arg("--config", dest="config_file", metavar="FILE.toml", help="use this config"),
         arg("--format", choices=FORMATS, help="record format"),
+        arg(
+            "--force",
+            action="store_true",
+            help="write a new version even when one from the same documents and "
+            "configuration exists (by default that one is reused)",
+        ),
         arg(
             "--workers",
             type=_positive_int,

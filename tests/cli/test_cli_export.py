@@ -69,8 +69,17 @@ def test_export_versions_diff_and_config(cli: CLI, tmp_path: Path) -> None:
     assert list(first) == ["conversations"]
     out3 = cli.json("export", "p", "--config", str(toml), "--format", "text")
     assert out3["version"] == 3
-    # another process (and worker count), same documents and configuration
-    again = cli.json("export", "p", "--workers", "2")
+    # the same documents and configuration again: v2 is reused, nothing is written
+    same = cli.run("export", "p")
+    assert same.returncode == 0, same.stderr
+    assert same.stdout.startswith(
+        "v2 reused: it was made from the same documents with the same configuration"
+    )
+    assert "--force" in same.stdout
+    assert cli.json("export", "p")["reused"] is True
+    # forced, in another process (and worker count): the same bytes in a new version
+    again = cli.json("export", "p", "--workers", "2", "--force")
+    assert again["reused"] is False and again["identical_to"] == 2
     for name in ("train.jsonl", "validation.jsonl", "lineage.jsonl"):
         assert (Path(again["path"]) / name).read_bytes() == (Path(out2["path"]) / name).read_bytes()
     rows = cli.json("versions", "p")
@@ -142,9 +151,11 @@ def test_killed_export_leaves_no_version(cli: CLI) -> None:
     tmp_dirs: list[Path] = []
     while time.monotonic() < deadline and proc.poll() is None:
         tmp_dirs = [p for p in exports.iterdir() if p.name.startswith(".tmp-export-")]
-        if tmp_dirs and any(
-            (p / "train.jsonl").exists() and (p / "train.jsonl").stat().st_size for p in tmp_dirs
-        ):
+        # records are being kept (the spool the split is planned from) or written
+        written = [p / "train.jsonl" for p in tmp_dirs] + [
+            p / ".spool" / "kept.pickle" for p in tmp_dirs
+        ]
+        if any(f.exists() and f.stat().st_size for f in written):
             break
         time.sleep(0.05)
     assert proc.poll() is None, "the export finished before it could be killed; grow the fixture"

@@ -15,6 +15,7 @@ from loratui.tui.screens.export import ExportScreen
 from loratui.tui.screens.versions import VersionsScreen
 from loratui.tui.widgets.config_form import ConfigForm, all_specs
 from loratui.tui.widgets.text_view import TextView
+from tests.tui.conftest import screen_text
 from tests.tui.screen_host import ScreenHost, make_document, wait_for
 
 PARAGRAPH = (
@@ -175,3 +176,30 @@ async def test_cancel_a_running_export(home: Path) -> None:
         await wait_for(pilot, lambda: "✓ v1" in str(result.render()), timeout=60)
         # the share the split reached, under the counts
         assert "(target 10%), whole documents" in str(result.render())
+
+
+async def test_an_export_that_would_repeat_a_version_asks_first(home: Path) -> None:
+    from loratui.core.export.version import run_export
+    from loratui.tui.widgets.confirm import ConfirmModal
+
+    project = workspace.create_project("again")
+    _docs(project)
+    run_export(project, cfgmod.load_config(project))
+    app = ScreenHost(lambda: ExportScreen(project.id))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: "estimate" in _summary(app), timeout=30)
+        screen = app.screen
+        result = screen.query_one("#ex-result-text", Static)
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        assert "v1 was made from the same documents" in screen_text(app)
+        await pilot.press("n")  # keep v1
+        await wait_for(pilot, lambda: "v1 kept" in str(result.render()), timeout=30)
+        assert DatasetVersion.select().where(DatasetVersion.project == project).count() == 1
+        assert Event.get(Event.kind == "export.reused").data["version"] == 1
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await pilot.press("y")  # write anyway
+        await wait_for(pilot, lambda: "✓ v2" in str(result.render()), timeout=60)
+        done = list(Event.select().where(Event.kind == "export.done").order_by(Event.id))[-1]
+        assert done.data["version"] == 2 and done.data["identical_to"] == 1

@@ -86,7 +86,7 @@ def test_reexport_is_byte_identical_and_seed_moves_documents(home: Path) -> None
     project = corpus_project(docs=8, pages=2)
     cfg = ExportConfig(chunk_tokens=96, chunk_overlap=16, validation_fraction=0.3, seed=1)
     a = Path(run_export(project, cfg).path)
-    b = Path(run_export(project, cfg).path)
+    b = Path(run_export(project, cfg, force=True).path)
     for name in ("train.jsonl", "validation.jsonl", "lineage.jsonl"):
         assert (a / name).read_bytes() == (b / name).read_bytes()
     c = Path(run_export(project, cfg.with_changes(seed=2)).path)
@@ -359,3 +359,42 @@ def test_first_chunks_have_a_prompt_and_previous_skips_the_overlap(home: Path) -
     no_first = cfg.with_changes(first_user_template="")
     v = run_export(project, no_first)
     assert v.dropped["no_previous"] == 2 and v.records_train == len(recs) - 2
+
+
+def test_the_same_inputs_reuse_the_version_unless_forced(home: Path) -> None:
+    from loratui.core.export.versions import export_summary
+    from loratui.core.store.models import Document
+
+    project = corpus_project(docs=3, pages=2, seed=31)
+    cfg = ExportConfig(chunk_tokens=96, chunk_overlap=16)
+    v1 = run_export(project, cfg)
+    assert v1.reused is False
+    again = run_export(project, cfg)
+    assert again.reused is True and again.number == 1 and export_summary(again)["reused"]
+    assert [x.number for x in list_versions(project)] == [1]
+    assert [p.name for p in folders.exports_dir(project).iterdir()] == ["v1"]
+    reused = Event.get(Event.kind == "export.reused")
+    assert reused.data["version"] == 1 and "nothing written" in reused.message
+    # forced: a new version with the same bytes, and the audit trail says which it repeats
+    v2 = run_export(project, cfg, force=True)
+    assert v2.reused is False and v2.number == 2
+    assert (Path(v2.path) / "train.jsonl").read_bytes() == (
+        Path(v1.path) / "train.jsonl"
+    ).read_bytes()
+    done = list(Event.select().where(Event.kind == "export.done").order_by(Event.id))[-1]
+    assert done.data["identical_to"] == 1 and "forced" in done.message
+    assert json.loads((Path(v2.path) / "manifest.json").read_text())["identical_to"] == 1
+    assert export_summary(v2)["identical_to"] == 1
+    # anything that changes the output is a new version: the configuration...
+    assert run_export(project, cfg.with_changes(seed=5)).reused is False
+    # ... a document's text ...
+    doc = Document.get(Document.project == project)
+    Document.update(text_sha256="0" * 64).where(Document.id == doc.id).execute()
+    v4 = run_export(project, cfg)
+    assert v4.reused is False and v4.number == 4
+    # ... a document more or fewer ...
+    add_doc(project, "late.pdf", [paragraph(random.Random(3))])
+    assert run_export(project, cfg).number == 5
+    # ... or a version whose files are gone or changed on disk
+    (Path(run_export(project, cfg).path) / "train.jsonl").write_text("edited\n")
+    assert run_export(project, cfg).reused is False

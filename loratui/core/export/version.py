@@ -37,6 +37,7 @@ from loratui.core.export.pipeline import (
     select_documents,
     text_chars,
 )
+from loratui.core.export.reuse import find_identical, record_reuse
 from loratui.core.export.split import SplitFiles, SplitPlan, plan_splits, token_stats
 from loratui.core.export.stale import TMP_PREFIX, clean_stale
 from loratui.core.export.tokenizer import ApproxCounter
@@ -122,8 +123,16 @@ def run_export(
     on_progress: ProgressFn | None = None,
     origin: str | None = None,
     workers: int | None = None,
+    force: bool = False,
 ) -> DatasetVersion:
     """Export ``project`` under ``cfg`` into a new version; return its ``DatasetVersion``.
+
+    When a version made from the same documents under the same configuration (and
+    tokenizer, and loratui version) exists with its files intact, a new one would hold the
+    same bytes: unless ``force``, that version is returned instead, nothing is written and
+    an ``export.reused`` event says so. The returned version's ``reused`` attribute tells
+    which happened (``True``: an existing version); a forced export records the version it
+    repeats (``identical_to`` in its ``export.done`` event).
 
     ``on_progress(done, total, message)`` is called (throttled) as pages and records files
     are processed; raising ``LoratuiError("cancelled")`` from it stops the export cleanly
@@ -138,6 +147,12 @@ def run_export(
     clean_stale(project)
     docs = select_documents(project, cfg)
     require_documents(docs, project, cfg)
+    same = find_identical(project, cfg.config_hash(), docs, pipeline.counter.fingerprint)
+    if same is not None and not force:
+        pipeline.close()
+        record_reuse(project, same, origin)
+        same.reused = True  # type: ignore[attr-defined] - not a column: this call's answer
+        return same
     pages = page_counts(docs)
     total = sum(1 if d.kind == RECORDS_KIND else max(1, pages.get(d.id, 0)) for d in docs)
     sizes = text_chars([d for d in docs if d.kind != RECORDS_KIND])
@@ -172,7 +187,9 @@ def run_export(
     progress = _Progress(project, job, total, on_progress)
     try:
         n = workers if workers is not None else default_workers()
-        version = _write_version(project, cfg, pipeline, docs, sizes, tmp, progress, config_hash, n)
+        version = _write_version(
+            project, cfg, pipeline, docs, sizes, tmp, progress, (config_hash, same), n
+        )
     except BaseException as caught:
         shutil.rmtree(tmp, ignore_errors=True)
         exc = (
@@ -221,7 +238,8 @@ def run_export(
         project,
         "export.done",
         f"exported v{version.number}: {version.records_train} train, "
-        f"{version.records_validation} validation records, {version.tokens} tokens",
+        f"{version.records_validation} validation records, {version.tokens} tokens"
+        + (f" (forced: the same inputs as v{same.number})" if same is not None else ""),
         data={
             "version": version.number,
             "path": version.path,
@@ -233,9 +251,11 @@ def run_export(
             "validation_share": split.get("achieved"),
             "split_note": split.get("note"),
             "eval_left_out": manifest.get("eval_left_out") or {},
+            "identical_to": same.number if same is not None else None,
         },
         origin=origin,
     )
+    version.reused = False  # type: ignore[attr-defined] - see the docstring
     return version
 
 
@@ -247,10 +267,12 @@ def _write_version(
     sizes: dict[int, int],
     tmp: Path,
     progress: _Progress,
-    config_hash: str,
+    config_and_same: tuple[str, DatasetVersion | None],
     workers: int,
 ) -> DatasetVersion:
-    """Write the version's files into ``tmp``, check them, and publish ``tmp`` as ``vN``."""
+    """Write the version's files into ``tmp``, check them, and publish ``tmp`` as ``vN``
+    (``config_and_same``: the configuration's hash and the version a forced export repeats)."""
+    config_hash, same = config_and_same
     out, plan, per_doc, ranges = _write_records(cfg, pipeline, docs, sizes, tmp, progress, workers)
     _require_records(out, pipeline)
     files = _check_files(tmp, out, cfg, pipeline)
@@ -263,7 +285,8 @@ def _write_version(
             if "chunks" in d
         ],
     }
-    return _publish(project, cfg, pipeline, tmp, out, files, documents, split, config_hash)
+    extra = {"split": split, "identical_to": same.number if same is not None else None}
+    return _publish(project, cfg, pipeline, tmp, out, files, documents, extra, config_hash)
 
 
 def _write_records(
@@ -419,7 +442,7 @@ def _publish(
     out: SplitFiles,
     files: dict[str, dict[str, Any]],
     documents: list[dict[str, Any]],
-    split: dict[str, Any],
+    extra: dict[str, Any],
     config_hash: str,
 ) -> DatasetVersion:
     """Number the version, add its manifest, card and trainer configs, rename ``tmp`` to
@@ -429,7 +452,7 @@ def _publish(
         number = next_number(project)
         final = folders.exports_dir(project) / f"v{number}"
         manifest = _manifest(
-            project, cfg, pipeline, out, files, documents, split, config_hash, number, dropped
+            project, cfg, pipeline, out, files, documents, extra, config_hash, number, dropped
         )
         _write_card_and_configs(tmp, manifest)
         os.rename(tmp, final)
@@ -457,12 +480,13 @@ def _manifest(
     out: SplitFiles,
     files: dict[str, dict[str, Any]],
     documents: list[dict[str, Any]],
-    split: dict[str, Any],
+    extra: dict[str, Any],
     config_hash: str,
     number: int,
     dropped: dict[str, int],
 ) -> dict[str, Any]:
-    """``manifest.json``: how the version was made, from what, and what it holds."""
+    """``manifest.json``: how the version was made, from what, and what it holds
+    (``extra``: the split planned, and the version a forced export repeats)."""
     data_splits = [s for s in out.names if f"{s}.jsonl" in files]
     return {
         "loratui_version": __version__,
@@ -480,7 +504,7 @@ def _manifest(
         },
         "documents": documents,
         "records": {s: out.counts[s] for s in data_splits},
-        "split": split,
+        **extra,
         "eval_left_out": pipeline.format.unusable_eval(
             sum(out.line_tokens["validation"]) if "validation" in data_splits else 0,
             out.counts["validation"],

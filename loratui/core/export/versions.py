@@ -63,7 +63,9 @@ def read_manifest(v: DatasetVersion) -> dict[str, Any]:
 
 def export_summary(v: DatasetVersion) -> dict[str, Any]:
     """What the CLI and the TUI say after an export, beside the counts: the validation share
-    reached (``split``, one sentence) and every warning a user should read before training."""
+    reached (``split``, one sentence), every warning a user should read before training,
+    whether ``run_export`` reused ``v`` instead of writing it, and the version a forced export
+    repeats (``identical_to``)."""
     m = read_manifest(v)
     split = m.get("split") or {}
     warnings = [split["note"]] if split.get("note") else []
@@ -76,4 +78,6 @@ def export_summary(v: DatasetVersion) -> dict[str, Any]:
         "split": describe(split) if split else "",
         "warnings": warnings,
         "eval_left_out": m.get("eval_left_out") or {},
+        "reused": bool(getattr(v, "reused", False)),
+        "identical_to": m.get("identical_to"),
     }

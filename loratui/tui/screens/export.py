@@ -30,6 +30,7 @@ from loratui.core.store import folders
 from loratui.core.store.threads import thread_connection
 from loratui.tui.widgets import fmt
 from loratui.tui.widgets.config_form import ConfigForm
+from loratui.tui.widgets.confirm import ConfirmModal
 from loratui.tui.widgets.footer import QuietFooter
 from loratui.tui.widgets.text_prompt import TextPrompt
 from loratui.tui.widgets.text_view import TextView
@@ -97,6 +98,14 @@ class ExportScreen(Screen):
 
         def can_replace(self, message: Message) -> bool:
             return isinstance(message, ExportScreen.Progress)
+
+    class Identical(Message):
+        """The version an export would repeat (``number``), or ``None``."""
+
+        def __init__(self, cfg: cfgmod.ExportConfig, number: int | None) -> None:
+            super().__init__()
+            self.cfg = cfg
+            self.number = number
 
     class ExportDone(Message):
         def __init__(
@@ -330,10 +339,40 @@ class ExportScreen(Screen):
         self.query_one("#ex-result").remove_class("-shown")
         self.query_one("#ex-run").add_class("-shown")
         self.query_one("#ex-run-text", Static).update("starting…")
-        self._run(cfg)
+        self._check_identical(cfg)
 
     @work(thread=True, exclusive=True, group="export-run", exit_on_error=False)
-    def _run(self, cfg: cfgmod.ExportConfig) -> None:
+    def _check_identical(self, cfg: cfgmod.ExportConfig) -> None:
+        """Before writing: is there a version this export would only repeat?"""
+        from loratui.core.export.reuse import identical_for
+
+        with thread_connection():
+            same = identical_for(workspace.get_project(self.project_id), cfg)
+        self.post_message(self.Identical(cfg, same.number if same is not None else None))
+
+    @on(Identical)
+    def _on_identical(self, message: Identical) -> None:
+        if message.number is None or self._cancel.is_set():
+            self._run(message.cfg, force=False)
+            return
+        n = message.number
+
+        def answer(write_anyway: bool | None) -> None:
+            self._run(message.cfg, force=bool(write_anyway))
+
+        self.app.push_screen(
+            ConfirmModal(
+                "Nothing new to export",
+                f"v{n} was made from the same documents with the same configuration: a new "
+                f"export would write the same files.\n\nWrite a new version anyway, or keep "
+                f"v{n} (the audit log notes either)?",
+                confirm="Write anyway",
+            ),
+            answer,
+        )
+
+    @work(thread=True, exclusive=True, group="export-run", exit_on_error=False)
+    def _run(self, cfg: cfgmod.ExportConfig, force: bool = False) -> None:
         from loratui.core.export import version
 
         last = 0.0
@@ -352,7 +391,10 @@ class ExportScreen(Screen):
         try:
             with thread_connection():
                 dv = version.run_export(
-                    workspace.get_project(self.project_id), cfg, on_progress=on_progress
+                    workspace.get_project(self.project_id),
+                    cfg,
+                    on_progress=on_progress,
+                    force=force,
                 )
         except LoratuiError as exc:
             self.post_message(self.ExportDone(None, exc))
@@ -390,6 +432,17 @@ class ExportScreen(Screen):
         dv = message.version
         self.last_version = dv
         summary = message.summary
+        if summary.get("reused"):
+            text.update(
+                f"= v{dv.number} kept: the same documents and configuration; nothing written "
+                f"· {escape(str(dv.path))}"
+            )
+            result.add_class("-shown")
+            button = self.query_one("#ex-versions", Button)
+            button.display = True
+            button.focus()
+            self.notify(f"v{dv.number} reused: nothing new to export", title="Export")
+            return
         text.update(
             f"✓ v{dv.number}: {fmt.count(dv.records_train)} train + "
             f"{fmt.count(dv.records_validation)} validation records · "
