@@ -38,6 +38,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     project = open_project(args)
     cfg = _config_from_args(project, args)
+    if args.dry_run:
+        return _dry_run(args, project, cfg)
     show = not args.json and is_tty()
 
     def progress(done: int, total: int, message: str) -> None:
@@ -85,6 +87,27 @@ def cmd_export(args: argparse.Namespace) -> int:
             else ""
         ),
     )
+    return 0
+
+
+def _dry_run(args: argparse.Namespace, project, cfg: ExportConfig) -> int:  # noqa: ANN001
+    """``export --dry-run``: what the export would write, from the export's own pipeline;
+    nothing is written."""
+    from loratui.core.export.preview import drop_reason, preview_records
+
+    _sample, est = preview_records(project, cfg, limit=0)
+    how = "exact" if est["exact"] else "estimated from a sample of the documents"
+    dropped = ", ".join(f"{k} {n}" for k, n in est["dropped"].items()) or "none"
+    lines = [
+        f"dry run, nothing written ({cfg.format}; {how}):",
+        f"documents: {est['documents']}; chunks: {est['chunks']}; rows: {est['rows']}",
+        f"records: {est['records']} ({est['train']} train, {est['validation']} validation); "
+        f"tokens: {est['tokens']}",
+        f"dropped: {dropped}",
+        *[f"  {k}: {drop_reason(k)}" for k in est["dropped"]],
+        *[f"warning: {w}" for w in est["warnings"]],
+    ]
+    print_result(args.json, {"dry_run": True, "format": cfg.format, **est}, "\n".join(lines))
     return 0
 
 
@@ -209,6 +232,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "export a new dataset version",
         arg("--config", dest="config_file", metavar="FILE.toml", help="use this config"),
         arg("--format", choices=FORMATS, help="record format"),
+        arg(
+            "--dry-run",
+            action="store_true",
+            help="write nothing: say what the export would make (records per split, tokens, "
+            "what would be dropped and why) from the export's own pipeline",
+        ),
         arg(
             "--force",
             action="store_true",

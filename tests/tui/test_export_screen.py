@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 
 from textual.widgets import Input, Select, Static
@@ -15,6 +16,7 @@ from loratui.tui.screens.export import ExportScreen
 from loratui.tui.screens.versions import VersionsScreen
 from loratui.tui.widgets.config_form import ConfigForm, all_specs
 from loratui.tui.widgets.text_view import TextView
+from tests.export_support import paragraph
 from tests.tui.conftest import screen_text
 from tests.tui.screen_host import ScreenHost, make_document, wait_for
 
@@ -203,3 +205,23 @@ async def test_an_export_that_would_repeat_a_version_asks_first(home: Path) -> N
         await wait_for(pilot, lambda: "✓ v2" in str(result.render()), timeout=60)
         done = list(Event.select().where(Event.kind == "export.done").order_by(Event.id))[-1]
         assert done.data["version"] == 2 and done.data["identical_to"] == 1
+
+
+async def test_the_estimate_follows_the_format_and_warns_before_running(home: Path) -> None:
+    project = workspace.create_project("memos")
+    rng = random.Random(2)
+    for n in range(4):  # one chunk each
+        make_document(project, f"memo-{n}.pdf", [paragraph(rng, 4)])
+    cfgmod.save_config(project, cfgmod.ExportConfig(format="sharegpt", first_user_template=""))
+    app = ScreenHost(lambda: ExportScreen(project.id))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: "estimate" in _summary(app), timeout=30)
+        assert "0 records" in _summary(app)
+        assert "! no records would be written: no_previous 4: a document's first chunk" in (
+            _summary(app)
+        )
+        assert "! no records would be written" in screen_text(app)  # in words, not colour
+        fmt_select = app.screen.query_one("#f-format", Select)
+        fmt_select.value = "text"  # a text export has no template: every chunk is a record
+        await wait_for(pilot, lambda: "4 records" in _summary(app), timeout=30)
+        assert "no records would be written" not in _summary(app)

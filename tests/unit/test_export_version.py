@@ -302,9 +302,9 @@ def test_preview_matches_the_export_and_estimates(home: Path) -> None:
     v = run_export(project, cfg.with_changes(validation_fraction=0.0))
     first = read_lines(Path(v.path) / "train.jsonl")[:3]
     assert sample == first
-    assert est["documents"] == 3 and est["exact"] is False
-    assert 0.5 * v.records_train <= est["records"] <= 2 * v.records_train + 3
-    assert est["tokens"] > 0
+    # a small project: the estimate ran the whole pipeline, so it is the export's count
+    assert est["documents"] == 3 and est["exact"] is True
+    assert est["records"] == v.records_train and est["tokens"] == v.tokens
 
 
 def test_cancel_from_progress_leaves_nothing(home: Path) -> None:

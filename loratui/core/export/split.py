@@ -144,7 +144,8 @@ def plan_splits(
     plan.records = {"train": total - k - taken, "validation": k + taken}
     if abs(plan.achieved - fraction) > TOLERANCE:
         plan.note = (
-            f"{total} records cannot be split closer to {fraction:.0%}: the nearest is "
+            f"{total} record{'s' if total != 1 else ''} cannot be split closer to "
+            f"{fraction:.0%}: the nearest is "
             f"{plan.records['validation']} in validation ({plan.achieved:.1%})"
         )
     return plan

@@ -49,8 +49,9 @@ class ExportScreen(Screen):
     }
     ExportScreen ConfigForm { height: 1fr; }
     ExportScreen #ex-help { height: 1; padding: 0 1; color: $text-muted; }
-    ExportScreen #ex-summary { height: auto; max-height: 2; padding: 0 1; background: $boost; }
+    ExportScreen #ex-summary { height: auto; max-height: 3; padding: 0 1; background: $boost; }
     ExportScreen #ex-summary.-bad { color: $error; }
+    ExportScreen #ex-summary.-warn { color: $warning; }
     ExportScreen #ex-sample { height: 6; border-top: solid $primary; padding: 0 1; }
     ExportScreen #ex-run { height: 1; padding: 0 1; display: none; }
     ExportScreen #ex-run.-shown { display: block; }
@@ -309,8 +310,17 @@ class ExportScreen(Screen):
             summary.add_class("-bad")
             return
         self.estimate = message.estimate
-        summary.update("✓ valid · estimate: " + escape(fmt.export_estimate(message.estimate)))
+        warnings = message.estimate.get("warnings") or []
+        text = "✓ valid · estimate: " + escape(fmt.export_estimate(message.estimate))
+        if warnings:  # what to know before running, said in words (no colour needed)
+            more = f" (+{len(warnings) - 1} more)" if len(warnings) > 1 else ""
+            text += f"\n! {escape(warnings[0])}{more}"
+            summary.tooltip = "\n".join(warnings)
+        else:
+            summary.tooltip = None
+        summary.update(text)
         summary.remove_class("-bad")
+        summary.set_class(bool(warnings), "-warn")
         self.query_one("#ex-sample", TextView).set_text(fmt.export_sample(message.records))
 
     # -- running the export --------------------------------------------------
