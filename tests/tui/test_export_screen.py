@@ -6,6 +6,7 @@ import json
 import random
 from pathlib import Path
 
+import pytest
 from textual.widgets import Input, Select, Static
 
 from loratui.core.export import config as cfgmod
@@ -225,3 +226,36 @@ async def test_the_estimate_follows_the_format_and_warns_before_running(home: Pa
         fmt_select.value = "text"  # a text export has no template: every chunk is a record
         await wait_for(pilot, lambda: "4 records" in _summary(app), timeout=30)
         assert "no records would be written" not in _summary(app)
+
+
+async def test_checkboxes_read_ticked_or_not_without_colour(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Redaction looked on while the saved configuration had it off: every box drew an X
+    and only its colour told. With NO_COLOR the screen must say which are ticked."""
+    from loratui.tui.widgets.tick_box import TickBox
+
+    monkeypatch.setenv("NO_COLOR", "1")
+    project = workspace.create_project("private")
+    _docs(project)
+    cfgmod.save_config(project, cfgmod.ExportConfig(redact=["email"], dedup_near=False))
+    app = ScreenHost(lambda: ExportScreen(project.id))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: app.screen.saved is not None)
+        await pilot.pause()
+        box = app.screen.query_one("#f-redact-email", TickBox)
+        box.scroll_visible(animate=False)
+        await pilot.pause()
+        text = screen_text(app)
+        assert "[x] email" in text and "[ ] phone" in text and "[ ] ip" in text
+        near = app.screen.query_one("#f-dedup_near", TickBox)
+        near.scroll_visible(animate=False)
+        await pilot.pause()
+        row = next(line for line in screen_text(app).splitlines() if "Near-duplicate" in line)
+        assert "[ ]" in row and "[x]" not in row  # saved off, shown off
+        box.focus()
+        await pilot.press("space")
+        box.scroll_visible(animate=False)
+        await pilot.pause()
+        assert box.value is False and "[ ] email" in screen_text(app)
+        assert app.screen.query_one(ConfigForm).config()[0].redact == []

@@ -21,6 +21,7 @@ from textual.widgets import Checkbox, Input, Label, Select, Static, TextArea
 
 from loratui.core.errors import LoratuiError
 from loratui.core.export import config as cfgmod
+from loratui.tui.widgets.tick_box import TickBox
 
 
 @dataclass(frozen=True)
@@ -202,10 +203,10 @@ class ConfigForm(VerticalScroll):
     def _widget(self, spec: FieldSpec, value: Any) -> Widget:
         wid = f"f-{spec.name}"
         if isinstance(value, bool):
-            return Checkbox("", value=value, id=wid, compact=True)
+            return TickBox("", value=value, id=wid, compact=True)
         if isinstance(value, list) and spec.choices:
             boxes = [
-                Checkbox(kind, value=kind in value, id=f"{wid}-{kind}", compact=True)
+                TickBox(kind, value=kind in value, id=f"{wid}-{kind}", compact=True)
                 for kind in spec.choices
             ]
             return Horizontal(*boxes, id=wid)
