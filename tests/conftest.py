@@ -3,6 +3,7 @@ test, and ways to run the CLI for real."""
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import shutil
@@ -16,6 +17,7 @@ from pathlib import Path
 # its own Hugging Face cache, offline, so no test reads or writes ~/.cache/huggingface (a
 # load there once returned rows a test had cached). Each test then gets a fresh one below.
 _HF_RUN = Path(tempfile.mkdtemp(prefix="loratui-tests-hf-"))
+atexit.register(shutil.rmtree, _HF_RUN, ignore_errors=True)
 HF_ENV = {
     "HF_HOME": str(_HF_RUN),
     "HF_DATASETS_CACHE": str(_HF_RUN / "datasets"),
@@ -32,10 +34,6 @@ from loratui.core.store import home as home_mod  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 REAL_CORPUS = (REPO.parent / "shared" / "corpus" / "real").resolve()
-
-
-def pytest_unconfigure(config: pytest.Config) -> None:
-    shutil.rmtree(_HF_RUN, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
