@@ -1,21 +1,57 @@
-"""Shared fixtures: a private tmp home per test, and ways to run the CLI for real."""
+"""Shared fixtures: a private tmp home per test, a private Hugging Face cache for every
+test, and ways to run the CLI for real."""
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
+# Before anything imports ``datasets`` (it reads these once, at import): the whole run gets
+# its own Hugging Face cache, offline, so no test reads or writes ~/.cache/huggingface (a
+# load there once returned rows a test had cached). Each test then gets a fresh one below.
+_HF_RUN = Path(tempfile.mkdtemp(prefix="loratui-tests-hf-"))
+atexit.register(shutil.rmtree, _HF_RUN, ignore_errors=True)
+HF_ENV = {
+    "HF_HOME": str(_HF_RUN),
+    "HF_DATASETS_CACHE": str(_HF_RUN / "datasets"),
+    "HF_HUB_CACHE": str(_HF_RUN / "hub"),
+    "HF_DATASETS_OFFLINE": "1",
+    "HF_HUB_OFFLINE": "1",
+}
+os.environ.update(HF_ENV)
 
-from loratui.core import audit
-from loratui.core.store import home as home_mod
+import pytest  # noqa: E402 - after the environment above
+
+from loratui.core import audit  # noqa: E402
+from loratui.core.store import home as home_mod  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 REAL_CORPUS = (REPO.parent / "shared" / "corpus" / "real").resolve()
+
+
+@pytest.fixture(autouse=True)
+def private_hf_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """Every test its own empty Hugging Face cache (environment for subprocesses, and
+    ``datasets.config`` when ``datasets`` is already imported)."""
+    cache = tmp_path_factory.mktemp("hf")
+    monkeypatch.setenv("HF_HOME", str(cache))
+    monkeypatch.setenv("HF_DATASETS_CACHE", str(cache / "datasets"))
+    monkeypatch.setenv("HF_HUB_CACHE", str(cache / "hub"))
+    datasets_config = sys.modules.get("datasets.config")
+    if datasets_config is not None:
+        monkeypatch.setattr(datasets_config, "HF_DATASETS_CACHE", cache / "datasets")
+        monkeypatch.setattr(datasets_config, "HF_DATASETS_OFFLINE", True, raising=False)
+        monkeypatch.setattr(datasets_config, "HF_HUB_OFFLINE", True, raising=False)
+    return cache / "datasets"
 
 
 @pytest.fixture

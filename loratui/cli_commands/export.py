@@ -34,18 +34,22 @@ def _config_from_args(project, args: argparse.Namespace) -> ExportConfig:  # noq
 
 def cmd_export(args: argparse.Namespace) -> int:
     from loratui.core.export.version import run_export
+    from loratui.core.export.versions import export_summary
 
     project = open_project(args)
     cfg = _config_from_args(project, args)
+    if args.dry_run:
+        return _dry_run(args, project, cfg)
     show = not args.json and is_tty()
 
     def progress(done: int, total: int, message: str) -> None:
         if show:
             print(f"\r{done}/{total} {message[:60]:<60}", end="", file=sys.stderr, flush=True)
 
-    v = run_export(project, cfg, on_progress=progress, workers=args.workers)
+    v = run_export(project, cfg, on_progress=progress, workers=args.workers, force=args.force)
     if show:
         print(file=sys.stderr)
+    summary = export_summary(v)
     result = {
         "version": v.number,
         "path": v.path,
@@ -55,16 +59,55 @@ def cmd_export(args: argparse.Namespace) -> int:
         "dropped": v.dropped or {},
         "documents": len(v.documents or []),
         "config_hash": v.config_hash,
+        **summary,
     }
     dropped = ", ".join(f"{k} {n}" for k, n in result["dropped"].items()) or "none"
+    if summary["reused"]:
+        print_result(
+            args.json,
+            result,
+            f"v{v.number} reused: it was made from the same documents with the same "
+            f"configuration, so a new export would write the same files ({v.path}); nothing "
+            "written. --force writes a new version anyway.",
+        )
+        return 0
     print_result(
         args.json,
         result,
         f"v{v.number} written to {v.path}\n"
         f"records: {v.records_train} train, {v.records_validation} validation; "
         f"tokens: {v.tokens}; documents: {result['documents']}\n"
-        f"dropped: {dropped}",
+        f"split: {summary['split']}\n"
+        f"dropped: {dropped}"
+        + "".join(f"\nwarning: {w}" for w in summary["warnings"])
+        + (
+            f"\nnote: the same documents and configuration as v{summary['identical_to']} "
+            "(--force): the files are the same"
+            if summary["identical_to"]
+            else ""
+        ),
     )
+    return 0
+
+
+def _dry_run(args: argparse.Namespace, project, cfg: ExportConfig) -> int:  # noqa: ANN001
+    """``export --dry-run``: what the export would write, from the export's own pipeline;
+    nothing is written."""
+    from loratui.core.export.preview import drop_reason, preview_records
+
+    _sample, est = preview_records(project, cfg, limit=0)
+    how = "exact" if est["exact"] else "estimated from a sample of the documents"
+    dropped = ", ".join(f"{k} {n}" for k, n in est["dropped"].items()) or "none"
+    lines = [
+        f"dry run, nothing written ({cfg.format}; {how}):",
+        f"documents: {est['documents']}; chunks: {est['chunks']}; rows: {est['rows']}",
+        f"records: {est['records']} ({est['train']} train, {est['validation']} validation); "
+        f"tokens: {est['tokens']}",
+        f"dropped: {dropped}",
+        *[f"  {k}: {drop_reason(k)}" for k in est["dropped"]],
+        *[f"warning: {w}" for w in est["warnings"]],
+    ]
+    print_result(args.json, {"dry_run": True, "format": cfg.format, **est}, "\n".join(lines))
     return 0
 
 
@@ -189,6 +232,18 @@ def register(sub: argparse._SubParsersAction) -> None:
         "export a new dataset version",
         arg("--config", dest="config_file", metavar="FILE.toml", help="use this config"),
         arg("--format", choices=FORMATS, help="record format"),
+        arg(
+            "--dry-run",
+            action="store_true",
+            help="write nothing: say what the export would make (records per split, tokens, "
+            "what would be dropped and why) from the export's own pipeline",
+        ),
+        arg(
+            "--force",
+            action="store_true",
+            help="write a new version even when one from the same documents and "
+            "configuration exists (by default that one is reused)",
+        ),
         arg(
             "--workers",
             type=_positive_int,

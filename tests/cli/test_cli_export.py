@@ -66,11 +66,20 @@ def test_export_versions_diff_and_config(cli: CLI, tmp_path: Path) -> None:
     out2 = cli.json("export", "p")
     assert out2["version"] == 2
     first = json.loads((Path(out2["path"]) / "train.jsonl").read_text().splitlines()[0])
-    assert list(first) == ["conversations", "system"]
+    assert list(first) == ["conversations"]
     out3 = cli.json("export", "p", "--config", str(toml), "--format", "text")
     assert out3["version"] == 3
-    # another process (and worker count), same documents and configuration
-    again = cli.json("export", "p", "--workers", "2")
+    # the same documents and configuration again: v2 is reused, nothing is written
+    same = cli.run("export", "p")
+    assert same.returncode == 0, same.stderr
+    assert same.stdout.startswith(
+        "v2 reused: it was made from the same documents with the same configuration"
+    )
+    assert "--force" in same.stdout
+    assert cli.json("export", "p")["reused"] is True
+    # forced, in another process (and worker count): the same bytes in a new version
+    again = cli.json("export", "p", "--workers", "2", "--force")
+    assert again["reused"] is False and again["identical_to"] == 2
     for name in ("train.jsonl", "validation.jsonl", "lineage.jsonl"):
         assert (Path(again["path"]) / name).read_bytes() == (Path(out2["path"]) / name).read_bytes()
     rows = cli.json("versions", "p")
@@ -142,9 +151,11 @@ def test_killed_export_leaves_no_version(cli: CLI) -> None:
     tmp_dirs: list[Path] = []
     while time.monotonic() < deadline and proc.poll() is None:
         tmp_dirs = [p for p in exports.iterdir() if p.name.startswith(".tmp-export-")]
-        if tmp_dirs and any(
-            (p / "train.jsonl").exists() and (p / "train.jsonl").stat().st_size for p in tmp_dirs
-        ):
+        # records are being kept (the spool the split is planned from) or written
+        written = [p / "train.jsonl" for p in tmp_dirs] + [
+            p / ".spool" / "kept.pickle" for p in tmp_dirs
+        ]
+        if any(f.exists() and f.stat().st_size for f in written):
             break
         time.sleep(0.05)
     assert proc.poll() is None, "the export finished before it could be killed; grow the fixture"
@@ -179,7 +190,7 @@ FIELDS = {
     "text": ["text"],
     "prompt-completion": ["prompt", "completion"],
     "messages": ["messages"],
-    "sharegpt": ["conversations", "system"],
+    "sharegpt": ["conversations"],
     "alpaca": ["instruction", "input", "output", "system"],
 }
 
@@ -265,3 +276,22 @@ def test_an_export_that_cannot_write_is_an_io_error_and_leaves_nothing(cli: CLI)
         assert failed.data["error"]["code"] == "io_error"
     finally:
         home_mod.close_home()
+
+
+def test_export_summary_shows_the_validation_share(cli: CLI, tmp_path: Path) -> None:
+    """One document: it is split by chunk range, and the summary says what share it got."""
+    cli.run("new", "solo", check=True)
+    cli.run("add", "solo", str(write_texts(tmp_path / "one", 1)), check=True)
+    cli.run("process", "solo", check=True)
+    proc = cli.run("export", "solo", "--set", "chunk_tokens=64", "--set", "chunk_overlap=8")
+    assert proc.returncode == 0, proc.stderr
+    line = next(x for x in proc.stdout.splitlines() if x.startswith("split: "))
+    share = float(line.split("validation ")[1].split("%")[0])
+    assert abs(share - 10) <= 3 and "(target 10%)" in line
+    assert "note-0.txt split by chunk range (chunks 0-" in line
+    out = cli.json("export", "solo", "--set", "chunk_tokens=512", "--set", "chunk_overlap=8")
+    assert out["validation_share"] == 0.0 and out["records"]["validation"] == 0
+    assert out["warnings"] == [
+        f"{out['records']['train']} records cannot be split closer to 10%: "
+        "the nearest is 0 in validation (0.0%)"
+    ]

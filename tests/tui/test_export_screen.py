@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 
+import pytest
 from textual.widgets import Input, Select, Static
 
 from loratui.core.export import config as cfgmod
@@ -15,6 +17,8 @@ from loratui.tui.screens.export import ExportScreen
 from loratui.tui.screens.versions import VersionsScreen
 from loratui.tui.widgets.config_form import ConfigForm, all_specs
 from loratui.tui.widgets.text_view import TextView
+from tests.export_support import paragraph
+from tests.tui.conftest import screen_text
 from tests.tui.screen_host import ScreenHost, make_document, wait_for
 
 PARAGRAPH = (
@@ -173,3 +177,85 @@ async def test_cancel_a_running_export(home: Path) -> None:
         # the next export runs to the end
         await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: "✓ v1" in str(result.render()), timeout=60)
+        # the share the split reached, under the counts
+        assert "(target 10%), whole documents" in str(result.render())
+
+
+async def test_an_export_that_would_repeat_a_version_asks_first(home: Path) -> None:
+    from loratui.core.export.version import run_export
+    from loratui.tui.widgets.confirm import ConfirmModal
+
+    project = workspace.create_project("again")
+    _docs(project)
+    run_export(project, cfgmod.load_config(project))
+    app = ScreenHost(lambda: ExportScreen(project.id))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: "estimate" in _summary(app), timeout=30)
+        screen = app.screen
+        result = screen.query_one("#ex-result-text", Static)
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        assert "v1 was made from the same documents" in screen_text(app)
+        await pilot.press("n")  # keep v1
+        await wait_for(pilot, lambda: "v1 kept" in str(result.render()), timeout=30)
+        assert DatasetVersion.select().where(DatasetVersion.project == project).count() == 1
+        assert Event.get(Event.kind == "export.reused").data["version"] == 1
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await pilot.press("y")  # write anyway
+        await wait_for(pilot, lambda: "✓ v2" in str(result.render()), timeout=60)
+        done = list(Event.select().where(Event.kind == "export.done").order_by(Event.id))[-1]
+        assert done.data["version"] == 2 and done.data["identical_to"] == 1
+
+
+async def test_the_estimate_follows_the_format_and_warns_before_running(home: Path) -> None:
+    project = workspace.create_project("memos")
+    rng = random.Random(2)
+    for n in range(4):  # one chunk each
+        make_document(project, f"memo-{n}.pdf", [paragraph(rng, 4)])
+    cfgmod.save_config(project, cfgmod.ExportConfig(format="sharegpt", first_user_template=""))
+    app = ScreenHost(lambda: ExportScreen(project.id))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: "estimate" in _summary(app), timeout=30)
+        assert "0 records" in _summary(app)
+        assert "! no records would be written: no_previous 4: a document's first chunk" in (
+            _summary(app)
+        )
+        assert "! no records would be written" in screen_text(app)  # in words, not colour
+        fmt_select = app.screen.query_one("#f-format", Select)
+        fmt_select.value = "text"  # a text export has no template: every chunk is a record
+        await wait_for(pilot, lambda: "4 records" in _summary(app), timeout=30)
+        assert "no records would be written" not in _summary(app)
+
+
+async def test_checkboxes_read_ticked_or_not_without_colour(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Redaction looked on while the saved configuration had it off: every box drew an X
+    and only its colour told. With NO_COLOR the screen must say which are ticked."""
+    from loratui.tui.widgets.tick_box import TickBox
+
+    monkeypatch.setenv("NO_COLOR", "1")
+    project = workspace.create_project("private")
+    _docs(project)
+    cfgmod.save_config(project, cfgmod.ExportConfig(redact=["email"], dedup_near=False))
+    app = ScreenHost(lambda: ExportScreen(project.id))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: app.screen.saved is not None)
+        await pilot.pause()
+        box = app.screen.query_one("#f-redact-email", TickBox)
+        box.scroll_visible(animate=False)
+        await pilot.pause()
+        text = screen_text(app)
+        assert "[x] email" in text and "[ ] phone" in text and "[ ] ip" in text
+        near = app.screen.query_one("#f-dedup_near", TickBox)
+        near.scroll_visible(animate=False)
+        await pilot.pause()
+        row = next(line for line in screen_text(app).splitlines() if "Near-duplicate" in line)
+        assert "[ ]" in row and "[x]" not in row  # saved off, shown off
+        box.focus()
+        await pilot.press("space")
+        box.scroll_visible(animate=False)
+        await pilot.pause()
+        assert box.value is False and "[ ] email" in screen_text(app)
+        assert app.screen.query_one(ConfigForm).config()[0].redact == []

@@ -21,7 +21,7 @@ def codes(problems: list[dict]) -> list[tuple[int, str]]:
 def test_good_files_pass(tmp_path: Path) -> None:
     good = {
         "text": [{"text": "Some text."}],
-        "prompt-completion": [{"prompt": "Q?", "completion": "A."}],
+        "prompt-completion": [{"prompt": "Q?\n", "completion": "A."}],
         "messages": [
             {
                 "messages": [
@@ -35,9 +35,16 @@ def test_good_files_pass(tmp_path: Path) -> None:
         ],
         "sharegpt": [
             {
+                "conversations": [
+                    {"from": "system", "value": "S"},
+                    {"from": "human", "value": "U"},
+                    {"from": "gpt", "value": "A"},
+                ]
+            },
+            {
                 "conversations": [{"from": "human", "value": "U"}, {"from": "gpt", "value": "A"}],
-                "system": "",
-            }
+                "system": "S",
+            },
         ],
         "alpaca": [{"instruction": "I", "input": "", "output": "O", "system": ""}],
     }

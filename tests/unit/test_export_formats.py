@@ -3,6 +3,7 @@ and the dataset card's front matter makes ``load_dataset(EXPORT_DIR)`` give both
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -17,7 +18,7 @@ LAYOUT = {
     "text": ["text"],
     "prompt-completion": ["prompt", "completion"],
     "messages": ["messages"],
-    "sharegpt": ["conversations", "system"],
+    "sharegpt": ["conversations"],
     "alpaca": ["instruction", "input", "output", "system"],
 }
 AXOLOTL_TYPE = {
@@ -56,9 +57,9 @@ def check_layout(ds, fmt: str) -> None:  # noqa: ANN001 - a datasets.Dataset
         assert row["messages"][0]["content"] == "You summarise reports."
         assert all(set(m) == {"role", "content"} and m["content"] for m in row["messages"])
     elif fmt == "sharegpt":
-        assert [m["from"] for m in row["conversations"]] == ["human", "gpt"]
+        assert [m["from"] for m in row["conversations"]] == ["system", "human", "gpt"]
         assert all(set(m) == {"from", "value"} and m["value"] for m in row["conversations"])
-        assert row["system"] == "You summarise reports."
+        assert row["conversations"][0]["value"] == "You summarise reports."
     elif fmt == "alpaca":
         assert row["instruction"] and row["output"] and row["input"] == ""
         assert row["system"] == "You summarise reports."
@@ -108,7 +109,10 @@ def test_five_formats_load_with_datasets(home: Path, hf_offline: Path) -> None:
         info = json.loads((folder / "dataset_info.json").read_text())
         main = info["corpus"]
         assert main["file_name"] == "train.jsonl"
-        assert info["corpus_validation"]["file_name"] == "validation.jsonl"
+        if fmt == "text":  # a few hundred tokens: less than one LLaMA-Factory pt block
+            assert "corpus_validation" not in info
+        else:
+            assert info["corpus_validation"]["file_name"] == "validation.jsonl"
         if fmt == "alpaca":
             assert main["columns"] == {
                 "prompt": "instruction",
@@ -118,7 +122,7 @@ def test_five_formats_load_with_datasets(home: Path, hf_offline: Path) -> None:
             }
         elif fmt == "sharegpt":
             assert main["formatting"] == "sharegpt"
-            assert main["columns"] == {"messages": "conversations", "system": "system"}
+            assert main["columns"] == {"messages": "conversations"}
         elif fmt == "messages":
             assert main["tags"]["role_tag"] == "role" and main["columns"] == {
                 "messages": "messages"
@@ -137,14 +141,23 @@ def test_dataset_card_loads_both_splits(home: Path, hf_offline: Path) -> None:
     folder = Path(v.path)
     card = (folder / "README.md").read_text()
     front = yaml.safe_load(card.split("---\n")[1])
+    manifest = json.loads((folder / "manifest.json").read_text())
+    content = hashlib.sha256(
+        "\n".join(
+            f"{name}:{manifest['files'][name]['sha256']}"
+            for name in ("train.jsonl", "validation.jsonl")
+        ).encode()
+    ).hexdigest()[:12]
+    assert manifest["content_id"] == content
     assert front == {
         "configs": [
             {
-                "config_name": "default",
+                "config_name": f"corpus-v1-{content}",
                 "data_files": [
                     {"split": "train", "path": "train.jsonl"},
                     {"split": "validation", "path": "validation.jsonl"},
                 ],
+                "default": True,
             }
         ]
     }
@@ -153,3 +166,25 @@ def test_dataset_card_loads_both_splits(home: Path, hf_offline: Path) -> None:
     assert ds["train"].num_rows == v.records_train
     assert ds["validation"].num_rows == v.records_validation
     assert ds["train"].column_names == ["messages"]
+
+
+def test_two_projects_v1_each_load_their_own_rows(home: Path, private_hf_cache: Path) -> None:
+    """Two projects both export ``v1``; with one empty cache, ``load_dataset`` on each folder
+    returns that folder's rows (the cache key once was the folder name and file names)."""
+    from datasets import load_dataset
+
+    cfg = ExportConfig(chunk_tokens=128, validation_fraction=0.3)
+    a = run_export(corpus_project("alpha", docs=4, pages=2, seed=1), cfg)
+    b = run_export(corpus_project("beta", docs=6, pages=3, seed=2), cfg)
+    assert Path(a.path).name == Path(b.path).name == "v1"
+    seen = {}
+    for v in (a, b):
+        ds = load_dataset(str(v.path))
+        seen[v.path] = ds
+        assert ds["train"].num_rows == v.records_train
+        assert ds["validation"].num_rows == v.records_validation
+        lines = (Path(v.path) / "train.jsonl").read_text().splitlines()
+        assert ds["train"]["text"] == [json.loads(x)["text"] for x in lines]
+    assert seen[a.path]["train"]["text"] != seen[b.path]["train"]["text"]
+    # nothing went to the user's cache: the test's own cache holds both
+    assert private_hf_cache.exists() and any(private_hf_cache.iterdir())

@@ -59,7 +59,7 @@ def test_pool_writes_the_same_files_as_one_process(
         return real_items(self, on_page)
 
     monkeypatch.setattr(workers.DocumentFeed, "items", spy)
-    pooled = run_export(project, cfg, workers=3)
+    pooled = run_export(project, cfg, workers=3, force=True)
     assert feed_workers == [3], "the export ran in a pool of 3 worker processes"
     a, b = _files(Path(one.path)), _files(Path(pooled.path))
     assert a == b and set(a) == {"train.jsonl", "validation.jsonl", "lineage.jsonl"}

@@ -229,7 +229,7 @@ async def test_a_toy_kind_and_format_go_through_add_process_and_export(
         return real_items(self, on_page)
 
     monkeypatch.setattr(workers.DocumentFeed, "items", spy)
-    pooled = run_export(project, cfg, workers=2)
+    pooled = run_export(project, cfg, workers=2, force=True)
     assert pooled_with == [2], "the records were made in a pool of 2 worker processes"
     out = Path(pooled.path)
     train = (out / "train.jsonl").read_bytes()

@@ -16,6 +16,7 @@ from typing import Any
 
 from loratui.core.errors import LoratuiError
 from loratui.core.export import formats
+from loratui.core.export.formats.base import WARNING_CODES
 from loratui.core.export.tokenizer import Counter, get_counter
 
 MAX_REPORTED = 200
@@ -101,7 +102,7 @@ def check_report(
                 continue
             records += 1
             for code, message in layout.problems(rec):
-                add(number, code, message, level="warning" if code == "unexpected_key" else "error")
+                add(number, code, message, level="warning" if code in WARNING_CODES else "error")
             if max_seq_len and isinstance(rec, dict):
                 try:
                     if line_tokens is not None and number <= len(line_tokens):

@@ -41,8 +41,11 @@ COLUMN_TARGETS = (
 )
 
 DEFAULT_USER_TEMPLATE = "Continue this passage from {title}:\n\n{previous}"
+# a document's first chunk has no {previous}: without this it would be dropped, and a short
+# document (one chunk) would give no record at all
+DEFAULT_FIRST_USER_TEMPLATE = "Write the opening passage of {title}."
 DEFAULT_ASSISTANT_TEMPLATE = "{text}"
-TEMPLATE_FIELDS = ("title", "text", "previous", "page", "source")
+TEMPLATE_FIELDS = ("title", "heading", "text", "previous", "page", "source")
 
 
 @dataclass
@@ -82,6 +85,9 @@ class ExportConfig:
     # templates (chat and instruction formats from document chunks)
     system_prompt: str = ""
     user_template: str = DEFAULT_USER_TEMPLATE
+    # the user turn of a document's first chunk when the templates use {previous}; empty:
+    # first chunks are dropped (counted as no_previous)
+    first_user_template: str = DEFAULT_FIRST_USER_TEMPLATE
     assistant_template: str = DEFAULT_ASSISTANT_TEMPLATE
     # records files: target field -> column in the file (empty: detect from the columns)
     columns: dict[str, str] = field(default_factory=dict)
@@ -168,10 +174,12 @@ class ExportConfig:
             self.redact_placeholder.format(KIND="EMAIL", kind="email")
         except (KeyError, IndexError, ValueError):
             err["redact_placeholder"] = "may only use {KIND} or {kind}"
-        for name in ("user_template", "assistant_template", "system_prompt"):
+        for name in ("user_template", "first_user_template", "assistant_template", "system_prompt"):
             msg = _template_problem(getattr(self, name))
             if msg:
                 err[name] = msg
+        if "{previous}" in self.first_user_template:
+            err["first_user_template"] = "must not use {previous}: a first chunk has none"
         fmt = formats.find(self.format)
         if fmt is None or fmt.templated:
             if not self.user_template.strip():

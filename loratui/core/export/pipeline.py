@@ -25,7 +25,13 @@ from loratui.core.export.docref import DocRef
 from loratui.core.export.formats import Example
 from loratui.core.export.pairs import SOURCE as PAIRS_SOURCE
 from loratui.core.export.pairs import documents_with_pairs, pair_examples
-from loratui.core.export.records import RowError, chunk_example, iter_rows, row_example
+from loratui.core.export.records import (
+    RowError,
+    chunk_example,
+    iter_rows,
+    previous_text,
+    row_example,
+)
 from loratui.core.export.redact import Redactor
 from loratui.core.export.tokenizer import Counter as TokenCounter
 from loratui.core.export.tokenizer import get_counter
@@ -197,10 +203,10 @@ class Pipeline:
         on_page: Callable[[], None] | None,
         given: list[tuple[int, str]] | None,
     ) -> Iterator[Record]:
-        previous = ""
+        before: Chunk | None = None
         for chunk in document_chunks(doc, self.cfg, self.counter, given, on_page, self.stats):
-            yield from self._from_chunk(doc, chunk, previous)
-            previous = chunk.text
+            yield from self._from_chunk(doc, chunk, previous_text(before, chunk))
+            before = chunk
 
     def _from_chunk(self, doc: DocRef, chunk: Chunk, previous: str) -> Iterator[Record]:
         self.stats.chunks += 1

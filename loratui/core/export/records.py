@@ -2,8 +2,12 @@
 
 A text document becomes chunks; in the ``text`` format (a format that is not
 ``templated``) a chunk is the record, in the chat and instruction formats the configured
-template turns each chunk into a user/assistant pair
-with ``{title}``, ``{text}``, ``{previous}`` (the chunk before), ``{page}`` and ``{source}``.
+template turns each chunk into a user/assistant pair with ``{title}``, ``{heading}`` (the
+section heading the chunk falls under, else the title), ``{text}``, ``{previous}`` (the text
+before the chunk: the chunk before, less the overlap this chunk repeats, so prompt and answer
+read on without a repeated passage), ``{page}`` and ``{source}``. A document's first chunk has
+no ``{previous}``: it takes ``first_user_template`` as its user turn (or is dropped as
+``no_previous`` when that is empty).
 A records file (``kind == "records"``) already holds examples: each row is mapped to an
 example through ``columns`` (target field -> column name), or by recognising common column
 names when no mapping is given.
@@ -69,17 +73,32 @@ def title_of(doc: Document | DocRef) -> str:
     return Path(doc.name).stem.replace("_", " ").strip() or doc.name
 
 
+def previous_text(before: Chunk | None, chunk: Chunk) -> str:
+    """The text before ``chunk``: the chunk ``before`` it without the overlap ``chunk``
+    starts with (chunks hold their exact span of the document text)."""
+    if before is None:
+        return ""
+    keep = chunk.start - before.start
+    return before.text if keep >= len(before.text) else before.text[: max(0, keep)].rstrip()
+
+
 def chunk_example(
     doc: Document | DocRef, chunk: Chunk, previous: str, cfg: ExportConfig
 ) -> Example:
-    """The example a chunk makes; raises ``RowError('no_previous')`` for a first chunk when
-    the template needs the chunk before it."""
+    """The example a chunk makes. A first chunk (no ``previous``) with templates that use
+    ``{previous}`` takes ``first_user_template`` as its user turn; raises
+    ``RowError('no_previous')`` when that is empty or the assistant template needs it."""
     if not formats.get(cfg.format).templated:
         return Example(text=chunk.text)
-    if not previous and any("{previous}" in t for t in (cfg.user_template, cfg.assistant_template)):
-        raise RowError("no_previous")
+    user_template = cfg.user_template
+    if not previous and "{previous}" in cfg.user_template + cfg.assistant_template:
+        if not cfg.first_user_template.strip() or "{previous}" in cfg.assistant_template:
+            raise RowError("no_previous")
+        user_template = cfg.first_user_template
+    title = title_of(doc)
     values = {
-        "title": title_of(doc),
+        "title": title,
+        "heading": chunk.heading or title,
         "text": chunk.text,
         "previous": previous,
         "page": page_label(chunk.pages),
@@ -88,7 +107,7 @@ def chunk_example(
     return Example(
         system=cfg.system_prompt.format_map(values),
         turns=[
-            ("user", cfg.user_template.format_map(values)),
+            ("user", user_template.format_map(values)),
             ("assistant", cfg.assistant_template.format_map(values)),
         ],
     )

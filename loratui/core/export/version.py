@@ -27,6 +27,7 @@ from loratui.core.export import card
 from loratui.core.export.check import check_report
 from loratui.core.export.config import ExportConfig
 from loratui.core.export.dedup import ExactDedup, NearDedup
+from loratui.core.export.kept import KeptRecords
 from loratui.core.export.keyed import Out, batches
 from loratui.core.export.pipeline import (
     RECORDS_KIND,
@@ -36,8 +37,11 @@ from loratui.core.export.pipeline import (
     select_documents,
     text_chars,
 )
-from loratui.core.export.split import SplitFiles, assign_splits, row_split, token_stats
+from loratui.core.export.reuse import find_identical, record_reuse
+from loratui.core.export.split import SplitFiles, SplitPlan, plan_splits, token_stats
 from loratui.core.export.stale import TMP_PREFIX, clean_stale
+from loratui.core.export.tokenizer import ApproxCounter
+from loratui.core.export.versions import read_manifest
 from loratui.core.export.workers import DocumentFeed, default_workers
 from loratui.core.ingest.hashing import sha256_file
 from loratui.core.store import folders
@@ -119,8 +123,16 @@ def run_export(
     on_progress: ProgressFn | None = None,
     origin: str | None = None,
     workers: int | None = None,
+    force: bool = False,
 ) -> DatasetVersion:
     """Export ``project`` under ``cfg`` into a new version; return its ``DatasetVersion``.
+
+    When a version made from the same documents under the same configuration (and
+    tokenizer, and loratui version) exists with its files intact, a new one would hold the
+    same bytes: unless ``force``, that version is returned instead, nothing is written and
+    an ``export.reused`` event says so. The returned version's ``reused`` attribute tells
+    which happened (``True``: an existing version); a forced export records the version it
+    repeats (``identical_to`` in its ``export.done`` event).
 
     ``on_progress(done, total, message)`` is called (throttled) as pages and records files
     are processed; raising ``LoratuiError("cancelled")`` from it stops the export cleanly
@@ -135,10 +147,15 @@ def run_export(
     clean_stale(project)
     docs = select_documents(project, cfg)
     require_documents(docs, project, cfg)
+    same = find_identical(project, cfg.config_hash(), docs, pipeline.counter.fingerprint)
+    if same is not None and not force:
+        pipeline.close()
+        record_reuse(project, same, origin)
+        same.reused = True  # type: ignore[attr-defined] - not a column: this call's answer
+        return same
     pages = page_counts(docs)
     total = sum(1 if d.kind == RECORDS_KIND else max(1, pages.get(d.id, 0)) for d in docs)
     sizes = text_chars([d for d in docs if d.kind != RECORDS_KIND])
-    splits = assign_splits(docs, cfg.validation_fraction, cfg.seed, sizes)
     config_hash = cfg.config_hash()
     with write_txn():
         job = Job.create(
@@ -171,7 +188,7 @@ def run_export(
     try:
         n = workers if workers is not None else default_workers()
         version = _write_version(
-            project, cfg, pipeline, docs, (splits, sizes), tmp, progress, config_hash, n
+            project, cfg, pipeline, docs, sizes, tmp, progress, (config_hash, same), n
         )
     except BaseException as caught:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -215,11 +232,14 @@ def run_export(
         ).where(Job.id == job.id).execute()
     if on_progress is not None:
         on_progress(total, total, f"v{version.number} written")
+    manifest = read_manifest(version)
+    split = manifest.get("split") or {}
     log_event(
         project,
         "export.done",
         f"exported v{version.number}: {version.records_train} train, "
-        f"{version.records_validation} validation records, {version.tokens} tokens",
+        f"{version.records_validation} validation records, {version.tokens} tokens"
+        + (f" (forced: the same inputs as v{same.number})" if same is not None else ""),
         data={
             "version": version.number,
             "path": version.path,
@@ -228,9 +248,14 @@ def run_export(
             "records": {"train": version.records_train, "validation": version.records_validation},
             "tokens": version.tokens,
             "dropped": version.dropped,
+            "validation_share": split.get("achieved"),
+            "split_note": split.get("note"),
+            "eval_left_out": manifest.get("eval_left_out") or {},
+            "identical_to": same.number if same is not None else None,
         },
         origin=origin,
     )
+    version.reused = False  # type: ignore[attr-defined] - see the docstring
     return version
 
 
@@ -239,68 +264,91 @@ def _write_version(
     cfg: ExportConfig,
     pipeline: Pipeline,
     docs: list[Document],
-    splits_and_sizes: tuple[dict[int, str], dict[int, int]],
+    sizes: dict[int, int],
     tmp: Path,
     progress: _Progress,
-    config_hash: str,
+    config_and_same: tuple[str, DatasetVersion | None],
     workers: int,
 ) -> DatasetVersion:
-    """Write the version's files into ``tmp``, check them, and publish ``tmp`` as ``vN``."""
-    splits, sizes = splits_and_sizes
-    out, per_doc = _write_records(cfg, pipeline, docs, splits, sizes, tmp, progress, workers)
+    """Write the version's files into ``tmp``, check them, and publish ``tmp`` as ``vN``
+    (``config_and_same``: the configuration's hash and the version a forced export repeats)."""
+    config_hash, same = config_and_same
+    out, plan, per_doc, ranges = _write_records(cfg, pipeline, docs, sizes, tmp, progress, workers)
     _require_records(out, pipeline)
     files = _check_files(tmp, out, cfg, pipeline)
-    documents = _document_entries(docs, splits, per_doc)
-    return _publish(project, cfg, pipeline, tmp, out, files, documents, config_hash)
+    documents = _document_entries(docs, plan, per_doc, ranges)
+    split = {
+        **plan.as_dict(),
+        "split_documents": [
+            {k: d[k] for k in ("id", "name", "records", "chunks")}
+            for d in documents
+            if "chunks" in d
+        ],
+    }
+    extra = {"split": split, "identical_to": same.number if same is not None else None}
+    return _publish(project, cfg, pipeline, tmp, out, files, documents, extra, config_hash)
 
 
 def _write_records(
     cfg: ExportConfig,
     pipeline: Pipeline,
     docs: list[Document],
-    splits: dict[int, str],
     sizes: dict[int, int],
     tmp: Path,
     progress: _Progress,
     workers: int,
-) -> tuple[SplitFiles, dict[int, Counter[str]]]:
-    """Every record into the split files, in document order, duplicates dropped; the files
-    (closed) and how many records of each document went to each split."""
+) -> tuple[SplitFiles, SplitPlan, dict[int, Counter[str]], dict[int, dict[str, list[int]]]]:
+    """Every record, in document order, duplicates dropped, kept until the split is planned
+    from the real counts, then written into the split files. The files (closed), the plan,
+    how many records of each document went to each split, and the chunk range of each
+    split of a document cut in two."""
     out = SplitFiles(tmp, with_validation=cfg.validation_fraction > 0)
-    per_doc: dict[int, Counter[str]] = {}
     exact = ExactDedup() if cfg.dedup_exact else None
     near = NearDedup(cfg.near_threshold, cfg.minhash_perm, tmp) if cfg.dedup_near else None
     spool = home_mod.ensure_private_dir(tmp / ".spool")  # worker output, read back in order
     feed = DocumentFeed(pipeline, docs, sizes, workers, near.keys if near else None, spool)
+    kept = KeptRecords(spool / "kept.pickle")
+    per_doc: dict[int, Counter[str]] = {}
+    ranges: dict[int, dict[str, list[int]]] = {}
     try:
         for doc, records in feed.items(lambda d: progress.step(d.name)):
-            per_doc[doc.id] = _write_document(
-                doc, records, out, exact, near, pipeline.stats.dropped, cfg, splits
-            )
+            _keep_document(doc, records, kept, exact, near, pipeline.stats.dropped)
             if doc.kind == RECORDS_KIND:
                 progress.step(doc.name)
+        if near is not None:
+            near.close()
+            near = None
+        plan = plan_splits(docs, kept.counts, kept.rows, cfg.validation_fraction, cfg.seed)
+        index: Counter[int] = Counter()
+        for doc_id, rec in kept.read():
+            split = plan.split_of(doc_id, index[doc_id], rec.row)
+            index[doc_id] += 1
+            out.write(split, rec)
+            per_doc.setdefault(doc_id, Counter())[split] += 1
+            if doc_id in plan.cut:
+                chunk = json.loads("{" + rec.lineage + "}")["chunk"]
+                span = ranges.setdefault(doc_id, {}).setdefault(split, [chunk, chunk])
+                span[1] = chunk
     finally:
+        kept.close()
         if near is not None:
             near.close()
         pipeline.close()
         out.close()
         shutil.rmtree(spool, ignore_errors=True)
-    return out, per_doc
+    return out, plan, per_doc, ranges
 
 
-def _write_document(
+def _keep_document(
     doc: Document,
     records: Iterator[Out],
-    out: SplitFiles,
+    kept: KeptRecords,
     exact: ExactDedup | None,
     near: NearDedup | None,
     dropped: Counter[str],
-    cfg: ExportConfig,
-    splits: dict[int, str],
-) -> Counter[str]:
-    """One document's records into their splits, each exact or near duplicate of a record
-    already written dropped (and counted in ``dropped``); how many went to each split."""
-    counts: Counter[str] = Counter()
+) -> None:
+    """One document's records kept, each exact or near duplicate of a record kept before it
+    dropped (and counted in ``dropped``)."""
     for batch in batches(records, DEDUP_BATCH):
         if near is not None:  # one index query for the whole batch
             near.prefetch([rec.near[1] for rec in batch if rec.near is not None])
@@ -311,15 +359,9 @@ def _write_document(
             if near is not None and rec.near is not None and near.seen(*rec.near):
                 dropped["near_duplicate"] += 1
                 continue
-            if doc.kind == RECORDS_KIND:
-                split = row_split(doc, rec.row or 0, cfg.validation_fraction, cfg.seed)
-            else:
-                split = splits[doc.id]
-            out.write(split, rec)
-            counts[split] += 1
+            kept.add(doc.id, rec)
         if near is not None:
             near.flush()
-    return counts
 
 
 def _require_records(out: SplitFiles, pipeline: Pipeline) -> None:
@@ -366,11 +408,16 @@ def _check_files(
 
 
 def _document_entries(
-    docs: list[Document], splits: dict[int, str], per_doc: dict[int, Counter[str]]
+    docs: list[Document],
+    plan: SplitPlan,
+    per_doc: dict[int, Counter[str]],
+    ranges: dict[int, dict[str, list[int]]],
 ) -> list[dict[str, Any]]:
-    """The manifest's entry of each input document: what it was and where its records went."""
-    return [
-        {
+    """The manifest's entry of each input document: what it was and where its records went
+    (a document cut in two has ``split: "both"`` and the chunk range in each split)."""
+    entries = []
+    for d in docs:
+        entry: dict[str, Any] = {
             "id": d.id,
             "name": d.name,
             "sha256": d.sha256,
@@ -378,11 +425,13 @@ def _document_entries(
             "kind": d.kind,
             "pages": d.pages,
             "tags": d.tags or [],
-            "split": "by row" if d.kind == RECORDS_KIND else splits[d.id],
-            "records": dict(per_doc.get(d.id, {})),
+            "split": "by row" if d.kind == RECORDS_KIND else plan.whole.get(d.id, "both"),
+            "records": dict(sorted(per_doc.get(d.id, Counter()).items())),
         }
-        for d in docs
-    ]
+        if d.id in plan.cut:
+            entry["chunks"] = dict(sorted(ranges.get(d.id, {}).items()))
+        entries.append(entry)
+    return entries
 
 
 def _publish(
@@ -393,6 +442,7 @@ def _publish(
     out: SplitFiles,
     files: dict[str, dict[str, Any]],
     documents: list[dict[str, Any]],
+    extra: dict[str, Any],
     config_hash: str,
 ) -> DatasetVersion:
     """Number the version, add its manifest, card and trainer configs, rename ``tmp`` to
@@ -402,7 +452,7 @@ def _publish(
         number = next_number(project)
         final = folders.exports_dir(project) / f"v{number}"
         manifest = _manifest(
-            project, cfg, pipeline, out, files, documents, config_hash, number, dropped
+            project, cfg, pipeline, out, files, documents, extra, config_hash, number, dropped
         )
         _write_card_and_configs(tmp, manifest)
         os.rename(tmp, final)
@@ -430,11 +480,13 @@ def _manifest(
     out: SplitFiles,
     files: dict[str, dict[str, Any]],
     documents: list[dict[str, Any]],
+    extra: dict[str, Any],
     config_hash: str,
     number: int,
     dropped: dict[str, int],
 ) -> dict[str, Any]:
-    """``manifest.json``: how the version was made, from what, and what it holds."""
+    """``manifest.json``: how the version was made, from what, and what it holds
+    (``extra``: the split planned, and the version a forced export repeats)."""
     data_splits = [s for s in out.names if f"{s}.jsonl" in files]
     return {
         "loratui_version": __version__,
@@ -452,6 +504,15 @@ def _manifest(
         },
         "documents": documents,
         "records": {s: out.counts[s] for s in data_splits},
+        **extra,
+        "eval_left_out": pipeline.format.unusable_eval(
+            sum(out.line_tokens["validation"]) if "validation" in data_splits else 0,
+            out.counts["validation"],
+            cfg.max_seq_len,
+            isinstance(pipeline.counter, ApproxCounter),
+        )
+        if "validation" in data_splits
+        else {},
         "dropped": dropped,
         "cleaning": {
             "repeated_lines_removed": pipeline.stats.repeated_lines_removed,
@@ -462,6 +523,7 @@ def _manifest(
         "rows": pipeline.stats.rows,
         "tokens": token_stats(out.token_hist),
         "files": files,
+        "content_id": card.content_id(files),
     }
 
 

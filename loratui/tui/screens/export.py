@@ -30,6 +30,7 @@ from loratui.core.store import folders
 from loratui.core.store.threads import thread_connection
 from loratui.tui.widgets import fmt
 from loratui.tui.widgets.config_form import ConfigForm
+from loratui.tui.widgets.confirm import ConfirmModal
 from loratui.tui.widgets.footer import QuietFooter
 from loratui.tui.widgets.text_prompt import TextPrompt
 from loratui.tui.widgets.text_view import TextView
@@ -48,8 +49,9 @@ class ExportScreen(Screen):
     }
     ExportScreen ConfigForm { height: 1fr; }
     ExportScreen #ex-help { height: 1; padding: 0 1; color: $text-muted; }
-    ExportScreen #ex-summary { height: auto; max-height: 2; padding: 0 1; background: $boost; }
+    ExportScreen #ex-summary { height: auto; max-height: 3; padding: 0 1; background: $boost; }
     ExportScreen #ex-summary.-bad { color: $error; }
+    ExportScreen #ex-summary.-warn { color: $warning; }
     ExportScreen #ex-sample { height: 6; border-top: solid $primary; padding: 0 1; }
     ExportScreen #ex-run { height: 1; padding: 0 1; display: none; }
     ExportScreen #ex-run.-shown { display: block; }
@@ -98,11 +100,25 @@ class ExportScreen(Screen):
         def can_replace(self, message: Message) -> bool:
             return isinstance(message, ExportScreen.Progress)
 
+    class Identical(Message):
+        """The version an export would repeat (``number``), or ``None``."""
+
+        def __init__(self, cfg: cfgmod.ExportConfig, number: int | None) -> None:
+            super().__init__()
+            self.cfg = cfg
+            self.number = number
+
     class ExportDone(Message):
-        def __init__(self, version: Any | None, error: LoratuiError | None) -> None:
+        def __init__(
+            self,
+            version: Any | None,
+            error: LoratuiError | None,
+            summary: dict[str, Any] | None = None,
+        ) -> None:
             super().__init__()
             self.version = version
             self.error = error
+            self.summary = summary or {}
 
     class Saved(Message):
         def __init__(self, cfg: cfgmod.ExportConfig) -> None:
@@ -294,8 +310,17 @@ class ExportScreen(Screen):
             summary.add_class("-bad")
             return
         self.estimate = message.estimate
-        summary.update("✓ valid · estimate: " + escape(fmt.export_estimate(message.estimate)))
+        warnings = message.estimate.get("warnings") or []
+        text = "✓ valid · estimate: " + escape(fmt.export_estimate(message.estimate))
+        if warnings:  # what to know before running, said in words (no colour needed)
+            more = f" (+{len(warnings) - 1} more)" if len(warnings) > 1 else ""
+            text += f"\n! {escape(warnings[0])}{more}"
+            summary.tooltip = "\n".join(warnings)
+        else:
+            summary.tooltip = None
+        summary.update(text)
         summary.remove_class("-bad")
+        summary.set_class(bool(warnings), "-warn")
         self.query_one("#ex-sample", TextView).set_text(fmt.export_sample(message.records))
 
     # -- running the export --------------------------------------------------
@@ -324,10 +349,40 @@ class ExportScreen(Screen):
         self.query_one("#ex-result").remove_class("-shown")
         self.query_one("#ex-run").add_class("-shown")
         self.query_one("#ex-run-text", Static).update("starting…")
-        self._run(cfg)
+        self._check_identical(cfg)
 
     @work(thread=True, exclusive=True, group="export-run", exit_on_error=False)
-    def _run(self, cfg: cfgmod.ExportConfig) -> None:
+    def _check_identical(self, cfg: cfgmod.ExportConfig) -> None:
+        """Before writing: is there a version this export would only repeat?"""
+        from loratui.core.export.reuse import identical_for
+
+        with thread_connection():
+            same = identical_for(workspace.get_project(self.project_id), cfg)
+        self.post_message(self.Identical(cfg, same.number if same is not None else None))
+
+    @on(Identical)
+    def _on_identical(self, message: Identical) -> None:
+        if message.number is None or self._cancel.is_set():
+            self._run(message.cfg, force=False)
+            return
+        n = message.number
+
+        def answer(write_anyway: bool | None) -> None:
+            self._run(message.cfg, force=bool(write_anyway))
+
+        self.app.push_screen(
+            ConfirmModal(
+                "Nothing new to export",
+                f"v{n} was made from the same documents with the same configuration: a new "
+                f"export would write the same files.\n\nWrite a new version anyway, or keep "
+                f"v{n} (the audit log notes either)?",
+                confirm="Write anyway",
+            ),
+            answer,
+        )
+
+    @work(thread=True, exclusive=True, group="export-run", exit_on_error=False)
+    def _run(self, cfg: cfgmod.ExportConfig, force: bool = False) -> None:
         from loratui.core.export import version
 
         last = 0.0
@@ -341,15 +396,20 @@ class ExportScreen(Screen):
                 last = now
                 self.post_message(self.Progress(done, total, text))
 
+        from loratui.core.export.versions import export_summary
+
         try:
             with thread_connection():
                 dv = version.run_export(
-                    workspace.get_project(self.project_id), cfg, on_progress=on_progress
+                    workspace.get_project(self.project_id),
+                    cfg,
+                    on_progress=on_progress,
+                    force=force,
                 )
         except LoratuiError as exc:
             self.post_message(self.ExportDone(None, exc))
             return
-        self.post_message(self.ExportDone(dv, None))
+        self.post_message(self.ExportDone(dv, None, export_summary(dv)))
 
     @on(Progress)
     def _on_progress(self, message: Progress) -> None:
@@ -381,10 +441,24 @@ class ExportScreen(Screen):
             return
         dv = message.version
         self.last_version = dv
+        summary = message.summary
+        if summary.get("reused"):
+            text.update(
+                f"= v{dv.number} kept: the same documents and configuration; nothing written "
+                f"· {escape(str(dv.path))}"
+            )
+            result.add_class("-shown")
+            button = self.query_one("#ex-versions", Button)
+            button.display = True
+            button.focus()
+            self.notify(f"v{dv.number} reused: nothing new to export", title="Export")
+            return
         text.update(
             f"✓ v{dv.number}: {fmt.count(dv.records_train)} train + "
             f"{fmt.count(dv.records_validation)} validation records · "
             f"{fmt.count(dv.tokens)} tokens · {escape(str(dv.path))}"
+            + (f"\n{escape(summary['split'])}" if summary.get("split") else "")
+            + "".join(f"\n[b]warning[/]: {escape(w)}" for w in summary.get("warnings", []))
         )
         result.add_class("-shown")
         button = self.query_one("#ex-versions", Button)

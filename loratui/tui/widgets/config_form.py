@@ -21,6 +21,7 @@ from textual.widgets import Checkbox, Input, Label, Select, Static, TextArea
 
 from loratui.core.errors import LoratuiError
 from loratui.core.export import config as cfgmod
+from loratui.tui.widgets.tick_box import TickBox
 
 
 @dataclass(frozen=True)
@@ -65,11 +66,18 @@ SPECS: list[FieldSpec] = [
         "system_prompt",
         "System prompt",
         GROUPS[1],
-        "fields: {title} {text} {previous} {page} {source}",
+        "fields: {title} {heading} {text} {previous} {page} {source}",
         multiline=True,
     ),
     FieldSpec(
         "user_template", "User template", GROUPS[1], "chat/instruction formats", multiline=True
+    ),
+    FieldSpec(
+        "first_user_template",
+        "First-chunk user template",
+        GROUPS[1],
+        "a document's first chunk, which has no {previous}; empty: first chunks are dropped",
+        multiline=True,
     ),
     FieldSpec(
         "assistant_template",
@@ -195,10 +203,10 @@ class ConfigForm(VerticalScroll):
     def _widget(self, spec: FieldSpec, value: Any) -> Widget:
         wid = f"f-{spec.name}"
         if isinstance(value, bool):
-            return Checkbox("", value=value, id=wid, compact=True)
+            return TickBox("", value=value, id=wid, compact=True)
         if isinstance(value, list) and spec.choices:
             boxes = [
-                Checkbox(kind, value=kind in value, id=f"{wid}-{kind}", compact=True)
+                TickBox(kind, value=kind in value, id=f"{wid}-{kind}", compact=True)
                 for kind in spec.choices
             ]
             return Horizontal(*boxes, id=wid)

@@ -62,13 +62,18 @@ def export_sample(records: list[Any]) -> str:
 
 
 def export_estimate(estimate: dict[str, Any]) -> str:
-    """One line of estimated counts, whatever keys the core gives (numbers grouped)."""
+    """The export form's estimate in one line: documents, records (and their split), tokens;
+    ``≈`` before the figures scaled up from a sample."""
     approx = "" if estimate.get("exact", True) else "≈"
-    parts = []
-    for key, value in estimate.items():
-        if isinstance(value, dict | list | bool):
-            continue
-        shown = count(value) if isinstance(value, int) and not isinstance(value, bool) else value
-        mark = "" if key == "documents" else approx
-        parts.append(f"{mark}{shown} {key.replace('_', ' ')}")
+    parts = [f"{count(estimate.get('documents', 0))} documents"]
+    if "records" in estimate:
+        split = ""
+        if estimate.get("validation"):
+            split = (
+                f" ({approx}{count(estimate.get('train', 0))} train, "
+                f"{approx}{count(estimate['validation'])} validation)"
+            )
+        parts.append(f"{approx}{count(estimate['records'])} records{split}")
+    if "tokens" in estimate:
+        parts.append(f"{approx}{count(estimate['tokens'])} tokens")
     return " · ".join(parts)

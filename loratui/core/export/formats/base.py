@@ -4,8 +4,8 @@ the trainer configuration entries that read it (see FORMATS.md).
 Every source (document chunks through a template, rows of a records file) first becomes an
 ``Example``: a system prompt and alternating user/assistant turns, or a plain text. The
 format then writes the exact JSON object (``render``). Keys are always the same set within
-a format (``alpaca`` and ``sharegpt`` always carry ``system``, empty when there is none) so
-``datasets`` infers one schema for the file.
+a format (``alpaca`` always carries ``system``, empty when there is none; the chat layouts
+put a system prompt in a leading turn) so ``datasets`` infers one schema for the file.
 
 A format declares its keys (``keys``, ``optional``, which may be empty) and, for a chat
 layout, how turns are written (``Turns``); ``problems`` (what ``loratui check`` reports),
@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 Record = dict[str, Any]
+# problems a trainer survives, that ``check`` reports without failing the file
+WARNING_CODES = frozenset({"unexpected_key", "empty_system", "no_separator"})
 
 
 @dataclass
@@ -77,6 +79,7 @@ class RecordFormat:
     may_be_empty: ClassVar[frozenset[str]] = frozenset({"input", "system"})
     turns: ClassVar[Turns | None] = None  # the chat layouts
     templated: ClassVar[bool] = True  # False: a document chunk is the record's text as it is
+    trl_ready: ClassVar[bool] = False  # TRL's SFTTrainer reads the layout as it is
     axolotl: ClassVar[Mapping[str, Any]]  # axolotl ``datasets:`` entry beside path/ds_type
     llamafactory: ClassVar[Mapping[str, Any]]  # dataset_info.json entry beside file_name
 
@@ -134,6 +137,13 @@ class RecordFormat:
     def llamafactory_entry(self, file_name: str) -> dict[str, Any]:
         """One entry of LLaMA-Factory's ``dataset_info.json``."""
         return {"file_name": file_name, **copy.deepcopy(dict(self.llamafactory))}
+
+    def unusable_eval(self, tokens: int, records: int, block: int, approx: bool) -> dict[str, str]:
+        """The trainers (``axolotl``, ``llamafactory``) that could not use a validation file
+        of ``records`` records and ``tokens`` tokens (counted ``approx``imately or not), with
+        ``block`` = max_seq_len as their sequence length: each with why. The export leaves
+        the file out of those trainers' configuration."""
+        return {}
 
     # ---- checks (what a trainer's loader chokes on) -----------------------------------
 

@@ -12,6 +12,7 @@ class MessagesFormat(RecordFormat):
     name = "messages"
     note = 'chat conversations (`{"messages": [{"role", "content"}]}`)'
     keys = ("messages",)
+    trl_ready = True
     turns = Turns(
         "messages",
         "role",
