@@ -20,6 +20,7 @@ from loratui.core.store import db, home, migrations, models
 # history: databases in the wild were made by it, so its text never changes.
 STEP_SHA256 = {
     1: "18f7cac78647d410db9f5f892c7c9060621761d69a2b49cc2b67223dffde4c0e",
+    2: "faf2328340b11e58c4ac812503ee3a5b5d312bd9bb942abcfe422bd2eca62e8e",
 }
 
 # Rows inserted right after a database reaches each version, in that version's schema
@@ -47,6 +48,9 @@ SEED: dict[int, list[str]] = {
         """INSERT INTO "dropfile" VALUES (1, 1, 'inbox/lease copy.pdf', 2048, 17, 'ab12', 8,
         'duplicate', NULL, NULL, 1700000006.0)""",
         """UPDATE "sqlite_sequence" SET seq = 40 WHERE name = 'document'""",
+    ],
+    2: [
+        """INSERT INTO "page" VALUES (2, 7, 2, 'Article 2. Scanned.', 19, 'rapidocr', 0.93)""",
     ],
 }
 

@@ -187,8 +187,15 @@ _V1_TABLES = (
     'CREATE UNIQUE INDEX "page_document_id_number" ON "page" ("document_id", "number")',
 )
 
+# Version 2: pages read by OCR say so (``extract/ocr.py``): the engine's name and its mean
+# line score; both NULL for a page whose text came from the file's own text layer.
+_V2_PAGE_OCR = (
+    'ALTER TABLE "page" ADD COLUMN "ocr_engine" VARCHAR(255)',
+    'ALTER TABLE "page" ADD COLUMN "ocr_confidence" REAL',
+)
+
 # Append new steps here; never edit one that has shipped (see the docstring).
-MIGRATIONS: list[tuple[str, ...]] = [_V1_TABLES]
+MIGRATIONS: list[tuple[str, ...]] = [_V1_TABLES, _V2_PAGE_OCR]
 
 
 def user_version(db: peewee.SqliteDatabase) -> int:
