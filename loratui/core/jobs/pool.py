@@ -34,6 +34,7 @@ from pebble import ProcessExpired, ProcessPool
 
 from loratui.core.errors import LoratuiError
 from loratui.core.extract import kinds
+from loratui.core.extract.shared import PageText
 from loratui.core.jobs import spool as pool_spool
 
 MB = 1024 * 1024
@@ -136,6 +137,14 @@ def extract_range(
     from loratui.core import extract
 
     return extract.extract_pages(path, kind, start, end, password, limits)
+
+
+def ocr_page(
+    path: str, kind: str, number: int, text: str, password: str | None, limits: dict[str, Any]
+) -> PageText | None:
+    """Read page ``number`` by OCR (``DocumentKind.ocr_page``), or None when its text layer
+    (``text``) stays: one page a task, so each page has the whole ``task_timeout_s``."""
+    return kinds.get(kind).ocr_page(path, number, text, password, limits)
 
 
 # ---------------------------------------------------------------- in the orchestrator

@@ -8,8 +8,9 @@ process must never freeze the event loop), so the loop only schedules and awaits
 For each claimed document the first pool task counts its pages (and extracts small files
 whole; several small non-PDF files share one task, see ``batches``); a big PDF is
 then split into ``pdf_pages_per_task`` ranges that run in parallel, each range committed
-as soon as it is done. A restart finds the committed pages and extracts only the missing
-ranges.
+as soon as it is done. Pages that came out (nearly) empty from a kind whose pages may be
+scans go to OCR, one pool task a page, before their range is committed. A restart finds
+the committed pages and extracts only the missing ranges.
 """
 
 from __future__ import annotations
@@ -27,10 +28,12 @@ from typing import Any
 import peewee
 
 from loratui.core.errors import LoratuiError
+from loratui.core.extract import kinds
+from loratui.core.extract.shared import PageText
 from loratui.core.jobs import batches as look_batches
 from loratui.core.jobs import queue
 from loratui.core.jobs import results as job_results
-from loratui.core.jobs.pool import ExtractionPool, extract_range, first_look
+from loratui.core.jobs.pool import ExtractionPool, extract_range, first_look, ocr_page
 from loratui.core.jobs.worker_db import claim_batch, page_ranges
 from loratui.core.store import db, owners
 from loratui.core.store import settings as settings_mod
@@ -388,6 +391,9 @@ class Worker:
                 )
                 extract_s = time.monotonic() - t0
             if pages is not None:  # small file: extracted whole, complete in one txn
+                t0 = time.monotonic()
+                pages = await self._read_scans(doc, path, kind, pages)
+                extract_s += time.monotonic() - t0
                 await self._finish(job, doc, pages, total, extract_s, started, kind)
                 return
             await self._call(job_results.set_total, job.id, self.owner, total, kind)
@@ -402,6 +408,7 @@ class Worker:
             pages = await self._in_pool(
                 extract_range, path, kind, start, end, doc.password, self._limits
             )
+            pages = await self._read_scans(doc, path, kind, pages)
             spent = time.monotonic() - t0
             done = await self._call(job_results.commit_pages, job.id, self.owner, pages)
             self._emit(WorkerUpdate(doc.id, "processing", done, total))
@@ -419,6 +426,36 @@ class Worker:
             await asyncio.gather(*tasks, return_exceptions=True)
             raise
         await self._finish(job, doc, [], total, extract_s, started, kind)
+
+    async def _read_scans(
+        self, doc: Document, path: str, kind: str | None, pages: list[tuple[int, str]]
+    ) -> list[tuple[int, str]]:
+        """``pages`` with those OCR read replaced (``PageText``): for kinds whose pages may
+        be scans, each page the ``ocr`` setting picks is its own pool task."""
+        known = kinds.find(kind)
+        if known is None or not known.reads_images or not pages:
+            return pages
+        from loratui.core.extract import ocr  # (numpy: only once a PDF is being read)
+
+        how = ocr.mode(self._limits)  # ocr=force without the extra fails the document
+        wanted = [(n, text) for n, text, *_ in pages if ocr.candidate(text, how)]
+        if not wanted:
+            return pages
+        tasks = [
+            asyncio.ensure_future(
+                self._in_pool(ocr_page, path, kind, n, text, doc.password, self._limits)
+            )
+            for n, text in wanted
+        ]
+        try:
+            read: list[PageText | None] = await asyncio.gather(*tasks)
+        except BaseException:
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
+        by_number = {p.number: p for p in read if p is not None}
+        return [by_number.get(p[0], p) for p in pages]
 
     async def _finish(
         self,
