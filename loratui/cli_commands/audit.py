@@ -40,13 +40,10 @@ def _doc_id(project, ref: str | None) -> int | None:  # noqa: ANN001
     except LoratuiError:
         if ref.isdigit():
             return int(ref)
-        tombstones = Event.select().where(
-            (Event.project_id == project.id) & (Event.kind == "document.purged")
-        )
-        for ev in tombstones.order_by(Event.id.desc()):
-            if (ev.data or {}).get("name") == ref:
-                return ev.document_id
-        raise
+        purged = audit.purged_document_id(project, ref)
+        if purged is None:
+            raise
+        return purged
 
 
 def _emit(ev: Event, as_json: bool) -> None:
@@ -70,7 +67,7 @@ def cmd_log(args: argparse.Namespace) -> int:
         if not rows and not args.json:
             print("no events")
         return 0
-    last = rows[-1].id if rows else _last_id(p.id)
+    last = rows[-1].id if rows else audit.last_event_id(p)
     # Ctrl-C ends --follow even when the shell started us with SIGINT ignored (a command
     # run with & in a script inherits that, and Python then never raises KeyboardInterrupt)
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -82,16 +79,6 @@ def cmd_log(args: argparse.Namespace) -> int:
                 _emit(ev, args.json)
     except KeyboardInterrupt:
         return 0
-
-
-def _last_id(project_id: int) -> int:
-    row = (
-        Event.select(Event.id)
-        .where(Event.project_id == project_id)
-        .order_by(Event.id.desc())
-        .first()
-    )
-    return row.id if row else 0
 
 
 def cmd_audit(args: argparse.Namespace) -> int:

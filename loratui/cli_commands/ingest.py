@@ -7,8 +7,6 @@ import sys
 from collections import Counter
 from typing import Any
 
-import peewee
-
 from loratui.cli_commands.common import (
     add_command,
     arg,
@@ -19,9 +17,8 @@ from loratui.cli_commands.common import (
 )
 from loratui.core.errors import LoratuiError
 from loratui.core.ingest import add as ingest
-from loratui.core.jobs import control as queue_control
-from loratui.core.projects import documents
-from loratui.core.store.models import DOC_STATES, DONE, FAILED, Document, Job, Page, Project
+from loratui.core.projects import documents, files, overview
+from loratui.core.store.models import DOC_STATES, FAILED, Document, Project
 
 
 def cmd_add(args: argparse.Namespace) -> int:
@@ -39,54 +36,12 @@ def cmd_add(args: argparse.Namespace) -> int:
     return 1 if missing else 0
 
 
-def _attempts(doc_ids: list[int]) -> dict[int, int]:
-    """Attempts of each document's latest extract job."""
-    if not doc_ids:
-        return {}
-    latest = (
-        Job.select(Job.document, peewee.fn.MAX(Job.id).alias("jid"))
-        .where((Job.kind == "extract") & (Job.document.in_(doc_ids)))
-        .group_by(Job.document)
-    )
-    rows = Job.select(Job.document, Job.attempts).where(Job.id.in_([row.jid for row in latest]))
-    return {row.document_id: row.attempts for row in rows}
-
-
-def file_row(doc: Document, attempts: int = 0) -> dict[str, Any]:
-    """One document as ``files --json`` prints it."""
-    return {
-        "id": doc.id,
-        "name": doc.name,
-        "state": doc.state,
-        "kind": doc.kind,
-        "size": doc.size,
-        "error_code": doc.error_code,
-        "error": doc.error_message,
-        "hint": doc.hint,
-        "pages": doc.pages,
-        "pages_done": doc.pages_done,
-        "chars": doc.chars,
-        "tokens": doc.tokens,
-        "sha256": doc.sha256,
-        "text_sha256": doc.text_sha256,
-        "attempts": attempts,
-        "warnings": doc.warnings or [],
-        "excluded": bool(doc.excluded),
-        "duplicate_of": doc.duplicate_of_id,
-        "origin": doc.origin,
-        "source_path": doc.source_path,
-        "added_at": iso(doc.created_at),
-        "finished_at": iso(doc.finished_at),
-    }
-
-
 def file_rows(project: Project, state: str | None = None) -> list[dict[str, Any]]:
-    query = Document.select().where(Document.project == project)
-    if state:
-        query = query.where(Document.state == state)
-    docs = list(query.order_by(Document.id))
-    attempts = _attempts([d.id for d in docs])
-    return [file_row(d, attempts.get(d.id, 0)) for d in docs]
+    """``files --json``: the core's rows, times as ISO 8601."""
+    rows = files.file_rows(project, state)
+    for r in rows:
+        r["added_at"], r["finished_at"] = iso(r["added_at"]), iso(r["finished_at"])
+    return rows
 
 
 def cmd_files(args: argparse.Namespace) -> int:
@@ -149,9 +104,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         else:
             _write(text)
         return 0
-    rows = list(
-        Page.select(Page.number, Page.text).where(Page.document == doc).order_by(Page.number)
-    )
+    rows = documents.pages(doc)
     if not rows:
         raise _no_text(doc)
     if args.json:
@@ -160,15 +113,15 @@ def cmd_show(args: argparse.Namespace) -> int:
                 "id": doc.id,
                 "name": doc.name,
                 "state": doc.state,
-                "pages": [{"number": p.number, "text": p.text} for p in rows],
+                "pages": [{"number": number, "text": text} for number, text in rows],
             }
         )
         return 0
     tty = sys.stdout.isatty()
-    for i, p in enumerate(rows):
+    for i, (number, text) in enumerate(rows):
         if i:  # a form feed for scripts; a visible rule for people
-            sys.stdout.write(f"\n──── page {p.number} ────\n" if tty else "\f")
-        sys.stdout.write(p.text)
+            sys.stdout.write(f"\n──── page {number} ────\n" if tty else "\f")
+        sys.stdout.write(text)
     if tty:
         sys.stdout.write("\n")
     sys.stdout.flush()
@@ -182,25 +135,9 @@ def _write(text: str) -> None:
     sys.stdout.flush()
 
 
-def status(project: Project) -> dict[str, Any]:
-    """``status --json``: queue counts plus warnings by code."""
-    out = {"project": project.name, **queue_control.counts(project)}
-    warnings: Counter[str] = Counter()
-    query = Document.select(Document.warnings).where(
-        (Document.project == project)
-        & (Document.state == DONE)
-        & (Document.warnings != peewee.Value("[]", converter=False))
-    )
-    for (items,) in query.tuples():
-        for w in items or []:
-            warnings[w.get("code", "unknown")] += 1
-    out["warnings"] = dict(sorted(warnings.items()))
-    return out
-
-
 def cmd_status(args: argparse.Namespace) -> int:
     project = open_project(args)
-    s = status(project)
+    s = overview.status(project)
     states = s["states"]
     lines = [
         f"{project.name}: {s['documents']} documents" + (" (paused)" if s["paused"] else ""),

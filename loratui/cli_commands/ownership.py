@@ -15,6 +15,7 @@ from loratui.cli_commands.common import (
 from loratui.core import audit
 from loratui.core.errors import LoratuiError
 from loratui.core.projects import archive as archive_mod
+from loratui.core.projects import overview
 from loratui.core.projects import purge as purge_mod
 from loratui.core.projects import restore as restore_mod
 from loratui.core.projects import where as where_mod
@@ -37,14 +38,13 @@ def cmd_archive(args: argparse.Namespace) -> int:
 def cmd_restore(args: argparse.Namespace) -> int:
     open_home(args)
     project = restore_mod.restore_archive(args.archive, as_name=args.as_name)
-    from loratui.core.store.folders import project_dir
-
+    row = overview.project_row(project)
     info = {
         "id": project.id,
         "name": project.name,
-        "folder": str(project_dir(project)),
-        "documents": project.documents.count(),
-        "versions": project.versions.count(),
+        "folder": row["folder"],
+        "documents": row["documents"],
+        "versions": row["versions"],
         "chain_ok": audit.verify_chain(project)[0],
     }
     print_result(

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-import peewee
-
 from loratui.cli_commands.common import (
     add_command,
     arg,
@@ -16,40 +14,17 @@ from loratui.cli_commands.common import (
     print_result,
 )
 from loratui.core.errors import LoratuiError
-from loratui.core.projects import workspace
+from loratui.core.projects import overview, workspace
 from loratui.core.store import folders
 from loratui.core.store import settings as settings_mod
-from loratui.core.store.models import DatasetVersion, Document, Project
+from loratui.core.store.models import Project
 
 
 def project_row(p: Project) -> dict[str, object]:
     """The summary of one project, as ``projects --json`` prints it."""
-    counts: dict[str, int] = {}
-    for state, n in (
-        Document.select(Document.state, peewee.fn.COUNT(Document.id).alias("n"))
-        .where(Document.project == p)
-        .group_by(Document.state)
-        .tuples()
-    ):
-        counts[state] = n
-    last = (
-        DatasetVersion.select()
-        .where(DatasetVersion.project == p)
-        .order_by(DatasetVersion.number.desc())
-        .first()
-    )
-    return {
-        "id": p.id,
-        "name": p.name,
-        "folder": str(folders.project_dir(p)),
-        "drop_folder": str(folders.drop_dir(p)),
-        "documents": sum(counts.values()),
-        "states": counts,
-        "done": counts.get("done", 0),
-        "failed": counts.get("failed", 0),
-        "last_export": f"v{last.number}" if last else None,
-        "created_at": iso(p.created_at),
-    }
+    row = overview.project_row(p)
+    row["created_at"] = iso(row["created_at"])
+    return row
 
 
 def cmd_new(args: argparse.Namespace) -> int:
@@ -66,7 +41,9 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 def cmd_projects(args: argparse.Namespace) -> int:
     open_home(args)
-    rows = [project_row(p) for p in workspace.list_projects()]
+    rows = overview.project_rows()
+    for r in rows:
+        r["created_at"] = iso(r["created_at"])
     if args.json:
         print_json(rows)
         return 0

@@ -13,38 +13,18 @@ from typing import Any
 from loratui.cli_commands.common import add_command, arg, is_tty, open_project, print_result
 from loratui.core.errors import LoratuiError
 from loratui.core.jobs import control as queue_control
-from loratui.core.jobs.worker import Worker, WorkerUpdate
+from loratui.core.jobs.worker import WorkerUpdate
+from loratui.core.projects import overview, workspace
 from loratui.core.projects.documents import get_document
-from loratui.core.store.models import FAILED, Document, Project
+from loratui.core.session.project import ProjectSession, SessionProblem
+from loratui.core.store.models import Project
 
 
 def _doc_ids(project: Project, refs: list[str]) -> list[int]:
     return [get_document(project, ref).id for ref in refs]
 
 
-def _failures_since(project: Project, since: float) -> list[dict[str, Any]]:
-    rows = (
-        Document.select()
-        .where(
-            (Document.project == project)
-            & (Document.state == FAILED)
-            & (Document.finished_at >= since)
-        )
-        .order_by(Document.id)
-    )
-    return [
-        {
-            "id": d.id,
-            "name": d.name,
-            "error_code": d.error_code,
-            "error": d.error_message,
-            "hint": d.hint,
-        }
-        for d in rows
-    ]
-
-
-async def _run_worker(worker: Worker) -> str | None:
+async def _run_session(session: ProjectSession) -> str | None:
     """Run until idle; SIGINT/SIGTERM stop it cleanly (jobs go back to the queue)."""
     loop = asyncio.get_running_loop()
     stopping: list[asyncio.Task[None]] = []
@@ -53,12 +33,12 @@ async def _run_worker(worker: Worker) -> str | None:
     def on_signal(sig: signal.Signals) -> None:
         received.append(sig.name)
         if not stopping:
-            stopping.append(loop.create_task(worker.stop()))
+            stopping.append(loop.create_task(session.stop()))
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, on_signal, sig)
     try:
-        await worker.run_until_idle()
+        await session.run_until_idle()
         for task in stopping:
             await task
     finally:
@@ -81,43 +61,45 @@ def _progress(total: int):  # noqa: ANN202 - a rich Progress, only on a TTY
     return bar, task
 
 
+def _warn(problem: SessionProblem) -> None:
+    print(f"warning: {problem.what}: {problem.error}", file=sys.stderr, flush=True)
+
+
 def cmd_process(args: argparse.Namespace) -> int:
     project = open_project(args)
-    if args.workers is not None and args.workers < 1:
-        raise LoratuiError("invalid", "--workers must be at least 1")
-    before = queue_control.counts(project)
-    todo = before["states"]["queued"] + before["states"]["processing"]
-    started = time.time()
     bar = task = None
-    if is_tty() and not args.json and todo:
-        bar, task = _progress(todo)
 
     def on_update(u: WorkerUpdate) -> None:
         if bar is not None and u.document_id is not None and u.state in ("done", "failed"):
             bar.advance(task)
 
-    worker = Worker(project.id, workers=args.workers, on_update=on_update)
+    session = ProjectSession(project.id, workers=args.workers, on_update=on_update, on_error=_warn)
+    before = overview.counts(project)
+    todo = before["states"]["queued"] + before["states"]["processing"]
+    started = time.time()
+    if is_tty() and not args.json and todo:
+        bar, task = _progress(todo)
     if bar is not None:
         with bar:
-            stopped_by = asyncio.run(_run_worker(worker))
+            stopped_by = asyncio.run(_run_session(session))
     else:
-        stopped_by = asyncio.run(_run_worker(worker))
+        stopped_by = asyncio.run(_run_session(session))
     elapsed = time.time() - started
-    project = Project.get_by_id(project.id)
-    after = queue_control.counts(project)
+    project = workspace.get_project(project.id)
+    worker = session.worker
     summary = {
         "project": project.name,
-        "processed": worker.processed,
-        "done": worker.done,
-        "failed": worker.failed,
-        "retries": worker.retried,
-        "pages": worker.pages,
-        "workers": worker.concurrency,
+        "processed": worker.processed if worker else 0,
+        "done": worker.done if worker else 0,
+        "failed": worker.failed if worker else 0,
+        "retries": worker.retried if worker else 0,
+        "pages": worker.pages if worker else 0,
+        "workers": session.workers,
         "elapsed_s": round(elapsed, 3),
         "paused": bool(project.paused),
         "interrupted": stopped_by,
-        "failures": _failures_since(project, started),
-        "counts": after,
+        "failures": overview.failures_since(project, started),
+        "counts": overview.counts(project),
     }
     print_result(args.json, summary, _summary_text(summary))
     return 130 if stopped_by else 0

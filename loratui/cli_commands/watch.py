@@ -9,12 +9,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import signal
+import sqlite3
 import sys
 import threading
 from typing import Any
 
+import peewee
+
 from loratui.cli_commands.common import add_command, arg, open_project, print_jsonl
-from loratui.core.store.models import Document, Project
+from loratui.core.errors import LoratuiError
+from loratui.core.projects.documents import document_name
+from loratui.core.session.project import ProjectSession, SessionProblem, WatchOptions
+from loratui.core.store.models import Project
 
 _print_lock = threading.Lock()
 
@@ -30,25 +36,22 @@ def _say(as_json: bool, obj: dict[str, Any], text: str, err: bool = False) -> No
 
 
 async def _watch(args: argparse.Namespace, project: Project) -> int:
-    from loratui.core.jobs.worker import Worker, WorkerUpdate
-    from loratui.core.watch.watcher import DropWatcher, TakenFile
+    from loratui.core.jobs.worker import WorkerUpdate
+    from loratui.core.watch.watcher import TakenFile
 
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
     as_json = bool(args.json)
     names: dict[int, str] = {}
     counts = {"taken": 0, "done": 0, "failed": 0}
+    fatal: list[SessionProblem] = []
 
     def on_update(u: WorkerUpdate) -> None:
         if u.document_id is None or u.state not in ("done", "failed"):
             return
         counts[u.state] += 1
-        name = names.get(u.document_id)
-        if name is None:
-            doc = Document.get_or_none(Document.id == u.document_id)
-            name = doc.name if doc else f"document {u.document_id}"
+        name = names.get(u.document_id) or document_name(u.document_id)
+        name = name or f"document {u.document_id}"
         bits = [f"document {u.document_id}"]
         if u.pages_total:
             bits.append(f"{u.pages_total} page(s)")
@@ -68,9 +71,7 @@ async def _watch(args: argparse.Namespace, project: Project) -> int:
             f"{u.state:<8} {name} ({', '.join(bits)}){why}",
         )
 
-    worker = Worker(project.id, workers=args.workers, on_update=on_update)
-
-    def on_taken(t: TakenFile) -> None:  # on the watcher's thread
+    def on_taken(t: TakenFile) -> None:  # on the watcher's thread; the session wakes the worker
         counts["taken"] += 1
         if t.document_id is not None:
             names[t.document_id] = t.rel_path
@@ -82,42 +83,55 @@ async def _watch(args: argparse.Namespace, project: Project) -> int:
             {"event": "taken", **t.as_dict()},
             f"taken    {t.rel_path} -> {what}, {t.state}{note}{reason}",
         )
-        loop.call_soon_threadsafe(worker.wake)
 
     def on_notice(level: str, message: str) -> None:
         _say(as_json, {"event": "notice", "level": level, "message": message}, message, err=True)
 
-    watcher = DropWatcher(
+    def on_error(problem: SessionProblem) -> None:  # on the loop
+        if problem.stopped:  # the worker or the watcher is not running: stop, exit 1
+            fatal.append(problem)
+            stop.set()
+        else:
+            on_notice("error", f"{problem.what}: {problem.error}")
+
+    session = ProjectSession(
         project.id,
+        workers=args.workers,
+        watch=True,
+        watch_options=WatchOptions(
+            poll=True if args.poll else None, settle_s=args.settle, rescan_s=args.rescan
+        ),
+        on_update=on_update,
         on_taken=on_taken,
-        poll=True if args.poll else None,
-        settle_s=args.settle,
-        rescan_s=args.rescan,
         on_notice=on_notice,
+        on_error=on_error,
     )
-    worker.start()
-    watcher.start()
-    st = watcher.status
-    how = st["mode"] + (f" ({st['reason']})" if st["reason"] else "")
-    _say(
-        as_json,
-        {
-            "event": "watching",
-            "project": project.name,
-            "folder": st["folder"],
-            "mode": st["mode"],
-            "reason": st["reason"],
-            "workers": worker.concurrency,
-        },
-        f"watching {st['folder']} for project {project.name!r}: {how}; stop with Ctrl-C",
-    )
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
     try:
-        await stop.wait()
+        await session.open()
+        if not fatal:
+            st = session.watcher_status
+            how = st["mode"] + (f" ({st['reason']})" if st["reason"] else "")
+            _say(
+                as_json,
+                {
+                    "event": "watching",
+                    "project": project.name,
+                    "folder": st["folder"],
+                    "mode": st["mode"],
+                    "reason": st["reason"],
+                    "workers": session.workers,
+                },
+                f"watching {st['folder']} for project {project.name!r}: {how}; stop with Ctrl-C",
+            )
+            await stop.wait()
     finally:
-        await loop.run_in_executor(None, watcher.stop)
-        await worker.stop()
+        await session.stop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
+    if fatal:
+        raise _as_error(fatal[0])
     _say(
         as_json,
         {"event": "stopped", **counts},
@@ -125,6 +139,13 @@ async def _watch(args: argparse.Namespace, project: Project) -> int:
         f"{counts['failed']} failed",
     )
     return 0
+
+
+def _as_error(problem: SessionProblem) -> BaseException:
+    """What ends ``watch`` with exit 1: the error itself when the CLI can explain it."""
+    if isinstance(problem.error, (LoratuiError, peewee.DatabaseError, sqlite3.DatabaseError)):
+        return problem.error
+    return LoratuiError("internal", f"{problem.what}: {problem.error}")
 
 
 def cmd_watch(args: argparse.Namespace) -> int:

@@ -250,6 +250,24 @@ def events(
     return list(query)
 
 
+def last_event_id(project: Any) -> int:
+    """The id of ``project``'s newest event (``None``: the home's), 0 when there is none."""
+    newest = events(project, limit=1)
+    return newest[-1].id if newest else 0
+
+
+def purged_document_id(project: Any, name: str) -> int | None:
+    """The id a purged document of this name had (its newest tombstone), if any."""
+    project_id = getattr(project, "id", project)
+    tombstones = Event.select().where(
+        (Event.project_id == project_id) & (Event.kind == "document.purged")
+    )
+    for ev in tombstones.order_by(Event.id.desc()):
+        if (ev.data or {}).get("name") == name:
+            return ev.document_id
+    return None
+
+
 def lists_document(data: Any, doc_id: int, sha256: str | None) -> bool:
     """Whether an export event's ``data`` names the document (by id or sha256)."""
     if not isinstance(data, dict):

@@ -19,24 +19,16 @@ from textual.message import Message
 from textual.screen import ModalScreen, Screen
 
 from loratui.core import audit
+from loratui.core.session.processes import prepare_process_spawning
+from loratui.core.session.project import ProjectSession, SessionProblem
 from loratui.core.store import home as home_mod
 from loratui.tui.commands import LoratuiCommands
 from loratui.tui.messages import DocumentsChanged, FileTaken, WatchNotice, WorkerStatus
-from loratui.tui.session import ProjectSession, prepare_process_spawning
 from loratui.tui.widgets.confirm import ConfirmModal
 from loratui.tui.worker_errors import error_text
 
 FLUSH_S = 0.3  # how often worker progress reaches the screen
 STATE_POLL_S = 1.0
-
-# Project sections reachable from any project screen: key -> (action, footer label).
-SECTIONS = {
-    "dashboard": "DashboardScreen",
-    "files": "QueueScreen",
-    "export": "ExportScreen",
-    "versions": "VersionsScreen",
-    "log": "LogScreen",
-}
 
 
 class LoratuiApp(App[int]):
@@ -117,7 +109,7 @@ class LoratuiApp(App[int]):
         if self.project_id != project_id:
             self.run_worker(self._switch_session(project_id), exclusive=True, group="session")
             self.project_id = project_id
-        self._show_section(DashboardScreen(project_id))
+        self.show_section(DashboardScreen(project_id))
 
     async def _switch_session(self, project_id: int) -> None:
         if self.session is not None:
@@ -127,12 +119,12 @@ class LoratuiApp(App[int]):
             return
         session = ProjectSession(
             project_id,
-            on_update=self._worker_update_cb,
-            on_taken=self._file_taken_cb,
-            on_error=self._session_error_cb,
-            on_notice=self._watch_notice_cb,
             workers=self.worker_count,
             watch=self.watch,
+            on_update=self._worker_update_cb,
+            on_taken=self._file_taken_cb,
+            on_notice=self._watch_notice_cb,
+            on_error=self._session_error_cb,
         )
         self.session = session
         await session.open()
@@ -154,12 +146,14 @@ class LoratuiApp(App[int]):
         if getattr(update, "state", None) == "failed":
             self._failed.append(getattr(update, "message", None) or f"document {doc_id}")
 
-    def _file_taken_cb(self, name: str) -> None:
-        """Watcher callback (its own thread): post_message is thread-safe."""
-        self.post_message(FileTaken(name))
+    def _file_taken_cb(self, taken: Any) -> None:
+        """Watcher callback (its own thread): post_message is thread-safe. The session has
+        already woken the worker."""
+        self.post_message(FileTaken(str(taken.rel_path).rsplit("/", 1)[-1]))
 
-    def _session_error_cb(self, what: str, exc: BaseException) -> None:
-        text = f"{what}: {error_text(exc)}"  # with the hint (a full disk: free space)
+    def _session_error_cb(self, problem: SessionProblem) -> None:
+        """Session callback (event loop): a part that failed is shown, never a crash."""
+        text = f"{problem.what}: {error_text(problem.error)}"  # with the hint (disk full: free)
         self.call_later(self.notify, text, title="Error", severity="error")
 
     def _watch_notice_cb(self, level: str, message: str) -> None:
@@ -172,8 +166,6 @@ class LoratuiApp(App[int]):
 
     def on_file_taken(self, message: FileTaken) -> None:
         self._dirty_all = True
-        if self.session is not None:
-            self.session.wake()
         self._tell_screen(FileTaken(message.name))
 
     def _tell_screen(self, message: Message) -> None:
@@ -226,7 +218,7 @@ class LoratuiApp(App[int]):
                 return False
         return True
 
-    def _show_section(self, screen: Screen) -> None:
+    def show_section(self, screen: Screen) -> None:
         """Show a project section right above the projects screen, closing what is on top."""
         while len(self.screen_stack) > 2:
             self.pop_screen()
@@ -236,7 +228,7 @@ class LoratuiApp(App[int]):
             self.push_screen(screen)
 
     def section_screen(self, name: str) -> Screen | None:
-        """Build the screen of a section for the open project (H7's screens imported lazily)."""
+        """The screen of a section of the open project (imported when first opened)."""
         pid = self.project_id
         if pid is None:
             return None
@@ -248,24 +240,24 @@ class LoratuiApp(App[int]):
             from loratui.tui.screens.queue import QueueScreen
 
             return QueueScreen(pid)
-        modules = {
-            "export": ("loratui.tui.screens.export", "ExportScreen"),
-            "versions": ("loratui.tui.screens.versions", "VersionsScreen"),
-            "log": ("loratui.tui.screens.log", "LogScreen"),
-        }
-        module, cls = modules[name]
-        try:
-            import importlib
+        if name == "export":
+            from loratui.tui.screens.export import ExportScreen
 
-            return getattr(importlib.import_module(module), cls)(pid)
-        except (ImportError, AttributeError):
-            self.notify(f"The {name} screen is not part of this build.", severity="warning")
-            return None
+            return ExportScreen(pid)
+        if name == "versions":
+            from loratui.tui.screens.versions import VersionsScreen
+
+            return VersionsScreen(pid)
+        if name == "log":
+            from loratui.tui.screens.log import LogScreen
+
+            return LogScreen(pid)
+        raise ValueError(f"no section {name!r}")
 
     def action_section(self, name: str) -> None:
         screen = self.section_screen(name)
         if screen is not None:
-            self._show_section(screen)
+            self.show_section(screen)
 
     def action_projects(self) -> None:
         while len(self.screen_stack) > 1:
@@ -278,11 +270,8 @@ class LoratuiApp(App[int]):
             self.push_screen(AddFilesScreen(self.project_id))
 
     def open_preview(self, document_id: int) -> None:
-        try:
-            from loratui.tui.screens.preview import PreviewScreen
-        except ImportError:
-            self.notify("The preview screen is not part of this build.", severity="warning")
-            return
+        from loratui.tui.screens.preview import PreviewScreen
+
         if self.project_id is not None:
             self.push_screen(PreviewScreen(self.project_id, document_id))
 
@@ -306,12 +295,8 @@ class LoratuiApp(App[int]):
             return
         if existing:
             return
-        try:
-            from loratui.tui.widgets.log_panel import LogPanel
-        except ImportError:
-            self.log_panel_open = False
-            self.notify("The log panel is not part of this build.", severity="warning")
-            return
+        from loratui.tui.widgets.log_panel import LogPanel
+
         panel = LogPanel(self.project_id)
         panel.add_class("log-panel")
         screen.mount(panel)

@@ -8,19 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING, cast
+from typing import cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-if TYPE_CHECKING:
-    from loratui.tui.app import LoratuiApp
+from loratui.tui.shell import Shell
 
 PaletteCommand = tuple[str, str, Callable[[], object]]
 
 
 class LoratuiCommands(Provider):
     def _commands(self) -> list[PaletteCommand]:
-        app = cast("LoratuiApp", self.app)
+        app = cast(Shell, self.app)
         screen = self.screen
         commands: list[PaletteCommand] = []
         own = getattr(screen, "palette_commands", None)

@@ -11,7 +11,7 @@ from typing import Any
 
 from rich.text import Text
 
-from loratui.tui.data import DocRow
+from loratui.core.projects.files import DocRow
 
 STATE_FILTERS = (
     "all",

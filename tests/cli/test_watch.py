@@ -267,3 +267,20 @@ def test_two_watchers_on_one_project_never_ingest_a_file_twice(cli: CLI, tmp_pat
     assert len(a.of("taken")) + len(b.of("taken")) == 120
     claims = db_rows(cli, "SELECT COUNT(*), COUNT(DISTINCT rel_path) FROM dropfile")
     assert claims == [(120, 120)]
+
+
+def test_watch_reports_the_number_of_extraction_processes_it_runs(cli: CLI, tmp_path: Path) -> None:
+    """``watch --json`` said ``"workers": 1`` whatever it ran: the line was printed before
+    the worker had read how many to start."""
+    new_project(cli)
+    w = Watch(cli, "p", "--workers", "2")
+    assert w.of("watching")[0]["workers"] == 2, w.output()
+    assert w.terminate() == 0, w.output()
+    # without --workers, the project's setting
+    cli.run("settings", "p", "workers=3", check=True)
+    w = Watch(cli, "p")
+    assert w.of("watching")[0]["workers"] == 3, w.output()
+    assert w.terminate() == 0, w.output()
+    # the number is checked as `process` checks it
+    bad = cli.run("watch", "p", "--workers", "0", "--json")
+    assert bad.returncode == 1 and json.loads(bad.stdout)["error"]["code"] == "invalid"

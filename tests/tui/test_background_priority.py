@@ -11,9 +11,13 @@ import pytest
 
 from loratui.core.ingest import add as ingest
 from loratui.core.projects import workspace
+from loratui.core.session.processes import (
+    BACKGROUND_NICE,
+    descendant_pids,
+    lower_children_priority,
+)
 from loratui.core.store.models import Document
 from loratui.tui.app import LoratuiApp
-from loratui.tui.session import BACKGROUND_NICE, descendant_pids, lower_children_priority
 from tests.tui.conftest import manual_pages, wait_for
 from tests.unit.docmakers import make_pdf
 

@@ -18,7 +18,7 @@ from textual.geometry import Region
 from textual.renderables.styled import Styled
 from textual.widgets import DataTable
 
-from loratui.tui.data import DocRow
+from loratui.core.projects.files import DocRow
 from loratui.tui.queue_cells import COLUMNS, cell_values, render_cell
 from loratui.tui.widgets.fast_table import FastTable, render_text_cell
 

@@ -15,6 +15,7 @@ from loratui.core.errors import LoratuiError
 from loratui.core.jobs import control as queue_control
 from loratui.core.jobs import queue
 from loratui.core.jobs import results as job_results
+from loratui.core.projects import overview
 from loratui.core.projects.workspace import create_project, update_settings
 from loratui.core.store import db, owners
 from loratui.core.store.models import Document, Event, Job, Page, Project
@@ -163,7 +164,7 @@ def test_pause_cancel_retry_exclude(home: Path) -> None:
     d1, d2, d3, d4 = make_docs(p, 4)
     queue_control.pause(p)
     assert queue.claim(p.id, "w", 60) is None and queue.next_runnable_at(p.id) is None
-    assert queue_control.counts(p)["paused"] is True
+    assert overview.counts(p)["paused"] is True
     queue_control.resume(p)
     assert queue_control.set_excluded(p, [d1.id], True) == 1
     assert queue_control.set_excluded(p, [d1.id], True) == 0
@@ -187,7 +188,7 @@ def test_pause_cancel_retry_exclude(home: Path) -> None:
     assert queue_control.set_excluded(p, [d1.id], False) == 1
     claimed = {queue.claim(p.id, "w", 60).document_id for _ in range(3)}
     assert claimed == {d1.id, d2.id, d4.id}
-    c = queue_control.counts(p)
+    c = overview.counts(p)
     assert c["states"]["processing"] == 3 and c["states"]["cancelled"] == 1
     assert c["documents"] == 4 and c["excluded"] == 0
     kinds = {e.kind for e in Event.select().where(Event.project_id == p.id)}

@@ -9,7 +9,6 @@ a cancelled job at its next commit or lease renewal (``queue.LeaseLost``).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 import peewee
 
@@ -203,50 +202,3 @@ def set_excluded(project: Project, doc_ids: Iterable[int], excluded: bool) -> in
             )
             n += 1
     return n
-
-
-def _count_by(column: peewee.Field, where: peewee.Expression) -> list[tuple[Any, int]]:
-    """(value, rows) for each value of ``column`` among the rows matching ``where``."""
-    model = column.model
-    return list(
-        model.select(column, peewee.fn.COUNT(model.id)).where(where).group_by(column).tuples()
-    )
-
-
-def counts(project: Project) -> dict[str, Any]:
-    """Counts per document state and job state, totals of done work, failures by code."""
-    project = _project(project)
-    states = {s: 0 for s in (QUEUED, PROCESSING, DONE, FAILED, DUPLICATE, CANCELLED)}
-    states.update(_count_by(Document.state, Document.project == project))
-    jobs = dict(_count_by(Job.state, (Job.project == project) & (Job.kind == EXTRACT)))
-    failures: dict[str, int] = {}
-    for code, n in _count_by(
-        Document.error_code, (Document.project == project) & (Document.state == FAILED)
-    ):
-        failures[code or "unknown"] = n
-    pages, chars, tokens = (
-        Document.select(
-            peewee.fn.COALESCE(peewee.fn.SUM(Document.pages), 0),
-            peewee.fn.COALESCE(peewee.fn.SUM(Document.chars), 0),
-            peewee.fn.COALESCE(peewee.fn.SUM(Document.tokens), 0),
-        )
-        .where((Document.project == project) & (Document.state == DONE))
-        .tuples()
-        .first()
-    )
-    excluded = (
-        Document.select()
-        .where((Document.project == project) & (Document.excluded == True))  # noqa: E712
-        .count()
-    )
-    return {
-        "documents": sum(states.values()),
-        "states": states,
-        "jobs": jobs,
-        "excluded": excluded,
-        "paused": bool(project.paused),
-        "pages": int(pages),
-        "chars": int(chars),
-        "tokens": int(tokens),
-        "failures": failures,
-    }

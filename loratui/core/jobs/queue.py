@@ -24,6 +24,7 @@ from loratui.core.audit import log_event
 from loratui.core.store import settings as settings_mod
 from loratui.core.store.db import database, write_txn
 from loratui.core.store.models import (
+    JOB_EXTRACT,
     JOB_QUEUED,
     JOB_RUNNING,
     PROCESSING,
@@ -34,7 +35,7 @@ from loratui.core.store.models import (
 )
 from loratui.core.store.owners import owner_is_dead
 
-EXTRACT = "extract"
+EXTRACT = JOB_EXTRACT  # the queue hands out extraction jobs only
 
 
 class LeaseLost(Exception):

@@ -1,9 +1,35 @@
-"""Finding documents by id or original name, and their extracted text."""
+"""Finding documents by id or original name, their extracted text, and one document in
+detail (as its preview shows it)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from loratui.core import audit
 from loratui.core.errors import LoratuiError
-from loratui.core.store.models import Document, Page, Project
+from loratui.core.store.models import FAILED, Document, Page, Project
+
+NEEDS_PASSWORD = ("encrypted", "wrong_password")  # error codes a password can cure
+
+
+@dataclass
+class DocumentDetail:
+    """A document with what is shown beside it, read in one go."""
+
+    doc: Document
+    project_name: str
+    pages_stored: int
+    traceback: str | None = None
+    original: str | None = None  # "#id name" of the document this one duplicates
+
+    @property
+    def total_pages(self) -> int:
+        return max(self.doc.pages or 0, self.pages_stored)
+
+    @property
+    def locked(self) -> bool:
+        """Whether the document waits for a password (``unlock``)."""
+        return self.doc.error_code in NEEDS_PASSWORD
 
 
 def get_document(project: Project, ref: str | int) -> Document:
@@ -25,6 +51,18 @@ def get_document(project: Project, ref: str | int) -> Document:
             f"list them with `loratui files {project.name!r}`",
         )
     return doc
+
+
+def document_name(document_id: int) -> str | None:
+    """The original file name of a document, or None when it is gone."""
+    row = Document.select(Document.name).where(Document.id == document_id).first()
+    return row.name if row else None
+
+
+def pages(doc: Document) -> list[tuple[int, str]]:
+    """(number, text) of the extracted pages of ``doc`` in order."""
+    query = Page.select(Page.number, Page.text).where(Page.document == doc).order_by(Page.number)
+    return list(query.tuples())
 
 
 def page_texts(doc: Document) -> list[str]:
@@ -52,3 +90,30 @@ def pages_stored(doc: Document | int) -> int:
         Page.select(fn.MAX(Page.number)).where(Page.document == getattr(doc, "id", doc)).scalar()
     )
     return int(value or 0)
+
+
+def last_traceback(project_id: int, document_id: int) -> str | None:
+    """The newest traceback the log holds for this document, if any."""
+    rows = audit.events(project_id, level="error", document_id=document_id, limit=20)
+    for row in reversed(rows):
+        tb = (row.data or {}).get("traceback")
+        if tb:
+            return str(tb)
+    return None
+
+
+def document_detail(project: Project, document_id: int) -> DocumentDetail:
+    """The document, its extracted-page count, its last traceback and what it duplicates."""
+    doc = get_document(project, document_id)
+    tb = last_traceback(project.id, doc.id) if doc.state == FAILED or doc.error_code else None
+    original = None
+    if doc.duplicate_of_id is not None:
+        first = Document.get_or_none(Document.id == doc.duplicate_of_id)
+        original = f"#{first.id} {first.name}" if first else f"#{doc.duplicate_of_id} (deleted)"
+    return DocumentDetail(
+        doc=doc,
+        project_name=project.name,
+        pages_stored=pages_stored(doc),
+        traceback=tb,
+        original=original,
+    )

@@ -63,6 +63,12 @@ def create_project(name: str, drop_folder: str | Path | None = None) -> Project:
     return project
 
 
+def name_taken(name: str, exclude_id: int | None = None) -> bool:
+    """Whether another project (not ``exclude_id``) already has this name."""
+    other = Project.get_or_none(Project.name == name.strip())
+    return other is not None and other.id != exclude_id
+
+
 def list_projects() -> list[Project]:
     return list(Project.select().order_by(Project.name))
 

@@ -25,6 +25,10 @@ JOB_DONE = "done"
 JOB_FAILED = "failed"
 JOB_CANCELLED = "cancelled"
 
+# Job kinds
+JOB_EXTRACT = "extract"
+JOB_EXPORT = "export"
+
 
 def now() -> float:
     return time.time()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from rich.style import Style
 from rich.text import Text
@@ -23,13 +23,11 @@ from textual.suggester import Suggester
 from textual.widgets import DataTable, DirectoryTree, Header, Input, Label, Static
 from textual.widgets._tree import TreeNode
 
-from loratui.core.store.models import Project
-from loratui.tui.data import db_thread
+from loratui.core.projects import workspace
+from loratui.core.store.threads import thread_connection
+from loratui.tui.shell import Shell
 from loratui.tui.widgets.footer import QuietFooter
 from loratui.tui.worker_errors import ReportsWorkerErrors
-
-if TYPE_CHECKING:
-    from loratui.tui.app import LoratuiApp
 
 STATE_STYLE = {"queued": "green", "duplicate": "magenta", "skipped": "yellow", "failed": "red"}
 
@@ -112,8 +110,8 @@ class AddFilesScreen(ReportsWorkerErrors, Screen[None]):
         self.start = Path(start) if start else Path.cwd()
 
     @property
-    def lapp(self) -> LoratuiApp:
-        return cast("LoratuiApp", self.app)
+    def lapp(self) -> Shell:
+        return cast(Shell, self.app)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -136,7 +134,7 @@ class AddFilesScreen(ReportsWorkerErrors, Screen[None]):
         yield QuietFooter(compact=True)
 
     def on_mount(self) -> None:
-        self.sub_title = Project.get_by_id(self.project_id).name
+        self.sub_title = workspace.get_project(self.project_id).name
         self.query_one(MarkingTree).focus()
 
     @on(Input.Submitted, "#add-path")
@@ -191,9 +189,9 @@ class AddFilesScreen(ReportsWorkerErrors, Screen[None]):
             self.query_one("#add-summary", Static).update, f"Adding {len(paths)} path(s)…"
         )
         try:
-            with db_thread():
+            with thread_connection():
                 results = ingest.add_paths(
-                    Project.get_by_id(self.project_id), [str(p) for p in paths], origin="tui"
+                    workspace.get_project(self.project_id), [str(p) for p in paths], origin="tui"
                 )
         except Exception as exc:  # noqa: BLE001 - shown, never a crash
             message = getattr(exc, "message", None) or str(exc)

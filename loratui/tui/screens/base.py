@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import cast
 
 from textual.binding import Binding
 from textual.screen import Screen
 
+from loratui.tui.shell import Shell
 from loratui.tui.worker_errors import ReportsWorkerErrors
-
-if TYPE_CHECKING:
-    from loratui.tui.app import LoratuiApp
 
 
 class ProjectScreen(ReportsWorkerErrors, Screen[None]):
@@ -23,8 +21,8 @@ class ProjectScreen(ReportsWorkerErrors, Screen[None]):
         self.project_id = project_id
 
     @property
-    def lapp(self) -> LoratuiApp:
-        return cast("LoratuiApp", self.app)
+    def lapp(self) -> Shell:
+        return cast(Shell, self.app)
 
     def on_screen_resume(self) -> None:
         self.lapp.apply_log_panel(self)

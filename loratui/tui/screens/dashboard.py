@@ -3,7 +3,6 @@ drop folder, worker state, the last export and where the data lives."""
 
 from __future__ import annotations
 
-from collections import deque
 from typing import Any
 
 from rich.table import Table
@@ -15,14 +14,15 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Header, Label, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
-from loratui.core.store.models import Project
-from loratui.tui.data import DashboardStats, dashboard_stats, db_thread
+from loratui.core.projects import workspace
+from loratui.core.projects.overview import Overview, Throughput, overview
+from loratui.core.projects.where import where
+from loratui.core.store.threads import thread_connection
 from loratui.tui.messages import DocumentsChanged, FileTaken, WorkerStatus
 from loratui.tui.screens.base import ProjectScreen
 from loratui.tui.widgets.footer import QuietFooter
 
 REFRESH_S = 1.0
-RATE_WINDOW_S = 30.0
 STATE_ORDER = ("queued", "processing", "done", "failed", "duplicate", "cancelled")
 STATE_STYLE = {
     "queued": "cyan",
@@ -64,9 +64,8 @@ class DashboardScreen(ProjectScreen):
 
     def __init__(self, project_id: int) -> None:
         super().__init__(project_id)
-        self._samples: deque[tuple[float, int]] = deque()
-        self._stats: DashboardStats | None = None
-        self._last_taken: str | None = None
+        self._throughput = Throughput()
+        self._stats: Overview | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -106,32 +105,23 @@ class DashboardScreen(ProjectScreen):
     def on_worker_status(self, _: WorkerStatus) -> None:
         self.refresh_stats()
 
-    def on_file_taken(self, message: FileTaken) -> None:
-        self._last_taken = message.name
+    def on_file_taken(self, _: FileTaken) -> None:
         self.refresh_stats()
 
     @work(thread=True, exclusive=True, group="dashboard", exit_on_error=False)
     def refresh_stats(self) -> None:
-        with db_thread():
-            stats = dashboard_stats(self.project_id)
+        with thread_connection():
+            stats = overview(self.project_id)
         self.app.call_from_thread(self._show, stats)
 
     @work(thread=True, group="dashboard-where", exit_on_error=False)
     def load_where(self) -> None:
-        try:
-            from loratui.core.projects.where import where
-        except ImportError:
-            self.app.call_from_thread(self._show_where, None)
-            return
-        with db_thread():
-            rows = where(Project.get_by_id(self.project_id))
+        with thread_connection():
+            rows = where(workspace.get_project(self.project_id))
         self.app.call_from_thread(self._show_where, rows)
 
-    def _show_where(self, rows: list[dict[str, Any]] | None) -> None:
+    def _show_where(self, rows: list[dict[str, Any]]) -> None:
         box = self.query_one("#where", Static)
-        if rows is None:
-            box.update(Text("(not available in this build)", style="dim"))
-            return
         grid = Table.grid(padding=(0, 2))
         grid.add_column(style="bold", no_wrap=True, max_width=24, overflow="ellipsis")
         grid.add_column(overflow="fold")
@@ -144,77 +134,71 @@ class DashboardScreen(ProjectScreen):
             grid.add_row(label, path + (f"  ({human(extra)}B)" if extra else ""))
         box.update(grid)
 
-    def _rate(self, stats: DashboardStats) -> float | None:
-        now = self.lapp.clock()
-        self._samples.append((now, stats.pages_done))
-        while self._samples and now - self._samples[0][0] > RATE_WINDOW_S:
-            self._samples.popleft()
-        if len(self._samples) < 2:
-            return None
-        t0, p0 = self._samples[0]
-        dt = now - t0
-        if dt <= 0 or stats.pages_done <= p0:
-            return None
-        return (stats.pages_done - p0) / dt
-
-    def _show(self, stats: DashboardStats) -> None:
+    def _show(self, stats: Overview) -> None:
         self._stats = stats
-        self.sub_title = stats.project_name
+        self.sub_title = stats.project
+        progress, states = stats.progress, stats.states
         pages = self.query_one("#pages-bar", ProgressBar)
-        pages.update(total=max(stats.pages_total, 1), progress=stats.pages_done)
-        self.query_one("#pages-text", Label).update(f"{stats.pages_done:,} / {stats.pages_total:,}")
+        pages.update(total=max(progress.pages_total, 1), progress=progress.pages_done)
+        self.query_one("#pages-text", Label).update(
+            f"{progress.pages_done:,} / {progress.pages_total:,}"
+        )
         files = self.query_one("#files-bar", ProgressBar)
-        files.update(total=max(stats.files_total, 1), progress=stats.files_finished)
+        files.update(total=max(progress.files_total, 1), progress=progress.files_finished)
         self.query_one("#files-text", Label).update(
-            f"{stats.files_finished:,} / {stats.files_total:,}"
+            f"{progress.files_finished:,} / {progress.files_total:,}"
         )
 
         state = self.lapp.worker_state
-        if stats.paused and state not in ("stopped", "not started"):
+        if stats.counts["paused"] and state not in ("stopped", "not started"):
             state = "paused"
         status = Text.assemble(("Worker ", "bold"), (state, _worker_style(state)))
-        rate = self._rate(stats)
-        busy = stats.states.get("queued", 0) + stats.states.get("processing", 0)
+        rate = self._throughput.add(self.lapp.clock(), progress.pages_done)
+        busy = states.get("queued", 0) + states.get("processing", 0)
         if busy and rate:
-            left = max(stats.pages_total - stats.pages_done, 0)
+            eta = Throughput.eta_s(progress.pages_total - progress.pages_done, rate)
             status.append(f"   {rate:.1f} pages/s")
-            status.append(f"   ETA {duration(left / rate)}" if left else "")
+            status.append(f"   ETA {duration(eta)}" if eta is not None else "")
         elif busy:
             status.append(f"   {busy} to process", style="dim")
         self.query_one("#status-line", Static).update(status)
 
-        states = Text("States ", style="bold")
+        states_line = Text("States ", style="bold")
         for s in STATE_ORDER:
-            states.append(f"{s} ", style=STATE_STYLE[s])
-            states.append(f"{stats.states.get(s, 0)}  ")
-        if stats.excluded:
-            states.append(f"excluded {stats.excluded}", style="dim")
-        self.query_one("#states-line", Static).update(states)
+            states_line.append(f"{s} ", style=STATE_STYLE[s])
+            states_line.append(f"{states.get(s, 0)}  ")
+        if stats.counts["excluded"]:
+            states_line.append(f"excluded {stats.counts['excluded']}", style="dim")
+        self.query_one("#states-line", Static).update(states_line)
 
         self.query_one("#totals-line", Static).update(
             Text.assemble(
                 ("Totals ", "bold"),
-                f"{stats.pages_done:,} pages · {human(stats.chars)} chars · "
-                f"~{human(stats.tokens)} tokens (done files)",
+                f"{stats.counts['pages']:,} pages · {human(stats.counts['chars'])} chars · "
+                f"~{human(stats.counts['tokens'])} tokens (done files)",
             )
         )
-        watch = self.lapp.watcher_status()
-        mode = str(watch.get("mode", "off"))
+        mode = str(self.lapp.watcher_status().get("mode", "off"))
         drop = Text.assemble(("Drop folder ", "bold"), (mode, "green" if mode != "off" else "dim"))
         drop.append(f"  {stats.drop_folder}")
-        last = watch.get("last_taken") or self._last_taken
-        if last:
-            drop.append(f"  · last taken {last}", style="dim")
+        if stats.last_taken:
+            drop.append(f"  · last taken {stats.last_taken}", style="dim")
         self.query_one("#drop-line", Static).update(drop)
+        export = stats.last_export
         self.query_one("#export-line", Static).update(
-            Text.assemble(("Last export ", "bold"), stats.last_export or "none yet (press e)")
+            Text.assemble(
+                ("Last export ", "bold"),
+                f"v{export.number} · {export.records} records · {export.tokens:,} tokens"
+                if export
+                else "none yet (press e)",
+            )
         )
         self._show_problems(stats)
 
-    def _show_problems(self, stats: DashboardStats) -> None:
+    def _show_problems(self, stats: Overview) -> None:
         options = self.query_one("#problems", OptionList)
-        wanted = [(f"failed:{c}", "failed", c, n) for c, n in stats.failures] + [
-            (f"warning:{c}", "warning", c, n) for c, n in stats.warnings
+        wanted = [(f"failed:{c}", "failed", c, n) for c, n in _by_count(stats.failures)] + [
+            (f"warning:{c}", "warning", c, n) for c, n in _by_count(stats.warnings)
         ]
         current = [options.get_option_at_index(i).id for i in range(options.option_count)]
         if current == [w[0] for w in wanted] and all(
@@ -244,12 +228,12 @@ class DashboardScreen(ProjectScreen):
         from loratui.tui.screens.queue import QueueScreen
 
         state = "failed" if kind == "failed" else None
-        self.lapp._show_section(QueueScreen(self.project_id, state=state, code=code))
+        self.lapp.show_section(QueueScreen(self.project_id, state=state, code=code))
 
     def action_pause(self) -> None:
         from loratui.core.jobs import control as queue_control
 
-        project = Project.get_by_id(self.project_id)
+        project = workspace.get_project(self.project_id)
         if project.paused:
             queue_control.resume(project)
             self.notify("Processing resumed")
@@ -261,7 +245,7 @@ class DashboardScreen(ProjectScreen):
     def action_retry_failed(self) -> None:
         from loratui.core.jobs import control as queue_control
 
-        n = queue_control.retry(Project.get_by_id(self.project_id), None, failed_only=True)
+        n = queue_control.retry(workspace.get_project(self.project_id), None, failed_only=True)
         self.notify(f"{n} failed files queued again" if n else "No failed files to retry")
         self.refresh_stats()
 
@@ -270,6 +254,11 @@ class DashboardScreen(ProjectScreen):
             ("Pause or resume processing", "the worker of this project", self.action_pause),
             ("Retry all failed files", "queue every failed file again", self.action_retry_failed),
         ]
+
+
+def _by_count(counts: dict[str, int]) -> list[tuple[str, int]]:
+    """The most frequent codes first."""
+    return sorted(counts.items(), key=lambda item: -item[1])
 
 
 def _worker_style(state: str) -> str:

@@ -8,8 +8,6 @@ message; the handlers own the widgets.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -20,65 +18,16 @@ from textual.screen import Screen
 from textual.widgets import Input, Static
 from textual.worker import Worker, WorkerState
 
-from loratui.core import audit
 from loratui.core.errors import LoratuiError
 from loratui.core.projects import documents, workspace
-from loratui.core.store.models import DONE, FAILED, PROCESSING, QUEUED, Document
+from loratui.core.projects.documents import DocumentDetail
+from loratui.core.store.models import DONE, FAILED, PROCESSING, QUEUED
 from loratui.core.store.threads import thread_connection
 from loratui.tui.widgets import fmt
 from loratui.tui.widgets.footer import QuietFooter
 from loratui.tui.widgets.password_prompt import PasswordPrompt
 from loratui.tui.widgets.text_view import TextView
 from loratui.tui.worker_errors import error_text
-
-LOCKED_CODES = ("encrypted", "wrong_password")
-
-
-@dataclass
-class DocInfo:
-    """What the screen shows about a document, read in one go off the event loop."""
-
-    doc: Document
-    project_name: str
-    pages_stored: int
-    traceback: str | None = None
-    original: str | None = None  # "#id name" of the document this one duplicates
-
-    @property
-    def total_pages(self) -> int:
-        return max(self.doc.pages or 0, self.pages_stored)
-
-    @property
-    def locked(self) -> bool:
-        return self.doc.error_code in LOCKED_CODES
-
-
-def last_traceback(project_id: int, document_id: int) -> str | None:
-    """The newest traceback the log holds for this document, if any."""
-    rows = audit.events(project_id, level="error", document_id=document_id, limit=20)
-    for row in reversed(rows):
-        tb = (row.data or {}).get("traceback")
-        if tb:
-            return str(tb)
-    return None
-
-
-def load_info(project_id: int, document_id: int) -> DocInfo:
-    """Read the document, its extracted-page count and its last traceback."""
-    project = workspace.get_project(project_id)
-    doc = documents.get_document(project, document_id)
-    tb = last_traceback(project.id, doc.id) if doc.state == FAILED or doc.error_code else None
-    original = None
-    if doc.duplicate_of_id is not None:
-        first = Document.get_or_none(Document.id == doc.duplicate_of_id)
-        original = f"#{first.id} {first.name}" if first else f"#{doc.duplicate_of_id} (deleted)"
-    return DocInfo(
-        doc=doc,
-        project_name=project.name,
-        pages_stored=documents.pages_stored(doc),
-        traceback=tb,
-        original=original,
-    )
 
 
 def unlock_document(project_id: int, document_id: int, password: str) -> str:
@@ -123,7 +72,7 @@ class PreviewScreen(Screen):
     ]
 
     class InfoLoaded(Message):
-        def __init__(self, info: DocInfo) -> None:
+        def __init__(self, info: DocumentDetail) -> None:
             super().__init__()
             self.info = info
 
@@ -144,7 +93,7 @@ class PreviewScreen(Screen):
         super().__init__()
         self.project_id = project_id
         self.document_id = document_id
-        self.info: DocInfo | None = None
+        self.info: DocumentDetail | None = None
         self.page = 1
         self.showing_traceback = False
         self.unlock_message: str | None = None
@@ -170,7 +119,8 @@ class PreviewScreen(Screen):
     @work(thread=True, exclusive=True, group="preview-info", exit_on_error=False)
     def load_info(self) -> None:
         with thread_connection():
-            info = load_info(self.project_id, self.document_id)
+            project = workspace.get_project(self.project_id)
+            info = documents.document_detail(project, self.document_id)
         self.post_message(self.InfoLoaded(info))
 
     @work(thread=True, exclusive=True, group="preview-page", exit_on_error=False)
@@ -410,7 +360,7 @@ def _esc(text: str) -> str:
     return escape(text)
 
 
-def _no_text_reason(info: DocInfo) -> str:
+def _no_text_reason(info: DocumentDetail) -> str:
     doc = info.doc
     if info.locked:
         return "the PDF is encrypted: press p to give its password (t shows the traceback)"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from rich.text import Text
 from textual import on, work
@@ -18,19 +18,16 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, DataTable, Header, Input, Label, Static
 
-from loratui.cli_commands.projects import project_row
 from loratui.core.errors import LoratuiError
-from loratui.core.projects import workspace
+from loratui.core.projects import overview, workspace
 from loratui.core.store import folders
 from loratui.core.store.models import Project
-from loratui.tui.data import db_thread
+from loratui.core.store.threads import thread_connection
 from loratui.tui.messages import ProjectsChanged
+from loratui.tui.shell import Shell
 from loratui.tui.widgets.confirm import ConfirmModal
 from loratui.tui.widgets.footer import QuietFooter
 from loratui.tui.worker_errors import ReportsWorkerErrors
-
-if TYPE_CHECKING:
-    from loratui.tui.app import LoratuiApp
 
 RELOAD_S = 5.0
 
@@ -50,8 +47,7 @@ def name_problem(name: str, exclude_id: int | None = None) -> str | None:
         name = workspace.validate_name(name)
     except LoratuiError as exc:
         return exc.message if not exc.hint else f"{exc.message}: {exc.hint}"
-    other = Project.get_or_none(Project.name == name)
-    if other is not None and other.id != exclude_id:
+    if workspace.name_taken(name, exclude_id):
         return f"a project named {name!r} already exists"
     return None
 
@@ -172,8 +168,8 @@ class ProjectsScreen(ReportsWorkerErrors, Screen[None]):
         self._rows: list[dict[str, Any]] = []
 
     @property
-    def lapp(self) -> LoratuiApp:
-        return cast("LoratuiApp", self.app)
+    def lapp(self) -> Shell:
+        return cast(Shell, self.app)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -203,8 +199,8 @@ class ProjectsScreen(ReportsWorkerErrors, Screen[None]):
 
     @work(thread=True, exclusive=True, group="projects-load", exit_on_error=False)
     def load(self) -> None:
-        with db_thread():
-            rows = [project_row(p) for p in workspace.list_projects()]
+        with thread_connection():
+            rows = overview.project_rows()
         self.app.call_from_thread(self._show, rows)
 
     def _show(self, rows: list[dict[str, Any]]) -> None:
@@ -288,7 +284,7 @@ class ProjectsScreen(ReportsWorkerErrors, Screen[None]):
 
     def _selected_project(self) -> Project | None:
         pid = self.selected_id()
-        return Project.get_or_none(Project.id == pid) if pid is not None else None
+        return _find_project(pid) if pid is not None else None
 
     def action_rename(self) -> None:
         project = self._selected_project()
@@ -307,27 +303,37 @@ class ProjectsScreen(ReportsWorkerErrors, Screen[None]):
         self.load()
 
     def action_delete(self) -> None:
-        project = self._selected_project()
-        if project is None:
-            return
-        row = project_row(project)
-        drop = folders.drop_dir(project)
-        inside = str(drop).startswith(str(folders.project_dir(project)))
+        pid = self.selected_id()
+        if pid is not None:
+            self._confirm_delete(pid)
+
+    @work(thread=True, group="projects-confirm", exit_on_error=False)
+    def _confirm_delete(self, project_id: int) -> None:
+        """Read what deleting removes (fresh, in a thread), then ask."""
+        with thread_connection():
+            project = _find_project(project_id)
+            if project is None:
+                return
+            row = overview.project_row(project)
+        drop, folder = row["drop_folder"], row["folder"]
         lines = [
-            f"Delete project {project.name!r}? This cannot be undone. It removes:",
+            f"Delete project {row['name']!r}? This cannot be undone. It removes:",
             f"  • {row['documents']} documents: their stored originals and extracted text",
-            f"  • {project.versions.count()} dataset versions and their files",
+            f"  • {row['versions']} dataset versions and their files",
             "  • its activity log (one 'project deleted' event is kept in the home's log)",
-            f"  • the folder {folders.project_dir(project)}",
+            f"  • the folder {folder}",
         ]
         lines.append(
             "  • its inbox (drop folder) with anything still in it"
-            if inside
+            if drop.startswith(folder)
             else f"The drop folder {drop} is outside the project and is kept."
         )
+        self.app.call_from_thread(self._ask_delete, project_id, "\n".join(lines))
+
+    def _ask_delete(self, project_id: int, text: str) -> None:
         self.app.push_screen(
-            ConfirmModal("Delete project", "\n".join(lines), confirm="Delete", danger=True),
-            callback=lambda ok: self._delete(project.id) if ok else None,
+            ConfirmModal("Delete project", text, confirm="Delete", danger=True),
+            callback=lambda ok: self._delete(project_id) if ok else None,
         )
 
     @work(exclusive=True, group="projects-delete", exit_on_error=False)
@@ -344,8 +350,8 @@ class ProjectsScreen(ReportsWorkerErrors, Screen[None]):
     @staticmethod
     def _delete_now(project_id: int) -> dict[str, object] | None:
         """Delete in a thread: removing a big project's folder takes a while."""
-        with db_thread():
-            project = Project.get_or_none(Project.id == project_id)
+        with thread_connection():
+            project = _find_project(project_id)
             return workspace.delete_project(project) if project is not None else None
 
     def palette_commands(self) -> list[tuple[str, str, Any]]:
@@ -355,6 +361,14 @@ class ProjectsScreen(ReportsWorkerErrors, Screen[None]):
             ("Rename selected project", "give it another name", self.action_rename),
             ("Delete selected project", "remove it and all its data", self.action_delete),
         ]
+
+
+def _find_project(project_id: int) -> Project | None:
+    """The project, or None when it is gone (deleted from the CLI meanwhile, say)."""
+    try:
+        return workspace.get_project(project_id)
+    except LoratuiError:
+        return None
 
 
 def _short(path: str, width: int = 40) -> str:

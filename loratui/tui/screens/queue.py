@@ -19,8 +19,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Header, Input, Static
 
-from loratui.core.store.models import Project
-from loratui.tui.data import DocRow, db_thread, doc_count, doc_ids, doc_rows
+from loratui.core.projects import workspace
+from loratui.core.projects.files import DocRow, doc_count, doc_ids, doc_rows
+from loratui.core.store.threads import thread_connection
 from loratui.tui.messages import DocumentsChanged, FileTaken, WorkerStatus
 from loratui.tui.queue_cells import (
     COLUMNS,
@@ -97,7 +98,7 @@ class QueueScreen(QueueActions, ProjectScreen):
         yield QuietFooter(compact=True)
 
     def on_mount(self) -> None:
-        self.sub_title = Project.get_by_id(self.project_id).name
+        self.sub_title = workspace.get_project(self.project_id).name
         self.set_interval(POLL_S, self.poll)
         self.load_all()
 
@@ -110,7 +111,7 @@ class QueueScreen(QueueActions, ProjectScreen):
     @work(thread=True, exclusive=True, group="queue-read", exit_on_error=False)
     def load_all(self) -> None:
         started = time.time()
-        with db_thread():
+        with thread_connection():
             rows = doc_rows(self.project_id)
         self.app.call_from_thread(self._loaded_all, rows, started)
 
@@ -126,7 +127,7 @@ class QueueScreen(QueueActions, ProjectScreen):
         if self._since is None:
             return
         started = time.time()
-        with db_thread():
+        with thread_connection():
             changed = doc_rows(self.project_id, since=self._since)
             if ids:
                 seen = {r.id for r in changed}

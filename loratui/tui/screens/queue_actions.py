@@ -11,8 +11,9 @@ from typing import Any
 
 from textual import work
 
+from loratui.core.projects import workspace
 from loratui.core.store.models import Project
-from loratui.tui.data import db_thread
+from loratui.core.store.threads import thread_connection
 from loratui.tui.widgets.confirm import ConfirmModal
 
 
@@ -23,8 +24,8 @@ class QueueActions:
     def _core(self, what: str, fn: Callable[[Project], Any], describe: Callable[[Any], str]):
         """Run one core call off the event loop, then report and re-read."""
         try:
-            with db_thread():
-                result = fn(Project.get_by_id(self.project_id))
+            with thread_connection():
+                result = fn(workspace.get_project(self.project_id))
         except Exception as exc:  # noqa: BLE001 - shown, never a crash
             message = getattr(exc, "message", None) or str(exc)
             self.app.call_from_thread(
@@ -43,7 +44,7 @@ class QueueActions:
     def action_pause(self) -> None:
         from loratui.core.jobs import control as queue_control
 
-        project = Project.get_by_id(self.project_id)
+        project = workspace.get_project(self.project_id)
         if project.paused:
             self._core("Resume", queue_control.resume, lambda _: "Processing resumed")
         else:
