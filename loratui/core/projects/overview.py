@@ -26,7 +26,6 @@ from typing import Any
 
 import peewee
 
-from loratui.core.ingest.file_walk import path_text
 from loratui.core.store import folders
 from loratui.core.store.models import (
     CANCELLED,
@@ -42,6 +41,7 @@ from loratui.core.store.models import (
     Job,
     Project,
 )
+from loratui.core.store.text import path_text
 
 RATE_WINDOW_S = 30.0  # the throughput is measured over this much recent time
 TAKEN_STATES = ("queued", "duplicate", "failed", "skipped")  # what add made of a dropped file
