@@ -118,13 +118,17 @@ def ocr_warning(
     s = "s" if pages != 1 else ""
     score = f", mean confidence {confidence:.2f}" if confidence is not None else ""
     none = f" ({blank} with no text found)" if blank else ""
-    return _warning(
+    note = _warning(
         "ocr",
         f"{pages} page{s} read by OCR{none}{score}",
         f"OCR can misread words: check the page{s} in the preview "
         f"(`loratui show PROJECT {doc_id} --page N`); `loratui settings PROJECT ocr=off` "
         "keeps only the text layer",
     )
+    # the figures themselves, for ``files --json`` (``projects.files.file_row``)
+    note["pages"] = pages
+    note["confidence"] = None if confidence is None else round(confidence, 4)
+    return note
 
 
 def ocr_hints(
