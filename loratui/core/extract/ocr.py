@@ -44,7 +44,10 @@ _engine: Any = None  # the RapidOCR instance of this worker process
 @functools.cache
 def available() -> bool:
     """Whether the extra is installed (RapidOCR, and pypdfium2 to render pages)."""
-    return all(importlib.util.find_spec(m) for m in ("rapidocr_onnxruntime", "pypdfium2"))
+    try:
+        return all(importlib.util.find_spec(m) for m in ("rapidocr_onnxruntime", "pypdfium2"))
+    except (ImportError, ValueError):  # a broken install counts as none
+        return False
 
 
 def mode(limits: dict[str, Any]) -> str:

@@ -6,7 +6,7 @@ top edge only, so the lines of two columns interleave. Spaces come back from the
 line's ink gaps are measured, the page's gap widths (relative to line height) are split in
 two, letter gaps and word gaps, by Otsu's method, and a space goes where a word gap falls
 between two recognised characters. Then lines are ordered: by column when a gutter that no
-line crosses splits the page (text lines that fill their column on both sides, so a table's
+line crosses splits the page (text lines as long as a column's on both sides, so a table's
 cells are not read column by column), top to bottom, lines of one row left to right; a
 vertical gap taller than most lines starts a new paragraph.
 
@@ -33,11 +33,13 @@ WORD_GAP_FALLBACK = 0.22
 MIN_GAPS_TO_SPLIT = 8
 DIGIT_GAP = 2.0  # between two digits a space needs this many times the word gap
 PARAGRAPH_GAP = 0.8  # a vertical gap over this share of the median line height
-# A gutter: at least this share of the page width with no line across it, lines on both
-# sides, and those lines filling their columns (median width over COLUMN_FILL of it).
+# A gutter: at least this share of the page width with no line across it, and lines on
+# both sides as long as text lines in a column (median over COLUMN_WIDTH of the text's
+# width), not short cells. Columns within columns are split again, down to COLUMN_DEPTH.
 GUTTER_MIN = 0.015
 COLUMN_MIN_LINES = 3
-COLUMN_FILL = 0.5
+COLUMN_WIDTH = 0.25
+COLUMN_DEPTH = 2
 
 
 @dataclass(frozen=True)
@@ -184,17 +186,16 @@ def _gutter(lines: Sequence[Line], page_width: float) -> tuple[float, float] | N
     rights = [ln.x1 - ln.x0 for ln in lines if ln.x0 >= g1]
     if len(lefts) < COLUMN_MIN_LINES or len(rights) < COLUMN_MIN_LINES:
         return None
-    if statistics.median(lefts) < COLUMN_FILL * (g0 - left):
-        return None
-    if statistics.median(rights) < COLUMN_FILL * (right - g1):
-        return None
+    if min(statistics.median(lefts), statistics.median(rights)) < COLUMN_WIDTH * span:
+        return None  # short pieces side by side: a table's cells, read row by row
     return best
 
 
-def _runs(lines: Sequence[Line], page_width: float) -> list[list[Line]]:
+def _runs(lines: Sequence[Line], page_width: float, depth: int = 0) -> list[list[Line]]:
     """Runs of lines read one after the other: the whole page, or with a gutter, bands
-    between lines that cross it, each band's left column then its right one."""
-    gutter = _gutter(lines, page_width)
+    between lines that cross it, each band's left column then its right one (each split
+    again, for three columns)."""
+    gutter = _gutter(lines, page_width) if depth < COLUMN_DEPTH else None
     if gutter is None:
         return [list(lines)]
     g0, g1 = gutter
@@ -203,7 +204,9 @@ def _runs(lines: Sequence[Line], page_width: float) -> list[list[Line]]:
     band_right: list[Line] = []
 
     def close_band() -> None:
-        runs.extend(run for run in (band_left[:], band_right[:]) if run)
+        for side in (band_left, band_right):
+            if side:
+                runs.extend(_runs(side, page_width, depth + 1))
         band_left.clear()
         band_right.clear()
 
