@@ -127,6 +127,23 @@ def test_scanned_pages_are_read_by_ocr_offline_and_ocr_off_leaves_them_empty(
     assert "ocr=auto" in _warning(row, "no_text")["hint"]
 
 
+def test_a_page_past_the_ocr_time_limit_fails_its_document_saying_so(
+    tmp_path: Path, scans: tuple[Path, Path]
+) -> None:
+    pytest.importorskip("rapidocr_onnxruntime", reason="the ocr extra is not installed")
+    pytest.importorskip("pypdfium2", reason="the ocr extra is not installed")
+    cli = CLI(tmp_path / "home")
+    _mixed, only = scans
+    cli.run("new", "p", check=True)
+    cli.run("settings", "p", "ocr_timeout_s=0.3", "max_attempts=1", check=True)
+    cli.run("add", "p", str(only), check=True)
+    cli.run("process", "p")
+    (row,) = cli.json("files", "p")
+    assert (row["state"], row["error_code"]) == ("failed", "timeout")
+    assert row["error"] == "OCR of page 1 took longer than the 0.3 s limit"
+    assert "ocr_timeout_s" in row["hint"] and "ocr=off" in row["hint"]
+
+
 def test_without_the_extra_a_scan_says_how_to_install_ocr(
     tmp_path: Path, scans: tuple[Path, Path]
 ) -> None:

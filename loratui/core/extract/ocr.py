@@ -12,11 +12,16 @@ OCR text replaces the text layer when the layer is empty or OCR found at least
 ``BETTER_BY`` times its characters. ``force`` reads every page and always takes OCR's text
 (for PDFs whose text layer is garbage). ``off`` never reads.
 
-Each page is its own pool task (``jobs.pool.ocr_page``), under ``task_timeout_s``: a page
-takes seconds, a range of 25 would not fit the limit. One engine per worker process, built
-on its first page, single-threaded (the pool runs one process per core). The rendered image
-is at most ``MAX_SIDE_PX`` on its long side (about 170 dpi for A4, at most ``MAX_DPI``),
-which is what RapidOCR would shrink it to anyway, and bounds time and memory.
+Cost: a dense A4 page takes about 7 CPU-seconds (the recogniser is most of it), so each page
+is its own pool task (``jobs.pool.ocr_page``) with its own limit, ``ocr_timeout_s``: a range
+of 25 pages would never fit ``task_timeout_s``, and pages of one document spread over every
+worker process. One engine per worker process, built on its first page, single-threaded
+(the pool runs one process per core), lines recognised one at a time (in batches they are
+padded to the longest: 30% more time). The rendered image is at most ``MAX_SIDE_PX`` on its
+long side (about 170 dpi for A4, at most ``MAX_DPI``), what RapidOCR would shrink it to
+anyway; that bounds time and memory: a worker reading pages needs about 1,700 MB of address
+space (OpenCV's and onnxruntime's libraries are 600 MB of it), within the default
+``max_worker_memory_mb`` of 2,048.
 """
 
 from __future__ import annotations
@@ -65,6 +70,27 @@ def mode(limits: dict[str, Any]) -> str:
             )
         return "off"
     return setting if setting in MODES else "auto"
+
+
+def page_error(err: LoratuiError, number: int, limit: float | None) -> LoratuiError:
+    """A failed OCR task's error in terms of OCR: which page, and the settings that help."""
+    off = "or `loratui settings PROJECT ocr=off` to keep the text layer, then retry"
+    if err.code == "timeout":
+        worded = LoratuiError(
+            "timeout",
+            f"OCR of page {number} took longer than the {limit or 0:g} s limit",
+            f"raise `ocr_timeout_s` in the project settings, {off}",
+        )
+    elif err.code == "memory":
+        worded = LoratuiError(
+            "memory",
+            f"OCR of page {number} ran past the worker's memory limit",
+            f"OCR needs about 1,700 MB: raise `max_worker_memory_mb`, {off}",
+        )
+    else:
+        return err
+    worded.traceback = getattr(err, "traceback", None)  # type: ignore[attr-defined]
+    return worded
 
 
 def visible(text: str) -> int:
@@ -118,11 +144,16 @@ def _recognise(gray: Any) -> list[Line]:
     if _engine is None:
         from rapidocr_onnxruntime import RapidOCR
 
-        _engine = RapidOCR(intra_op_num_threads=1, inter_op_num_threads=1)
+        _engine = RapidOCR(intra_op_num_threads=1, inter_op_num_threads=1, rec_batch_num=1)
     # The line-direction classifier is off: it turned upright lines of clean scans upside
     # down (one line in seven on a test page) and costs time; scans are upright or rotated
     # as a whole, which PDFium's rendering of /Rotate takes care of.
-    found, _ = _engine(gray, use_cls=False, return_word_box=True)
+    try:
+        found, _ = _engine(gray, use_cls=False, return_word_box=True)
+    except Exception as exc:  # onnxruntime's own errors; running out of memory among them
+        if "bad_alloc" in str(exc):
+            raise MemoryError("OCR ran out of memory") from exc
+        raise
     lines = []
     for box, text, score, *chars in found or []:
         xs, ys = [p[0] for p in box], [p[1] for p in box]

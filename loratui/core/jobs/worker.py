@@ -356,12 +356,15 @@ class Worker:
                 else:
                     future.set_result(result)
 
-    async def _in_pool(self, fn: Callable[..., Any], *args: Any, items: int = 1) -> Any:
-        """Run one pool task (serving ``items`` documents) when a slot is free."""
+    async def _in_pool(
+        self, fn: Callable[..., Any], *args: Any, items: int = 1, timeout: float | None = None
+    ) -> Any:
+        """Run one pool task (serving ``items`` documents) when a slot is free; ``timeout``
+        replaces ``task_timeout_s`` for it."""
         assert self._slots is not None and self._pool is not None
         async with self._slots:
             t0 = time.monotonic()
-            result = await self._pool.run(fn, *args)
+            result = await self._pool.run(fn, *args, timeout=timeout)
             spent = (time.monotonic() - t0) / items
             self._task_s = (
                 spent if self._task_s == float("inf") else 0.8 * self._task_s + 0.2 * spent
@@ -441,12 +444,17 @@ class Worker:
         wanted = [(n, text) for n, text, *_ in pages if ocr.candidate(text, how)]
         if not wanted:
             return pages
-        tasks = [
-            asyncio.ensure_future(
-                self._in_pool(ocr_page, path, kind, n, text, doc.password, self._limits)
-            )
-            for n, text in wanted
-        ]
+        limit = float(self._limits["ocr_timeout_s"]) or None
+
+        async def read_one(n: int, text: str) -> PageText | None:
+            try:
+                return await self._in_pool(
+                    ocr_page, path, kind, n, text, doc.password, self._limits, timeout=limit
+                )
+            except LoratuiError as err:
+                raise ocr.page_error(err, n, limit) from err
+
+        tasks = [asyncio.ensure_future(read_one(n, text)) for n, text in wanted]
         try:
             read: list[PageText | None] = await asyncio.gather(*tasks)
         except BaseException:

@@ -27,6 +27,7 @@ DEFAULTS: dict[str, Any] = {
     "watch_poll": False,
     "drop_group_writable": False,
     "ocr": "auto",  # auto, off, force (OCR needs the optional extra: extract/ocr.py)
+    "ocr_timeout_s": 300.0,  # a page read by OCR is its own task, with this limit
 }
 
 # Settings whose value is one of a few words: anything else is refused when it is set.
