@@ -31,7 +31,6 @@ import random
 import re
 import resource
 import tempfile
-import textwrap
 import time
 from collections import Counter
 from pathlib import Path
@@ -54,6 +53,20 @@ def _font(name: str, px: int):  # noqa: ANN202 - a PIL font
     return ImageFont.truetype(SYSTEM_FONTS[name], px)
 
 
+def _wrap(paragraph: str, face, width: float) -> list[str]:  # noqa: ANN001 - a PIL font
+    """The paragraph's lines as the font sets them within ``width`` pixels."""
+    lines: list[str] = []
+    line = ""
+    for word in paragraph.split():
+        wider = f"{line} {word}" if line else word
+        if line and face.getlength(wider) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = wider
+    return [*lines, line] if line else lines
+
+
 def scan_page(
     paragraphs: list[str], font: str, pt: int, dpi: int, columns: int, noisy: bool, seed: int
 ) -> tuple[bytes, str]:
@@ -68,10 +81,9 @@ def scan_page(
     draw = ImageDraw.Draw(img)
     margin, gutter = dpi * 0.8, dpi * 0.35
     col_w = (width - 2 * margin - (columns - 1) * gutter) / columns
-    chars = max(20, int(col_w / (px * 0.5)))
     column, y, written = 0, margin, []
     for paragraph in paragraphs:
-        lines = textwrap.wrap(paragraph, chars)
+        lines = _wrap(paragraph, face, col_w)
         if y + len(lines) * px * 1.45 > height - margin:
             column += 1
             y = margin

@@ -7,7 +7,8 @@ Across the lines these keys appear with numbers: ratio_1_worker, ratio_all,
 bookkeeping_ms_per_file, process_peak_rss_mb, export_mb_per_s_approx, export_mb_per_s_bpe,
 export_rss_ratio, lag_p99_ms, key_p95_ms, startup_10k_s, pdfium_speedup,
 fidelity_similarity_<engine> (with word recall, precision and artefacts per engine) and
-fidelity_clean_similarity. A script that fails prints ``{"bench": NAME, "error": ...}``
+fidelity_clean_similarity, ocr_s_per_page and ocr_word_recall (skipped without the ocr
+extra). A script that fails prints ``{"bench": NAME, "error": ...}``
 and the run exits 1. ``--quick`` is the CI size: the figures are at small sizes and only
 show the machinery works; the README's table comes from a full run.
 """
@@ -29,6 +30,7 @@ SCRIPTS = {
     "tui": "bench_tui.py",
     "pdfium": "bench_pdfium.py",
     "fidelity": "bench_fidelity.py",
+    "ocr": "bench_ocr.py",
 }
 KEYS = {
     "ingest": ("ratio_1_worker", "ratio_all", "process_peak_rss_mb"),
@@ -37,6 +39,7 @@ KEYS = {
     "tui": ("lag_p99_ms", "key_p95_ms", "startup_10k_s"),
     "pdfium": ("pdfium_speedup",),
     "fidelity": ("fidelity_similarity_loratui_pypdf", "fidelity_clean_similarity"),
+    "ocr": ("ocr_s_per_page", "ocr_word_recall"),
 }
 
 

@@ -42,9 +42,15 @@ def test_quick_benchmarks_report_every_key(tmp_path: Path) -> None:
     )
     results = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
     by_bench = {r["bench"]: r for r in results}
-    assert set(by_bench) == {"ingest", "bookkeeping", "export", "tui", "pdfium", "fidelity"}, (
-        proc.stderr
-    )
+    assert set(by_bench) == {
+        "ingest",
+        "bookkeeping",
+        "export",
+        "tui",
+        "pdfium",
+        "fidelity",
+        "ocr",
+    }, proc.stderr
     for result in results:
         assert "error" not in result, result
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -55,6 +61,8 @@ def test_quick_benchmarks_report_every_key(tmp_path: Path) -> None:
     keys = list(KEYS)
     if "skipped" not in by_bench["pdfium"]:
         keys.append("pdfium_speedup")
+    if "skipped" not in by_bench["ocr"]:
+        keys += ["ocr_s_per_page", "ocr_word_recall"]
     for key in keys:
         value = merged.get(key)
         assert isinstance(value, int | float) and math.isfinite(value), (key, value)

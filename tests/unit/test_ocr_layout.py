@@ -80,12 +80,12 @@ def test_rows_are_read_top_to_bottom_and_left_to_right() -> None:
         _line(50, 102, 280, "left half"),
         _line(50, 130, 500, "second row"),
     ]
-    assert page_text(lines, 600) == "left half right half\nsecond row"
+    assert page_text(lines) == "left half right half\nsecond row"
 
 
 def test_a_tall_gap_starts_a_paragraph() -> None:
     lines = [_line(50, 100, 500, "one"), _line(50, 126, 500, "two"), _line(50, 190, 500, "three")]
-    assert page_text(lines, 600) == "one\ntwo\n\nthree"
+    assert page_text(lines) == "one\ntwo\n\nthree"
 
 
 def test_two_columns_are_read_one_after_the_other_between_full_width_lines() -> None:
@@ -95,7 +95,7 @@ def test_two_columns_are_read_one_after_the_other_between_full_width_lines() -> 
         lines.append(_line(50, y, 280, f"left {i}"))
         lines.append(_line(320, y, 550, f"right {i}"))
     lines.append(_line(50, 300, 550, "A footer across the page"))
-    text = page_text(lines, 600)
+    text = page_text(lines)
     left = "\n".join(f"left {i}" for i in range(5))
     right = "\n".join(f"right {i}" for i in range(5))
     assert text == f"A Title Across The Page\n\n{left}\n\n{right}\n\nA footer across the page"
@@ -107,7 +107,7 @@ def test_three_columns_are_read_one_after_the_other() -> None:
         y = 100 + 26 * i
         lines += [_line(40, y, 200, f"a{i}"), _line(220, y, 380, f"b{i}")]
         lines.append(_line(400, y, 560, f"c{i}"))
-    words = page_text(lines, 600).split()
+    words = page_text(lines).split()
     assert words == [f"{c}{i}" for c in "abc" for i in range(4)]
 
 
@@ -117,10 +117,10 @@ def test_a_table_is_not_read_column_by_column() -> None:
     for i in range(6):
         y = 100 + 26 * i
         lines += [_line(50, y, 90, f"{1970 + i}"), _line(350, y, 390, f"{i}.5")]
-    text = page_text(lines, 600)
+    text = page_text(lines)
     assert text.splitlines()[:2] == ["1970 0.5", "1971 1.5"]
 
 
 def test_no_lines_no_text() -> None:
-    assert page_text([], 600) == ""
-    assert page_text([_line(0, 0, 10, "   ")], 600) == ""
+    assert page_text([]) == ""
+    assert page_text([_line(0, 0, 10, "   ")]) == ""

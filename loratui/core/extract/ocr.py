@@ -178,7 +178,7 @@ def read_image(gray: Any) -> tuple[str, float | None]:
     """The text on a greyscale page image (2-D uint8 array) and the mean score of its lines
     (None when none was found)."""
     lines = respace(gray, _recognise(gray))
-    text = page_text(lines, gray.shape[1])
+    text = page_text(lines)
     scores = [ln.score for ln in lines if ln.text.strip()]
     return text, (round(sum(scores) / len(scores), 4) if scores else None)
 

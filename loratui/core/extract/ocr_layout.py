@@ -33,10 +33,12 @@ WORD_GAP_FALLBACK = 0.22
 MIN_GAPS_TO_SPLIT = 8
 DIGIT_GAP = 2.0  # between two digits a space needs this many times the word gap
 PARAGRAPH_GAP = 0.8  # a vertical gap over this share of the median line height
-# A gutter: at least this share of the page width with no line across it, and lines on
-# both sides as long as text lines in a column (median over COLUMN_WIDTH of the text's
-# width), not short cells. Columns within columns are split again, down to COLUMN_DEPTH.
-GUTTER_MIN = 0.015
+# A gutter: a strip at least this share of the median line height wide that no line
+# crosses (line boxes are drawn a little wider than their ink, so a gutter of an em or two
+# shows narrower), and lines on both sides as long as text lines in a column (median over
+# COLUMN_WIDTH of the text's width), not short cells. Columns within columns are split
+# again, down to COLUMN_DEPTH.
+GUTTER_MIN = 0.3
 COLUMN_MIN_LINES = 3
 COLUMN_WIDTH = 0.25
 COLUMN_DEPTH = 2
@@ -163,7 +165,7 @@ def _rows(lines: Sequence[Line]) -> list[list[Line]]:
     return [sorted(row, key=lambda ln: ln.x0) for row in rows]
 
 
-def _gutter(lines: Sequence[Line], page_width: float) -> tuple[float, float] | None:
+def _gutter(lines: Sequence[Line]) -> tuple[float, float] | None:
     """The widest vertical strip no line crosses that splits the page into two columns of
     text lines, or None."""
     if len(lines) < 2 * COLUMN_MIN_LINES:
@@ -172,11 +174,12 @@ def _gutter(lines: Sequence[Line], page_width: float) -> tuple[float, float] | N
     right = max(ln.x1 for ln in lines)
     span = right - left
     narrow = sorted((ln for ln in lines if ln.x1 - ln.x0 < 0.55 * span), key=lambda ln: ln.x0)
+    least = max(4.0, GUTTER_MIN * statistics.median(ln.height for ln in lines))
     best: tuple[float, float] | None = None
     reach = left
     for ln in narrow:
         lo, hi = max(reach, left + 0.2 * span), min(ln.x0, right - 0.2 * span)
-        if hi - lo >= GUTTER_MIN * page_width and (best is None or hi - lo > best[1] - best[0]):
+        if hi - lo >= least and (best is None or hi - lo > best[1] - best[0]):
             best = (reach, ln.x0)
         reach = max(reach, ln.x1)
     if best is None:
@@ -191,11 +194,11 @@ def _gutter(lines: Sequence[Line], page_width: float) -> tuple[float, float] | N
     return best
 
 
-def _runs(lines: Sequence[Line], page_width: float, depth: int = 0) -> list[list[Line]]:
+def _runs(lines: Sequence[Line], depth: int = 0) -> list[list[Line]]:
     """Runs of lines read one after the other: the whole page, or with a gutter, bands
     between lines that cross it, each band's left column then its right one (each split
     again, for three columns)."""
-    gutter = _gutter(lines, page_width) if depth < COLUMN_DEPTH else None
+    gutter = _gutter(lines) if depth < COLUMN_DEPTH else None
     if gutter is None:
         return [list(lines)]
     g0, g1 = gutter
@@ -206,7 +209,7 @@ def _runs(lines: Sequence[Line], page_width: float, depth: int = 0) -> list[list
     def close_band() -> None:
         for side in (band_left, band_right):
             if side:
-                runs.extend(_runs(side, page_width, depth + 1))
+                runs.extend(_runs(side, depth + 1))
         band_left.clear()
         band_right.clear()
 
@@ -222,7 +225,7 @@ def _runs(lines: Sequence[Line], page_width: float, depth: int = 0) -> list[list
     return runs
 
 
-def page_text(lines: Sequence[Line], page_width: float) -> str:
+def page_text(lines: Sequence[Line]) -> str:
     """The lines as the page's text in reading order: rows joined by newlines, a blank line
     between paragraphs and between columns."""
     lines = [ln for ln in lines if ln.text.strip()]
@@ -230,7 +233,7 @@ def page_text(lines: Sequence[Line], page_width: float) -> str:
         return ""
     median_h = statistics.median(ln.height for ln in lines)
     blocks = []
-    for run in _runs(lines, page_width):
+    for run in _runs(lines):
         out: list[str] = []
         previous: list[Line] | None = None
         for row in _rows(run):
