@@ -7,8 +7,9 @@ Across the lines these keys appear with numbers: ratio_1_worker, ratio_all,
 bookkeeping_ms_per_file, process_peak_rss_mb, export_mb_per_s_approx, export_mb_per_s_bpe,
 export_rss_ratio, lag_p99_ms, key_p95_ms, startup_10k_s, pdfium_speedup,
 fidelity_similarity_<engine> (with word recall, precision and artefacts per engine) and
-fidelity_clean_similarity, generate_requests_per_s, generate_bookkeeping_ms_per_request
-and generate_rss_ratio. A script that fails prints ``{"bench": NAME, "error": ...}``
+fidelity_clean_similarity, generate_requests_per_s, generate_bookkeeping_ms_per_request,
+generate_rss_ratio, ocr_s_per_page and ocr_word_recall (skipped without the ocr extra). A
+script that fails prints ``{"bench": NAME, "error": ...}``
 and the run exits 1. ``--quick`` is the CI size: the figures are at small sizes and only
 show the machinery works; the README's table comes from a full run.
 """
@@ -31,6 +32,7 @@ SCRIPTS = {
     "pdfium": "bench_pdfium.py",
     "fidelity": "bench_fidelity.py",
     "generate": "bench_generate.py",
+    "ocr": "bench_ocr.py",
 }
 KEYS = {
     "ingest": ("ratio_1_worker", "ratio_all", "process_peak_rss_mb"),
@@ -44,6 +46,7 @@ KEYS = {
         "generate_bookkeeping_ms_per_request",
         "generate_rss_ratio",
     ),
+    "ocr": ("ocr_s_per_page", "ocr_word_recall"),
 }
 
 

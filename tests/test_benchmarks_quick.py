@@ -53,6 +53,7 @@ def test_quick_benchmarks_report_every_key(tmp_path: Path) -> None:
         "pdfium",
         "fidelity",
         "generate",
+        "ocr",
     }, proc.stderr
     for result in results:
         assert "error" not in result, result
@@ -64,6 +65,8 @@ def test_quick_benchmarks_report_every_key(tmp_path: Path) -> None:
     keys = list(KEYS)
     if "skipped" not in by_bench["pdfium"]:
         keys.append("pdfium_speedup")
+    if "skipped" not in by_bench["ocr"]:
+        keys += ["ocr_s_per_page", "ocr_word_recall"]
     for key in keys:
         value = merged.get(key)
         assert isinstance(value, int | float) and math.isfinite(value), (key, value)

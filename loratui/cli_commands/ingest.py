@@ -16,6 +16,7 @@ from loratui.cli_commands.common import (
     print_result,
 )
 from loratui.core.errors import LoratuiError
+from loratui.core.extract.shared import PageText
 from loratui.core.ingest import add as ingest
 from loratui.core.projects import documents, files, overview
 from loratui.core.store.models import DOC_STATES, FAILED, Document, Project
@@ -90,7 +91,8 @@ def cmd_show(args: argparse.Namespace) -> int:
     project = open_project(args)
     doc = documents.get_document(project, args.doc)
     if args.page is not None:
-        text = documents.page_text(doc, args.page)
+        found = documents.pages_read(doc, args.page)
+        text = found[0].text if found else None
         if text is None:
             if documents.pages_stored(doc) == 0:
                 raise _no_text(doc)
@@ -100,23 +102,26 @@ def cmd_show(args: argparse.Namespace) -> int:
                 f"it has {doc.pages or documents.pages_stored(doc)} page(s)",
             )
         if args.json:
-            print_json({"id": doc.id, "name": doc.name, "page": args.page, "text": text})
+            print_json({"id": doc.id, "name": doc.name, "page": args.page, **_how_read(found[0])})
         else:
             _write(text)
         return 0
-    rows = documents.pages(doc)
-    if not rows:
-        raise _no_text(doc)
     if args.json:
+        read = documents.pages_read(doc)
+        if not read:
+            raise _no_text(doc)
         print_json(
             {
                 "id": doc.id,
                 "name": doc.name,
                 "state": doc.state,
-                "pages": [{"number": number, "text": text} for number, text in rows],
+                "pages": [{"number": p.number, **_how_read(p)} for p in read],
             }
         )
         return 0
+    rows = documents.pages(doc)
+    if not rows:
+        raise _no_text(doc)
     tty = sys.stdout.isatty()
     for i, (number, text) in enumerate(rows):
         if i:  # a form feed for scripts; a visible rule for people
@@ -126,6 +131,11 @@ def cmd_show(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
     sys.stdout.flush()
     return 0
+
+
+def _how_read(page: PageText) -> dict[str, Any]:
+    """A page's text and, when OCR read it, the engine and its mean line score (else null)."""
+    return {"text": page.text, "ocr_engine": page.ocr_engine, "ocr_confidence": page.ocr_confidence}
 
 
 def _write(text: str) -> None:

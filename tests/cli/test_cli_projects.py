@@ -36,6 +36,10 @@ def test_settings_are_typed(cli: CLI) -> None:
     assert eff["max_file_mb"] == 5 and eff["watch_poll"] is True
     bad = cli.run("settings", "s", "max_file_mb=lots")
     assert bad.returncode == 1 and "max_file_mb must be a int" in bad.stderr
+    assert cli.json("settings", "s", "ocr=force")["ocr"] == "force"
+    bad = cli.run("settings", "s", "ocr=sometimes")
+    assert bad.returncode == 1 and "ocr must be one of auto, off, force" in bad.stderr
+    assert cli.json("settings", "s")["ocr"] == "force"  # the refused value changed nothing
 
 
 def test_text_output_of_new_rename_settings_delete(cli: CLI) -> None:

@@ -36,6 +36,42 @@ def make_pdf(path: Path, pages: Sequence[str], password: str | None = None) -> P
     return path
 
 
+def make_scanned_pdf(path: Path, pages: Sequence[str], dpi: int = 200, pt: float = 11) -> Path:
+    """An image-only PDF, as a scanner makes: each string is typeset on a white A4 page
+    image (Pillow's own font, so no system font is needed), one image per page, no text
+    layer at all."""
+    import textwrap
+
+    from PIL import Image, ImageDraw, ImageFont
+
+    width, height = int(8.27 * dpi), int(11.69 * dpi)
+    px = round(pt * dpi / 72)
+    font = ImageFont.load_default(size=px)
+    images = []
+    for text in pages:
+        img = Image.new("L", (width, height), 255)
+        draw = ImageDraw.Draw(img)
+        y = dpi
+        for paragraph in text.split("\n\n"):
+            for line in textwrap.wrap(paragraph, int((width - 2 * dpi) / (px * 0.5))):
+                draw.text((dpi, y), line, font=font, fill=0)
+                y += round(px * 1.45)
+            y += px
+        images.append(img)
+    images[0].save(path, "PDF", resolution=dpi, save_all=True, append_images=images[1:])
+    return path
+
+
+def join_pdfs(path: Path, parts: Sequence[Path]) -> Path:
+    """The pages of ``parts`` one after the other in one PDF."""
+    writer = PdfWriter()
+    for part in parts:
+        writer.append(str(part))
+    with open(path, "wb") as fh:
+        writer.write(fh)
+    return path
+
+
 def make_encrypted_pdf(src: Path, dest: Path, user_password: str) -> Path:
     """``src`` encrypted (AES-256) with ``user_password`` ("" opens without asking)."""
     writer = PdfWriter(clone_from=str(src))

@@ -21,6 +21,7 @@ from loratui.core.store import db, home, migrations, models
 STEP_SHA256 = {
     1: "18f7cac78647d410db9f5f892c7c9060621761d69a2b49cc2b67223dffde4c0e",
     2: "86cd15a026fa9816f79282a1cc496138d444dc1a4224794a0534bfce5004bb2d",
+    3: "faf2328340b11e58c4ac812503ee3a5b5d312bd9bb942abcfe422bd2eca62e8e",
 }
 
 # Rows inserted right after a database reaches each version, in that version's schema
@@ -63,6 +64,9 @@ SEED: dict[int, list[str]] = {
         """INSERT INTO "generatedpair" VALUES (1, 1, 7, 1, 'ab12', 0, 0, 35, '[1]', NULL,
         'Who pays on time?', 'The tenant pays on time.', 'kept', NULL, NULL, 0.9, NULL, 'm',
         'tv', 'k1', NULL, NULL, 1700000011.0, 1700000011.0)""",
+    ],
+    3: [
+        """INSERT INTO "page" VALUES (2, 7, 2, 'Article 2. Scanned.', 19, 'rapidocr', 0.93)""",
     ],
 }
 

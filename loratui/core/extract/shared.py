@@ -3,12 +3,27 @@
 The kinds parsed whole (``kinds/base.py``) and both PDF engines hand out pages
 ``start``..``end`` clipped to the document's last page; every extractor reports an
 unreadable stored file as ``io_error``, and both PDF engines report a damaged PDF as
-``corrupt`` in the same words.
+``corrupt`` in the same words. A page OCR read says so (``PageText``).
 """
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from loratui.core.errors import LoratuiError
+
+
+class PageText(NamedTuple):
+    """A page's text and, when OCR read it, which engine and its mean line score (0-1).
+
+    Where pages travel as ``(number, text)`` pairs, a page read by OCR travels as this, so
+    the engine and score reach the database with the text (``jobs.results``).
+    """
+
+    number: int
+    text: str
+    ocr_engine: str | None = None
+    ocr_confidence: float | None = None
 
 
 class Refusal(LoratuiError):

@@ -34,6 +34,7 @@ from pebble import ProcessExpired, ProcessPool
 
 from loratui.core.errors import LoratuiError
 from loratui.core.extract import kinds
+from loratui.core.extract.shared import PageText
 from loratui.core.jobs import spool as pool_spool
 
 MB = 1024 * 1024
@@ -138,6 +139,14 @@ def extract_range(
     return extract.extract_pages(path, kind, start, end, password, limits)
 
 
+def ocr_page(
+    path: str, kind: str, number: int, text: str, password: str | None, limits: dict[str, Any]
+) -> PageText | None:
+    """Read page ``number`` by OCR (``DocumentKind.ocr_page``), or None when its text layer
+    (``text``) stays: one page a task, under its own limit (``ocr_timeout_s``)."""
+    return kinds.get(kind).ocr_page(path, number, text, password, limits)
+
+
 # ---------------------------------------------------------------- in the orchestrator
 
 
@@ -221,15 +230,17 @@ class ExtractionPool:
             )
         return self._pool
 
-    async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
+    async def run(self, fn: Callable[..., Any], *args: Any, timeout: float | None = None) -> Any:
         """Run ``fn(*args)`` in a worker process; raise ``LoratuiError`` on failure.
 
-        Cancelling the awaiting task cancels the pool task (pebble stops its process
-        if it already started).
+        ``timeout``: this task's limit in seconds instead of ``task_timeout_s`` (a page
+        read by OCR has its own). Cancelling the awaiting task cancels the pool task
+        (pebble stops its process if it already started).
         """
         pool = self._ensure()
+        limit = float(timeout) if timeout else self.task_timeout_s
         future = pool.schedule(
-            pool_spool.spooled_call, args=(fn, args, str(self._spool)), timeout=self.task_timeout_s
+            pool_spool.spooled_call, args=(fn, args, str(self._spool)), timeout=limit
         )
         try:
             return pool_spool.result_of(await asyncio.wrap_future(future))
@@ -240,9 +251,9 @@ class ExtractionPool:
             if self._pool is pool:
                 self._pool = None
                 pool.stop()
-            raise classify(exc, self.task_timeout_s) from exc
+            raise classify(exc, limit) from exc
         except Exception as exc:  # noqa: BLE001 - classified into a LoratuiError
-            raise classify(exc, self.task_timeout_s) from exc
+            raise classify(exc, limit) from exc
 
     def worker_pids(self) -> list[int]:
         """Process ids of the live workers (for diagnostics and tests)."""

@@ -19,6 +19,8 @@ from typing import Any, NamedTuple
 
 from loratui.core.audit import log_event
 from loratui.core.errors import LoratuiError
+from loratui.core.extract import kinds
+from loratui.core.extract.shared import PageText
 from loratui.core.jobs.queue import LeaseLost, check_lease
 from loratui.core.store import settings as settings_mod
 from loratui.core.store.db import database, write_txn
@@ -42,15 +44,21 @@ _PAGE_BATCH = 200  # rows per INSERT (3 bound values each, far below SQLite's li
 
 
 _UPSERT_PAGE_SQL = (
-    "INSERT INTO page (document_id, number, text, chars) VALUES (?, ?, ?, ?)"
+    "INSERT INTO page (document_id, number, text, chars, ocr_engine, ocr_confidence)"
+    " VALUES (?, ?, ?, ?, ?, ?)"
     " ON CONFLICT (document_id, number) DO UPDATE SET text = excluded.text,"
-    " chars = excluded.chars"
+    " chars = excluded.chars, ocr_engine = excluded.ocr_engine,"
+    " ocr_confidence = excluded.ocr_confidence"
 )
 
 
 def _upsert_pages(doc_id: int, pages: Sequence[tuple[int, str]]) -> None:
-    cursor = database.cursor()
-    cursor.executemany(_UPSERT_PAGE_SQL, [(doc_id, n, t, len(t)) for n, t in pages])
+    """Pages are ``(number, text)``, or ``PageText`` for those OCR read."""
+    rows = []
+    for page in pages:
+        p = PageText(*page)
+        rows.append((doc_id, p.number, p.text, len(p.text), p.ocr_engine, p.ocr_confidence))
+    database.cursor().executemany(_UPSERT_PAGE_SQL, rows)
 
 
 def set_total(job: Job | int, owner: str, total: int, kind: str | None = None) -> None:
@@ -83,7 +91,7 @@ def commit_pages(job: Job | int, owner: str, pages: Sequence[tuple[int, str]]) -
             "UPDATE document SET pages_done = ?, updated_at = ? WHERE id = ?",
             (done, t, row.document_id),
         )
-        numbers = [n for n, _ in pages]
+        numbers = [p[0] for p in pages]
         if numbers:
             log_event(
                 row.project_id,
@@ -108,7 +116,7 @@ def _all_page_texts(
 ) -> tuple[dict[int, str], int]:
     """Every page's text by number (``pages`` over what is stored) and the page count;
     raises ``internal`` when a page is missing."""
-    texts = dict(pages)
+    texts = {p[0]: p[1] for p in pages}
     total = (doc.pages if total is None else total) or 0
     if not total or any(n not in texts for n in range(1, total + 1)):
         # some pages were committed range by range: read them back
@@ -272,6 +280,30 @@ _SAME_TEXT_SQL = (
 )
 
 
+_OCR_PAGES_SQL = (
+    "SELECT COUNT(*), COALESCE(SUM(chars = 0), 0), AVG(ocr_confidence) FROM page"
+    " WHERE document_id = ? AND ocr_engine IS NOT NULL"
+)
+
+
+def _ocr_notes(doc: Document, warnings: list[dict[str, Any]]) -> None:
+    """The ``ocr`` warning, and OCR advice in the hints on missing text (only for kinds
+    whose pages may be scans; the caller holds the write transaction, pages written)."""
+    from loratui.core.extract import ocr
+    from loratui.core.jobs import validate
+
+    read, blank, confidence = database.execute_sql(_OCR_PAGES_SQL, (doc.id,)).fetchone()
+    if any(w["code"] in ("no_text", "little_text") for w in warnings):
+        stored = database.execute_sql(
+            "SELECT settings FROM project WHERE id = ?", (doc.project_id,)
+        ).fetchone()[0]
+        setting = settings_mod.effective(json.loads(stored or "{}"))["ocr"]
+        validate.ocr_hints(warnings, doc.id, setting, ocr.available(), read)
+    note = validate.ocr_warning(doc.id, read, blank, confidence)
+    if note:
+        warnings.append(note)
+
+
 def _write(prep: _Prepared, t: float, projects: dict[int, _ProjectRef]) -> Document:
     """Write one prepared completion (the caller holds the write transaction)."""
     from loratui.core.jobs import validate
@@ -300,6 +332,8 @@ def _write(prep: _Prepared, t: float, projects: dict[int, _ProjectRef]) -> Docum
         dup = validate.duplicate_text_warning(doc)
         if dup:
             warnings.append(dup)
+    if kinds.find(prep.kind) is not None and kinds.find(prep.kind).reads_images:
+        _ocr_notes(doc, warnings)
     database.execute_sql(
         _DOC_DONE_SQL,
         (

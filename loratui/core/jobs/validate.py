@@ -3,9 +3,10 @@
 Errors (unsupported, corrupt, encrypted, over limits) stop a document and come from
 detection and extraction; these are the softer findings on a document that did extract:
 no text at all (a scan that needs OCR), very little text per page, broken characters,
-and text identical to another document's; and whatever the document's kind adds
-(``DocumentKind.warnings``). The worker calls these when a document finishes; each finding
-is ``{"code", "level", "message", "hint"}``.
+and text identical to another document's; pages read by OCR (``ocr``: worth a look), and
+whatever the document's kind adds (``DocumentKind.warnings``). The worker calls these when a
+document finishes; each finding is ``{"code", "level", "message", "hint"}``. The hints on
+missing text say how to get OCR going when it could have read the pages.
 """
 
 from __future__ import annotations
@@ -105,6 +106,59 @@ def document_warnings(pages: list[str], kind: str | None = None) -> list[dict[st
     if known is not None:
         out.extend(known.warnings(pages))
     return out
+
+
+def ocr_warning(
+    doc_id: int, pages: int, blank: int, confidence: float | None
+) -> dict[str, Any] | None:
+    """``ocr``: ``pages`` were read by OCR (``blank`` of them without any text found), with
+    this mean line score; None when OCR read none."""
+    if not pages:
+        return None
+    s = "s" if pages != 1 else ""
+    score = f", mean confidence {confidence:.2f}" if confidence is not None else ""
+    none = f" ({blank} with no text found)" if blank else ""
+    note = _warning(
+        "ocr",
+        f"{pages} page{s} read by OCR{none}{score}",
+        f"OCR can misread words: check the page{s} in the preview "
+        f"(`loratui show PROJECT {doc_id} --page N`); `loratui settings PROJECT ocr=off` "
+        "keeps only the text layer",
+    )
+    # the figures themselves, for ``files --json`` (``projects.files.file_row``)
+    note["pages"] = pages
+    note["confidence"] = None if confidence is None else round(confidence, 4)
+    return note
+
+
+def ocr_hints(
+    warnings: list[dict[str, Any]], doc_id: int, setting: str, installed: bool, read: int
+) -> None:
+    """Reword the ``no_text``/``little_text`` hints of a document whose pages OCR could
+    read: how to turn it on (install the extra, change the ``ocr`` setting), or, when it
+    was on, what is left to try. ``read``: pages OCR read."""
+    retry = f"then `loratui retry PROJECT {doc_id}`"
+    for w in warnings:
+        if w["code"] not in ("no_text", "little_text"):
+            continue
+        if not installed:
+            w["hint"] = (
+                "the pages are probably scanned images: install OCR with "
+                f"`pip install 'loratui[ocr]'`, {retry}"
+            )
+        elif setting == "off":
+            w["hint"] = f"OCR is off for this project: `loratui settings PROJECT ocr=auto`, {retry}"
+        elif w["code"] == "no_text" and read:
+            w["message"] = "no text: OCR found none on its pages either"
+            w["hint"] = "check the file: its pages may be blank or pictures without words"
+        elif w["code"] == "no_text":
+            w["message"] = "no text: its pages draw nothing (blank)"
+            w["hint"] = "check the file; exclude it if it is blank"
+        elif setting != "force":
+            w["hint"] = (
+                "check the preview; pages with some text and few images were not read by "
+                f"OCR: `loratui settings PROJECT ocr=force` reads every page, {retry}"
+            )
 
 
 def duplicate_text_warning(doc: Document) -> dict[str, Any] | None:

@@ -8,8 +8,9 @@ process must never freeze the event loop), so the loop only schedules and awaits
 For each claimed document the first pool task counts its pages (and extracts small files
 whole; several small non-PDF files share one task, see ``batches``); a big PDF is
 then split into ``pdf_pages_per_task`` ranges that run in parallel, each range committed
-as soon as it is done. A restart finds the committed pages and extracts only the missing
-ranges.
+as soon as it is done. Pages that came out (nearly) empty from a kind whose pages may be
+scans go to OCR, one pool task a page, before their range is committed. A restart finds
+the committed pages and extracts only the missing ranges.
 """
 
 from __future__ import annotations
@@ -27,10 +28,12 @@ from typing import Any
 import peewee
 
 from loratui.core.errors import LoratuiError
+from loratui.core.extract import kinds
+from loratui.core.extract.shared import PageText
 from loratui.core.jobs import batches as look_batches
 from loratui.core.jobs import queue
 from loratui.core.jobs import results as job_results
-from loratui.core.jobs.pool import ExtractionPool, extract_range, first_look
+from loratui.core.jobs.pool import ExtractionPool, extract_range, first_look, ocr_page
 from loratui.core.jobs.worker_db import claim_batch, page_ranges
 from loratui.core.store import db, owners
 from loratui.core.store import settings as settings_mod
@@ -353,12 +356,15 @@ class Worker:
                 else:
                     future.set_result(result)
 
-    async def _in_pool(self, fn: Callable[..., Any], *args: Any, items: int = 1) -> Any:
-        """Run one pool task (serving ``items`` documents) when a slot is free."""
+    async def _in_pool(
+        self, fn: Callable[..., Any], *args: Any, items: int = 1, timeout: float | None = None
+    ) -> Any:
+        """Run one pool task (serving ``items`` documents) when a slot is free; ``timeout``
+        replaces ``task_timeout_s`` for it."""
         assert self._slots is not None and self._pool is not None
         async with self._slots:
             t0 = time.monotonic()
-            result = await self._pool.run(fn, *args)
+            result = await self._pool.run(fn, *args, timeout=timeout)
             spent = (time.monotonic() - t0) / items
             self._task_s = (
                 spent if self._task_s == float("inf") else 0.8 * self._task_s + 0.2 * spent
@@ -388,6 +394,9 @@ class Worker:
                 )
                 extract_s = time.monotonic() - t0
             if pages is not None:  # small file: extracted whole, complete in one txn
+                t0 = time.monotonic()
+                pages = await self._read_scans(doc, path, kind, pages)
+                extract_s += time.monotonic() - t0
                 await self._finish(job, doc, pages, total, extract_s, started, kind)
                 return
             await self._call(job_results.set_total, job.id, self.owner, total, kind)
@@ -402,6 +411,7 @@ class Worker:
             pages = await self._in_pool(
                 extract_range, path, kind, start, end, doc.password, self._limits
             )
+            pages = await self._read_scans(doc, path, kind, pages)
             spent = time.monotonic() - t0
             done = await self._call(job_results.commit_pages, job.id, self.owner, pages)
             self._emit(WorkerUpdate(doc.id, "processing", done, total))
@@ -419,6 +429,41 @@ class Worker:
             await asyncio.gather(*tasks, return_exceptions=True)
             raise
         await self._finish(job, doc, [], total, extract_s, started, kind)
+
+    async def _read_scans(
+        self, doc: Document, path: str, kind: str | None, pages: list[tuple[int, str]]
+    ) -> list[tuple[int, str]]:
+        """``pages`` with those OCR read replaced (``PageText``): for kinds whose pages may
+        be scans, each page the ``ocr`` setting picks is its own pool task."""
+        known = kinds.find(kind)
+        if known is None or not known.reads_images or not pages:
+            return pages
+        from loratui.core.extract import ocr  # (numpy: only once a PDF is being read)
+
+        how = ocr.mode(self._limits)  # ocr=force without the extra fails the document
+        wanted = [(n, text) for n, text, *_ in pages if ocr.candidate(text, how)]
+        if not wanted:
+            return pages
+        limit = float(self._limits["ocr_timeout_s"]) or None
+
+        async def read_one(n: int, text: str) -> PageText | None:
+            try:
+                return await self._in_pool(
+                    ocr_page, path, kind, n, text, doc.password, self._limits, timeout=limit
+                )
+            except LoratuiError as err:
+                raise ocr.page_error(err, n, limit) from err
+
+        tasks = [asyncio.ensure_future(read_one(n, text)) for n, text in wanted]
+        try:
+            read: list[PageText | None] = await asyncio.gather(*tasks)
+        except BaseException:
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
+        by_number = {p.number: p for p in read if p is not None}
+        return [by_number.get(p[0], p) for p in pages]
 
     async def _finish(
         self,

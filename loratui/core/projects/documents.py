@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from loratui.core import audit
 from loratui.core.errors import LoratuiError
+from loratui.core.extract.shared import PageText
 from loratui.core.store.models import FAILED, Document, Page, Project
 
 NEEDS_PASSWORD = ("encrypted", "wrong_password")  # error codes a password can cure
@@ -63,6 +64,17 @@ def pages(doc: Document) -> list[tuple[int, str]]:
     """(number, text) of the extracted pages of ``doc`` in order."""
     query = Page.select(Page.number, Page.text).where(Page.document == doc).order_by(Page.number)
     return list(query.tuples())
+
+
+def pages_read(doc: Document | int, number: int | None = None) -> list[PageText]:
+    """The extracted pages of ``doc`` in order (or only page ``number``), each with the OCR
+    engine and mean line score when OCR read it (None for the text layer)."""
+    query = Page.select(Page.number, Page.text, Page.ocr_engine, Page.ocr_confidence).where(
+        Page.document == getattr(doc, "id", doc)
+    )
+    if number is not None:
+        query = query.where(Page.number == number)
+    return [PageText(*row) for row in query.order_by(Page.number).tuples()]
 
 
 def page_texts(doc: Document) -> list[str]:

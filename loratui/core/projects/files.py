@@ -143,7 +143,10 @@ def doc_count(project_id: int) -> int:
 
 
 def file_row(doc: Document, attempts: int = 0) -> dict[str, Any]:
-    """One document as ``files --json`` prints it (times as epoch seconds)."""
+    """One document as ``files --json`` prints it (times as epoch seconds). ``ocr_pages``
+    and ``ocr_confidence`` (mean line score of those pages) come from its ``ocr`` warning,
+    written with the other figures when the document was done."""
+    ocr = next((w for w in doc.warnings or [] if w.get("code") == "ocr"), {})
     return {
         "id": doc.id,
         "name": doc.name,
@@ -161,6 +164,8 @@ def file_row(doc: Document, attempts: int = 0) -> dict[str, Any]:
         "text_sha256": doc.text_sha256,
         "attempts": attempts,
         "warnings": doc.warnings or [],
+        "ocr_pages": ocr.get("pages", 0),
+        "ocr_confidence": ocr.get("confidence"),
         "excluded": bool(doc.excluded),
         "duplicate_of": doc.duplicate_of_id,
         "origin": doc.origin,

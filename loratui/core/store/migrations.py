@@ -309,8 +309,15 @@ _V2_GENERATION = (
     'CREATE INDEX "generatedpair_project_id_state" ON "generatedpair" ("project_id", "state")',
 )
 
+# Version 3: pages read by OCR say so (``extract/ocr.py``): the engine's name and its mean
+# line score; both NULL for a page whose text came from the file's own text layer.
+_V3_PAGE_OCR = (
+    'ALTER TABLE "page" ADD COLUMN "ocr_engine" VARCHAR(255)',
+    'ALTER TABLE "page" ADD COLUMN "ocr_confidence" REAL',
+)
+
 # Append new steps here; never edit one that has shipped (see the docstring).
-MIGRATIONS: list[tuple[str, ...]] = [_V1_TABLES, _V2_GENERATION]
+MIGRATIONS: list[tuple[str, ...]] = [_V1_TABLES, _V2_GENERATION, _V3_PAGE_OCR]
 
 
 def user_version(db: peewee.SqliteDatabase) -> int:

@@ -107,6 +107,10 @@ class Page(BaseModel):
     number = peewee.IntegerField()  # 1-based
     text = peewee.TextField(default="")
     chars = peewee.IntegerField(default=0)
+    # Set when OCR read the page (``extract/ocr.py``): the engine ("rapidocr") and the mean
+    # score of its lines (0-1). NULL: the text came from the file's own text layer.
+    ocr_engine = peewee.CharField(null=True)
+    ocr_confidence = peewee.FloatField(null=True)
 
     class Meta:
         indexes = ((("document", "number"), True),)

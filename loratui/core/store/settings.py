@@ -26,6 +26,13 @@ DEFAULTS: dict[str, Any] = {
     "watch_after": "keep",  # keep, move
     "watch_poll": False,
     "drop_group_writable": False,
+    "ocr": "auto",  # auto, off, force (OCR needs the optional extra: extract/ocr.py)
+    "ocr_timeout_s": 300.0,  # a page read by OCR is its own task, with this limit
+}
+
+# Settings whose value is one of a few words: anything else is refused when it is set.
+CHOICES: dict[str, tuple[str, ...]] = {
+    "ocr": ("auto", "off", "force"),
 }
 
 
@@ -72,4 +79,8 @@ def parse_assignment(text: str) -> tuple[str, Any]:
         ) from exc
     if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
         raise LoratuiError("invalid", f"{key} must not be negative")
+    if key in CHOICES and value not in CHOICES[key]:
+        raise LoratuiError(
+            "invalid", f"{key} must be one of {', '.join(CHOICES[key])}, got {raw.strip()!r}"
+        )
     return key, value

@@ -11,7 +11,8 @@ travels, each process imports its module.
 What a kind declares besides: its name, how messages name it, the file extensions that
 promise it, whether small files may share a pool task, whether big files are read range
 by range, whether its pages are laid out (then near-empty pages are worth a warning),
-whether it takes a password, and its own wording (message and hint) for error codes.
+whether it takes a password, whether its pages may be images that OCR can read
+(``ocr_page``), and its own wording (message and hint) for error codes.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from loratui.core.errors import ErrorInfo, LoratuiError, info
-from loratui.core.extract.shared import Refusal, page_numbers, unreadable
+from loratui.core.extract.shared import PageText, Refusal, page_numbers, unreadable
 
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 
@@ -98,6 +99,7 @@ class DocumentKind:
     ranged: ClassVar[bool] = False  # big files are read range by range across processes
     laid_out: ClassVar[bool] = False  # fixed pages: a near-empty one is probably a scan
     takes_password: ClassVar[bool] = False
+    reads_images: ClassVar[bool] = False  # pages may be scans: ``ocr_page`` can read them
     errors: ClassVar[tuple[ErrorInfo, ...]] = ()  # this kind's wording for error codes
 
     def detect(self, probe: Probe) -> bool:
@@ -118,6 +120,13 @@ class DocumentKind:
         self, path: str, start: int, end: int, password: str | None, limits: Limits
     ) -> Pages:
         """The text of pages ``start``..``end`` (1-based, inclusive, clipped to the last)."""
+        raise NotImplementedError
+
+    def ocr_page(
+        self, path: str, number: int, text: str, password: str | None, limits: Limits
+    ) -> PageText | None:
+        """In a worker process, for kinds that declare ``reads_images``: page ``number`` read
+        by OCR (its text layer gave ``text``), or None when the text layer stays."""
         raise NotImplementedError
 
     def warnings(self, pages: list[str]) -> list[dict[str, Any]]:

@@ -2,7 +2,8 @@
 
 pypdf (``extract/pdf.py``) is the default; PDFium (``extract/pdfium.py``, the optional
 ``pdfium`` extra) when the project's ``pdf_engine`` setting says ``pypdfium2``. Engines are
-imported in the worker processes only, on the first page asked for.
+imported in the worker processes only, on the first page asked for. Scanned pages are read
+by OCR (``extract/ocr.py``, the optional ``ocr`` extra), one page per call.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from types import ModuleType
 
 from loratui.core.errors import ErrorInfo
-from loratui.core.extract.kinds.base import DocumentKind, Limits, Pages, Probe
+from loratui.core.extract.kinds.base import DocumentKind, Limits, Pages, PageText, Probe
 
 UNLOCK_HINT = (
     "press `p` on the file to give its password, or run "
@@ -37,6 +38,7 @@ class PdfKind(DocumentKind):
     ranged = True
     laid_out = True
     takes_password = True
+    reads_images = True
     errors = (
         ErrorInfo("encrypted", "the PDF is encrypted and needs a password", UNLOCK_HINT),
         ErrorInfo(
@@ -61,6 +63,14 @@ class PdfKind(DocumentKind):
     ) -> Pages:
         with self.wording():
             return engine(limits).extract_pages(path, self.name, start, end, password, limits)
+
+    def ocr_page(
+        self, path: str, number: int, text: str, password: str | None, limits: Limits
+    ) -> PageText | None:
+        from loratui.core.extract import ocr
+
+        with self.wording():
+            return ocr.read_page(path, number, text, password, dict(limits))
 
 
 KIND = PdfKind()
