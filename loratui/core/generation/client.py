@@ -142,6 +142,11 @@ class ChatClient:
             trust_env=not host.startswith(_LOOPBACK),
         )
 
+    @property
+    def not_before(self) -> float:
+        """The monotonic time before which this client sends nothing (a Retry-After)."""
+        return self._not_before
+
     def __repr__(self) -> str:
         url, n = display_url(self.base_url), self.settings.concurrency
         return f"ChatClient({url!r}, concurrency={n})"
