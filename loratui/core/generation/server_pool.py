@@ -32,7 +32,7 @@ from collections.abc import Callable
 from typing import Any
 
 from loratui.core.generation import failures
-from loratui.core.generation.client import Attempt, ChatClient, Completion
+from loratui.core.generation.client import Attempt, ChatClient, Completion, only_model
 from loratui.core.generation.failures import GenerationError, display_url
 from loratui.core.generation.retry_policy import backoff_seconds
 from loratui.core.generation.settings import GenerationSettings, Sampling
@@ -141,16 +141,7 @@ class ServerPool:
         """The model to ask: the setting, else the one model all servers serve."""
         if self._model:
             return self._model
-        models = await self.list_models()
-        if len(models) != 1:
-            listed = ", ".join(models) if models else "none"
-            raise GenerationError(
-                "model_not_found",
-                "no model is set and the servers share "
-                + ("none" if not models else f"{len(models)} models"),
-                f"choose one with --model; every server lists: {listed}",
-            )
-        self._model = models[0]
+        self._model = only_model(await self.list_models(), "the servers share", "every server")
         return self._model
 
     # ---- chat ---------------------------------------------------------------------------
