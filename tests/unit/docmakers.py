@@ -171,3 +171,38 @@ def make_zip_bomb_docx(path: Path, declared_mb: int) -> Path:
             for _ in range(declared_mb):
                 fh.write(chunk)
     return path
+
+
+_W_NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+
+
+def make_docx_with_controls_and_ruby(path: Path) -> Path:
+    """A table whose second row sits in a content control (``w:sdt``) and whose third row
+    has a cell in one, then a paragraph with ruby text (base 漢字, reading かんじ), as
+    Word writes them."""
+    from docx.oxml import parse_xml
+
+    def cell(text: str) -> str:
+        return f"<w:tc><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:tc>"
+
+    table = parse_xml(
+        f"<w:tbl {_W_NS}><w:tblGrid><w:gridCol/><w:gridCol/></w:tblGrid>"
+        f"<w:tr>{cell('Year')}{cell('Index')}</w:tr>"
+        f"<w:sdt><w:sdtPr/><w:sdtContent><w:tr>{cell('1975')}{cell('105.1')}</w:tr>"
+        "</w:sdtContent></w:sdt>"
+        f"<w:tr>{cell('1976')}<w:sdt><w:sdtPr/><w:sdtContent>{cell('98.4')}</w:sdtContent>"
+        "</w:sdt></w:tr></w:tbl>"
+    )
+    ruby = parse_xml(
+        f"<w:p {_W_NS}><w:r><w:t xml:space=\"preserve\">Write </w:t></w:r><w:r><w:ruby>"
+        "<w:rubyPr/><w:rt><w:r><w:t>かんじ</w:t></w:r></w:rt>"
+        "<w:rubyBase><w:r><w:t>漢字</w:t></w:r></w:rubyBase></w:ruby></w:r>"
+        "<w:r><w:t xml:space=\"preserve\"> daily.</w:t></w:r></w:p>"
+    )
+    d = docx.Document()
+    d.add_paragraph("Table 1: the index by year.")
+    body = d.element.body
+    body.insert(len(body) - 1, table)  # before the final sectPr
+    body.insert(len(body) - 1, ruby)
+    d.save(str(path))
+    return path
