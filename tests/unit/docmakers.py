@@ -194,10 +194,10 @@ def make_docx_with_controls_and_ruby(path: Path) -> Path:
         "</w:sdt></w:tr></w:tbl>"
     )
     ruby = parse_xml(
-        f"<w:p {_W_NS}><w:r><w:t xml:space=\"preserve\">Write </w:t></w:r><w:r><w:ruby>"
+        f'<w:p {_W_NS}><w:r><w:t xml:space="preserve">Write </w:t></w:r><w:r><w:ruby>'
         "<w:rubyPr/><w:rt><w:r><w:t>かんじ</w:t></w:r></w:rt>"
         "<w:rubyBase><w:r><w:t>漢字</w:t></w:r></w:rubyBase></w:ruby></w:r>"
-        "<w:r><w:t xml:space=\"preserve\"> daily.</w:t></w:r></w:p>"
+        '<w:r><w:t xml:space="preserve"> daily.</w:t></w:r></w:p>'
     )
     d = docx.Document()
     d.add_paragraph("Table 1: the index by year.")
