@@ -174,3 +174,29 @@ def test_docx_table_rows_stay_rows_in_the_records(home: Path, tmp_path: Path) ->
     joined = "\n".join(texts)
     assert "Table 3: Index by year\n\n| Year |" in joined  # the caption is not glued on
     assert "| 1978 | 110.3 | 8.4 | 33.0 |\n\nafter the oil crisis" in joined
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_pdf_table_rows_stay_rows_in_the_records(home: Path, tmp_path: Path, engine: str) -> None:
+    from tests.unit.docmakers import TABLE_ROWS
+
+    rng = random.Random(9)
+    path = make_book_pdf(
+        tmp_path / "report.pdf",
+        [(None, f"{paragraph(rng)}\nTable 3: Index by year"), (None, paragraph(rng))],
+        tables={0: TABLE_ROWS},
+    )
+    pages = _pages(path, "pdf", engine)
+    texts = _export_texts(f"report-{engine}", pages, "pdf")
+    assert _table_rows(texts) == [f"| {' | '.join(r)} |" for r in TABLE_ROWS]
+    joined = "\n".join(texts)
+    assert "Table 3: Index by year\n\n| Year |" in joined
+    assert "| 1978 | 110.3 | 8.4 | 33.0 |\n\nThe table ends here" in joined
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_prose_pdf_has_no_table_rows(tmp_path: Path, engine: str) -> None:
+    """Lines of prose, justified or not, are never taken for a table."""
+    rng = random.Random(10)
+    path = make_book_pdf(tmp_path / "prose.pdf", [(None, paragraph(rng, 12)) for _ in range(3)])
+    assert not [ln for p in _pages(path, "pdf", engine) for ln in p.split("\n") if is_row(ln)]

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-_ROW = re.compile(r"^\| .*\|$")
+_ROW = re.compile(r"^\| .* \|$")
 
 
 def row(cells: Iterable[str]) -> str:
