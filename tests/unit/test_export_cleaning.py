@@ -158,6 +158,8 @@ def test_dehyphenate_keeps_known_compounds() -> None:
     keep = clean.compounds("the well-coordinated plan, a so-called fix")
     assert keep == {"well-coordinated", "so-called"}
     assert clean.dehyphenate(text, keep) == "a well-coordinated example"
+    # a soft hyphen at a line end only marks where the word was broken
+    assert clean.fix_whitespace("the well-coordi\u00ad\nnated plan") == "the well-coordinated plan"
 
 
 def _table_rows(texts: list[str]) -> list[str]:

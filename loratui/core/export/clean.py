@@ -21,6 +21,7 @@ from collections.abc import Collection
 
 from loratui.core.extract.table_rows import is_row
 
+_SOFT_BREAK = re.compile(r"\u00ad[ \t]*\n[ \t]*")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u200e\u200f\ufeff\u00ad]")
 # runs of spaces to collapse into one " ": only the runs that change (two or more, or one
 # that is not a plain space) are matched, so ordinary word gaps cost nothing
@@ -49,10 +50,13 @@ def normalize_unicode(text: str, form: str) -> str:
 
 
 def fix_whitespace(text: str) -> str:
-    """Newlines unified, control and zero-width characters gone, runs of spaces collapsed."""
+    """Newlines unified, control and zero-width characters gone, runs of spaces collapsed;
+    a word broken at a soft hyphen (U+00AD, which pypdf keeps) joined."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n\n")
     if text.isascii():
         return _fix_ascii(text)
+    if "\u00ad" in text:  # a soft hyphen at a line end is where a word was broken: join it
+        text = _SOFT_BREAK.sub("", text)
     text = _SPACES.sub(" ", _CONTROL.sub("", text))  # one pass: no run crosses a newline
     text = "\n".join([ln.strip() for ln in text.split("\n")])
     if "\n\n\n" in text:
