@@ -110,6 +110,12 @@ def test_a_page_break_inside_a_sentence_is_not_a_paragraph_break(
     assert "Donec an example of a word" in joined
 
 
+def test_a_one_row_table_is_not_a_heading() -> None:
+    from loratui.core.export.chunking import is_heading
+
+    assert is_heading("1.6. WEGE UND KNOTEN") and not is_heading("| YEAR | GDP |")
+
+
 def test_page_joins_keep_real_paragraph_breaks() -> None:
     assert clean.join_pages("It ends here.", "Next page.")[2] is False
     assert clean.join_pages("Chapter", "Next page starts")[2] is False

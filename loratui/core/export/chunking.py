@@ -118,8 +118,9 @@ def page_slices(text: str, size: int = SLICE_CHARS) -> Iterator[str]:
 
 
 def is_heading(para: str) -> bool:
-    """A short one-line paragraph that looks like a title (Markdown, numbered, or CAPS)."""
-    if "\n" in para or len(para) > 100:
+    """A short one-line paragraph that looks like a title (Markdown, numbered, or CAPS);
+    a table row (``| YEAR | GDP |``) is not one."""
+    if "\n" in para or len(para) > 100 or para.startswith("| "):
         return False
     if _HEADING.match(para):
         return True

@@ -172,7 +172,8 @@ def join_pages(
     first = body.partition("\n")[0].strip()
     if not last or not first or is_row(last) or is_row(first):
         return prev, nxt, False
-    broken = _BROKEN_WORD.search(last)
+    # (only the line's end is looked at: after unwrapping, a line is a whole paragraph)
+    broken = _BROKEN_WORD.search(last[-64:]) if last[-1] in "-\u2010" else None
     word = _FIRST_WORD.match(first)
     if broken is not None and word is not None and dehyphen:
         head = prev.rstrip()[: -len(broken.group())]
@@ -180,7 +181,7 @@ def join_pages(
         if joined.lower() not in keep:
             joined = broken.group(1) + word.group()
         return head + joined, body[word.end() :].lstrip(" \t"), True
-    if not unwrap or _ENDS_SENTENCE.search(last) or _LIST_OR_HEADING.match(first):
+    if not unwrap or _ENDS_SENTENCE.search(last[-1]) or _LIST_OR_HEADING.match(first):
         return prev, nxt, False
     if first[:1].islower() or last.endswith(","):
         return prev, nxt, True
