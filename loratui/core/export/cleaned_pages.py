@@ -36,7 +36,7 @@ class PageCleaner:
         self.cfg = cfg
         self.removed = 0
         self._repeated: frozenset[str] = frozenset()
-        self._offsets: frozenset[int] = frozenset()
+        self._heads = running_heads.NO_HEADS
         self._keep: set[str] = set()
         self._scanned = False
 
@@ -63,14 +63,14 @@ class PageCleaner:
                 self._keep |= clean.compounds(text)
         if find_repeated:
             self._repeated = finder.repeated()
-            self._offsets = heads.offsets()
+            self._heads = heads.found()
         self._scanned = True
 
     def _page(self, number: int, raw: str) -> str:
         cfg = self.cfg
         text = self._pre(raw)
         text, removed = clean.drop_repeated(text, self._repeated)
-        text, heads = running_heads.drop_heads(number, text, self._offsets)
+        text, heads = running_heads.drop_heads(number, text, self._heads)
         self.removed += removed + heads
         if cfg.dehyphenate and not self._scanned:
             self._keep = clean.compounds(text)

@@ -12,7 +12,9 @@ page's own printed number. The printed number is the stored page number minus an
 (front matter shifts it); an offset counts once at least ``MIN_PAGES`` pages and
 ``SHARE`` of them carry such a line with it, so a line that merely starts with a number
 (``1975 was a dry year``) is never taken for a head unless its number fits that page;
-a line with a number at both ends is a table-of-contents entry, never a head.
+and its title must be on two pages or more (a running head repeats; a section heading
+that happens to carry its page's number does not). A line with a number at both ends is
+a table-of-contents entry, never a head.
 
 This works on the page text alone (first and last lines of each page), not on positions
 on the page, so it is the same for every PDF engine, for OCR'd pages and for DOCX.
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from typing import NamedTuple
 
 from loratui.core.extract.table_rows import is_row
 
@@ -36,18 +39,29 @@ _TWO_NUMBERS = re.compile(r"^\d+\s.*\s\d+$")
 _NUMBER_LAST = re.compile(rf"^(?=.*[^\W\d_])(\S.{{0,{MAX_TITLE}}}?)\s+(\d{{1,4}})$")
 
 
-def head_number(line: str) -> int | None:
-    """The page number of a line shaped like a running head, else ``None``."""
+class Head(NamedTuple):
+    """A line shaped like a running head: its printed page number and its title's key."""
+
+    number: int
+    title: str
+
+
+def head(line: str) -> Head | None:
+    """The number and title of a line shaped like a running head, else ``None``."""
     line = line.strip()
     if len(line) > MAX_TITLE + 6 or is_row(line) or _TWO_NUMBERS.match(line):
         return None
     m = _NUMBER_FIRST.match(line)
     if m is not None and not _sentence_like(m.group(2)):
-        return int(m.group(1))
+        return Head(int(m.group(1)), _key(m.group(2)))
     m = _NUMBER_LAST.match(line)
     if m is not None and not _sentence_like(m.group(1)):
-        return int(m.group(2))
+        return Head(int(m.group(2)), _key(m.group(1)))
     return None
+
+
+def _key(title: str) -> str:
+    return " ".join(title.lower().split())
 
 
 def _sentence_like(title: str) -> bool:
@@ -61,37 +75,59 @@ def _edge(text: str) -> list[int]:
     return sorted(set(idx[:EDGE_LINES] + idx[-EDGE_LINES:]))
 
 
+class Heads(NamedTuple):
+    """What the first pass found: the offsets and the titles of the document's heads."""
+
+    offsets: frozenset[int]
+    titles: frozenset[str]
+
+
+NO_HEADS = Heads(frozenset(), frozenset())
+
+
 class RunningHeads:
-    """First pass: the offsets between stored page numbers and the numbers in heads."""
+    """First pass: the offsets between stored page numbers and the numbers in heads, and
+    the titles heads with such an offset carry on more than one page."""
 
     def __init__(self) -> None:
         self.pages = 0
         self._offsets: Counter[int] = Counter()
+        self._seen: list[tuple[int, str]] = []  # (offset, title) of each head-shaped line
 
     def add_page(self, number: int, text: str) -> None:
         self.pages += 1
         lines = text.split("\n")
         offsets = set()
         for i in _edge(text):
-            printed = head_number(lines[i])
-            if printed is not None:
-                offsets.add(number - printed)
+            found = head(lines[i])
+            if found is not None:
+                offsets.add(number - found.number)
+                self._seen.append((number - found.number, found.title))
         self._offsets.update(offsets)
 
-    def offsets(self) -> frozenset[int]:
-        """The offsets that enough pages agree on (none for a short document)."""
+    def found(self) -> Heads:
+        """The offsets enough pages agree on (none for a short document), and the titles
+        seen with them on two pages or more (a section heading that happens to carry its
+        page's number is on one page only; a running head repeats)."""
         need = max(MIN_PAGES, SHARE * self.pages)
-        return frozenset(o for o, n in self._offsets.items() if n >= need)
+        offsets = frozenset(o for o, n in self._offsets.items() if n >= need)
+        if not offsets:
+            return NO_HEADS
+        titles = Counter(t for o, t in self._seen if o in offsets)
+        return Heads(offsets, frozenset(t for t, n in titles.items() if n >= 2))
 
 
-def drop_heads(number: int, text: str, offsets: frozenset[int]) -> tuple[str, int]:
+def drop_heads(number: int, text: str, heads: Heads) -> tuple[str, int]:
     """Remove page ``number``'s running heads; return the text and the lines removed."""
-    if not offsets:
+    if not heads.titles:
         return text, 0
     lines = text.split("\n")
-    drop = {
-        i for i in _edge(text) if (n := head_number(lines[i])) is not None and number - n in offsets
-    }
+    drop = set()
+    for i in _edge(text):
+        found = head(lines[i])
+        if found is not None and number - found.number in heads.offsets:
+            if found.title in heads.titles:
+                drop.add(i)
     if not drop:
         return text, 0
     return "\n".join(ln for i, ln in enumerate(lines) if i not in drop), len(drop)
