@@ -90,9 +90,12 @@ def _process(args: argparse.Namespace, project: Project, engine: RayEngine | Non
         if bar is not None and u.document_id is not None and u.state in ("done", "failed"):
             bar.advance(task)
 
+    workers = args.workers
+    if engine is not None and workers is None:
+        workers = engine.workers  # the cluster's CPUs
     session = ProjectSession(
         project.id,
-        workers=args.workers or (engine.workers if engine else None),
+        workers=workers,
         on_update=on_update,
         on_error=_warn,
         pool_factory=engine.pool_factory() if engine else None,
