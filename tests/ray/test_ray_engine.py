@@ -26,7 +26,7 @@ from loratui.core.projects import overview, workspace  # noqa: E402
 from loratui.core.scale.engine import RayEngine  # noqa: E402
 from loratui.core.scale.runtime import check_store  # noqa: E402
 from loratui.core.store.models import Document, Event, Job, Project  # noqa: E402
-from tests.conftest import CLI  # noqa: E402
+from tests.conftest import CLI, REPO  # noqa: E402
 from tests.export_support import add_doc, add_records_file, page_text  # noqa: E402
 from tests.unit.queue_docs import numbered_pdf, text_files  # noqa: E402
 
@@ -36,7 +36,13 @@ CRASH_KIND = "tests.ray.crashing_kind"
 @pytest.fixture(scope="module", autouse=True)
 def ray_runtime() -> Iterator[None]:
     """One local Ray runtime for the module (starting one takes seconds on 2 cores)."""
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    ray.init(
+        num_cpus=2,
+        include_dashboard=False,
+        log_to_driver=False,
+        # the workers import the test kind by name, wherever pytest was started from
+        runtime_env={"env_vars": {"PYTHONPATH": str(REPO)}},
+    )
     yield
     ray.shutdown()
 
