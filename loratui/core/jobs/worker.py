@@ -76,10 +76,11 @@ class Worker:
         workers: int | None = None,
         owner: str | None = None,
         on_update: Callable[[WorkerUpdate], None] | None = None,
-        pool_factory: Callable[[int, dict[str, Any]], ExtractionPool] | None = None,
+        pool_factory: Callable[[int, dict[str, Any]], Any] | None = None,
     ) -> None:
-        """``pool_factory(workers, settings)``: where extraction runs (another engine's
-        pool, e.g. ``scale.extraction.RayExtractionPool``); the local process pool if None."""
+        """``pool_factory(workers, settings)``: where extraction runs, anything with
+        ``ExtractionPool``'s ``run`` and ``close`` (another engine's pool, e.g.
+        ``scale.extraction.RayExtractionPool``); the local process pool if None."""
         self.project_id = project_id
         self.owner = owner or owners.new_owner()
         self.on_update = on_update
