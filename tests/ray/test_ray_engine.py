@@ -28,7 +28,7 @@ from loratui.core.scale.runtime import check_store  # noqa: E402
 from loratui.core.store.models import Document, Event, Job, Project  # noqa: E402
 from tests.conftest import CLI, REPO  # noqa: E402
 from tests.export_support import add_doc, add_records_file, page_text  # noqa: E402
-from tests.unit.queue_docs import numbered_pdf, text_files  # noqa: E402
+from tests.unit.queue_docs import numbered_pdf, slow_pdf, text_files  # noqa: E402
 
 CRASH_KIND = "tests.ray.crashing_kind"
 
@@ -152,6 +152,21 @@ async def test_a_ray_worker_killed_mid_task_is_retried_and_the_run_completes(
     for doc in Document.select().where(Document.project == project):
         assert (doc.state, doc.pages, doc.kind) == ("done", 3, "crashonce")
         assert [j.attempts for j in doc.jobs] == [1]
+
+
+async def test_a_ray_task_past_its_time_limit_is_stopped_and_the_others_go_on(
+    home: Path, tmp_path: Path
+) -> None:
+    project = workspace.create_project("slow")
+    # the slow PDF takes many seconds; the small files, a fresh Ray worker included, less
+    workspace.update_settings(project, {"task_timeout_s": 5, "max_attempts": 1})
+    ingest.add_paths(project, [slow_pdf(tmp_path / "slow.pdf"), *text_files(tmp_path / "t", 3)])
+    with RayEngine.open(project, "process") as engine:
+        worker = await _process(project, engine)
+    assert (worker.done, worker.failed) == (3, 1)
+    slow = Document.get(Document.name == "slow.pdf")
+    assert (slow.state, slow.error_code) == ("failed", "timeout")
+    assert slow.error_message == "extraction took longer than the 5 s limit and was stopped"
 
 
 def test_the_store_check_names_a_folder_the_nodes_cannot_read(tmp_path: Path) -> None:

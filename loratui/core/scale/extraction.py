@@ -13,7 +13,9 @@ retried by Ray itself (``RAY_MAX_RETRIES``); past that, the document fails with
 ``crashed`` and the queue's own retries take over, as with the local pool. A task past
 its time limit is cancelled (its worker process is killed) and fails with ``timeout``.
 The limit counts from submission, and a task is submitted only when one of the cluster's
-CPUs is free for it, so it counts (near enough) from its start, as locally. The
+CPUs is free for it, so it counts (near enough) from its start, as locally; the first task
+of a pool warms one worker per CPU up (its imports) first, outside any limit, as the local
+pool's processes import before their first task. The
 per-process memory limit (``max_worker_memory_mb``) is not applied: Ray workers are
 shared, long-lived processes; Ray's own memory monitor kills (and retries) a task that
 runs its node short of memory.
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -54,6 +57,7 @@ class RayExtractionPool:
         self._task = ray.remote(run_task).options(num_cpus=1, max_retries=max_retries)
         self._free: asyncio.Semaphore | None = None  # CPUs of the cluster not given a task
         self._refs: set[Any] = set()
+        self._warm: asyncio.Future[None] | None = None
 
     @classmethod
     def factory(cls, cluster: Cluster) -> Callable[[int, dict[str, Any]], RayExtractionPool]:
@@ -67,6 +71,9 @@ class RayExtractionPool:
         limit = float(timeout) if timeout else self.task_timeout_s
         if self._free is None:
             self._free = asyncio.Semaphore(self.workers)
+            self._warm = asyncio.ensure_future(self._warm_up())
+        assert self._warm is not None
+        await asyncio.shield(self._warm)
         async with self._free:
             ref = self._task.remote(fn, args, kinds.REGISTRY.extensions())
             self._refs.add(ref)
@@ -91,6 +98,19 @@ class RayExtractionPool:
                 ) from exc
             finally:
                 self._refs.discard(ref)
+
+    async def _warm_up(self) -> None:
+        """One task per CPU that only imports what extraction needs (and the kinds added
+        at run time), so a worker's start-up never counts against a task's time limit."""
+        kind_modules = kinds.REGISTRY.extensions()
+        refs = [self._task.remote(os.getpid, (), kind_modules) for _ in range(self.workers)]
+        self._refs.update(refs)
+        try:
+            await asyncio.gather(
+                *(asyncio.wrap_future(ref.future()) for ref in refs), return_exceptions=True
+            )
+        finally:
+            self._refs.difference_update(refs)
 
     def worker_pids(self) -> list[int]:
         """The local pool lists its processes; Ray's belong to the cluster."""
