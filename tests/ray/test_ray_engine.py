@@ -7,7 +7,12 @@ from __future__ import annotations
 import contextlib
 import json
 import random
+import shutil
+import socket
 import sqlite3
+import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,6 +42,7 @@ CRASH_KIND = "tests.ray.crashing_kind"
 def ray_runtime() -> Iterator[None]:
     """One local Ray runtime for the module (starting one takes seconds on 2 cores)."""
     ray.init(
+        address="local",  # a new runtime, never a cluster another `ray start` left running
         num_cpus=2,
         include_dashboard=False,
         log_to_driver=False,
@@ -178,6 +184,50 @@ def test_the_store_check_names_a_folder_the_nodes_cannot_read(tmp_path: Path) ->
     assert "1 of 1 Ray node(s) cannot read the project store" in err.message
     assert "not-mounted is not a folder there" in err.message
     assert "same path" in err.hint
+
+
+def test_process_and_export_join_the_cluster_at_address(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cluster started apart (``ray start --head``, 1 CPU): the commands join it, run on
+    it, and leave it running."""
+    psutil = pytest.importorskip("psutil")
+    monkeypatch.setenv("RAY_AUTH_MODE", "disabled")  # for the head and the commands alike
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = tmp_path / "head.log"
+    # its own temporary folder (short: socket paths have a length limit), so it does not
+    # leave /tmp/ray/ray_current_cluster naming it for any later `ray.init()` here
+    temp = Path(tempfile.mkdtemp(prefix="loratui-ray-"))
+    ray_cli = Path(sys.executable).with_name("ray")
+    with log.open("w") as out:
+        head = subprocess.Popen(
+            [str(ray_cli), "start", "--head", f"--port={port}", "--num-cpus=1"]
+            + ["--include-dashboard=false", f"--temp-dir={temp}", "--block"],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=tmp_path,
+        )
+    try:
+        deadline = time.monotonic() + 120
+        while "Ray runtime started" not in log.read_text():
+            assert head.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
+        cli = CLI(tmp_path / "home")
+        cli.run("new", "p", check=True)
+        text_files(tmp_path / "in", 4)
+        cli.run("add", "p", str(tmp_path / "in"), check=True)
+        address = f"127.0.0.1:{port}"
+        done = cli.json("process", "p", "--engine", "ray", "--address", address)
+        assert done["engine"] == {"engine": "ray", "address": address, "cpus": 1, "nodes": 1}
+        assert (done["done"], done["workers"]) == (4, 1)
+        version = cli.json("export", "p", "--engine", "ray", "--address", address)
+        assert version["version"] == 1 and version["records"]["train"] > 0
+        assert head.poll() is None, "the commands left the cluster they joined running"
+    finally:
+        _stop(psutil, {head.pid, *(c.pid for c in psutil.Process(head.pid).children(True))})
+        shutil.rmtree(temp, ignore_errors=True)
 
 
 def _stop(psutil, pids: set[int]) -> None:  # noqa: ANN001 - the module

@@ -74,8 +74,10 @@ def connect(address: str | None = None, num_cpus: int | None = None) -> Cluster:
             raise LoratuiError(
                 "ray_unreachable",
                 f"could not connect to {where}: {exc}",
-                "check --address (the head node's host:port, as `ray status` shows it) "
-                "and that the cluster runs; leave --address out to start Ray on this machine",
+                "check --address (the head node's host:port, as `ray status` shows it), that "
+                "the cluster runs, and that this machine has its token if it asks for one "
+                "(RAY_AUTH_MODE=token, as for `ray status`); leave --address out to start Ray "
+                "on this machine",
             ) from exc
         started = not address
     return Cluster(
