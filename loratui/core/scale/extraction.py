@@ -90,6 +90,10 @@ class RayExtractionPool:
                 with contextlib.suppress(AttributeError):
                     cause.traceback = exc.traceback_str  # type: ignore[attr-defined]
                 raise classify(cause, limit) from exc
+            except ray.exceptions.OutOfMemoryError as exc:  # Ray's memory monitor, every try
+                raise LoratuiError(
+                    "memory", "Ray stopped the task: its node ran short of memory"
+                ) from exc
             except ray.exceptions.RayError as exc:  # its worker or node died, retries spent
                 raise LoratuiError(
                     "crashed",
