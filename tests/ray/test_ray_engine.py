@@ -186,6 +186,7 @@ def test_the_store_check_names_a_folder_the_nodes_cannot_read(tmp_path: Path) ->
     assert "same path" in err.hint
 
 
+@pytest.mark.slow
 def test_process_and_export_join_the_cluster_at_address(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -254,6 +255,7 @@ def _stored_pages(db_path: Path) -> int:
         db.close()
 
 
+@pytest.mark.slow
 def test_process_on_ray_killed_then_run_again_does_every_document_once(tmp_path: Path) -> None:
     """SIGKILL ``loratui process --engine ray`` (its own local runtime) mid-run; the
     next run resumes as the local engine's does."""
