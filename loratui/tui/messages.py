@@ -47,3 +47,23 @@ class WatchNotice(_ToScreen):
         self.level = level
         self.text = text
         super().__init__()
+
+
+class GenerationProgress(_ToScreen):
+    """The figures of the running Q/A generation (posted from its thread, a few per second)."""
+
+    def __init__(self, progress: object) -> None:
+        self.progress = progress  # a core ``generation.progress.Progress`` copy
+        super().__init__()
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, GenerationProgress)
+
+
+class GenerationEnded(_ToScreen):
+    """The Q/A generation run ended: done, paused, stopped, or with ``error`` (a LoratuiError)."""
+
+    def __init__(self, progress: object, error: Exception | None) -> None:
+        self.progress = progress
+        self.error = error
+        super().__init__()
