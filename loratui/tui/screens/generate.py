@@ -196,7 +196,10 @@ class GenerateScreen(ProjectScreen):
         if chosen and chosen not in names:
             names.append(chosen)  # the saved model, even when the server does not list it
         select.set_options([(n if n in models else f"{n} (not listed)", n) for n in names])
-        select.value = chosen if chosen else Select.BLANK
+        if chosen:
+            select.value = chosen
+        else:
+            select.clear()
 
     # -- the form --------------------------------------------------------------------------
 

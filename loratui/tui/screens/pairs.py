@@ -225,7 +225,11 @@ class PairsScreen(ProjectScreen):
         """Cycle the state filter: all, kept, rejected, edited."""
         order: list[str | None] = [None, *PAIR_STATES]
         nxt = order[(order.index(self.state_filter) + 1) % len(order)]
-        self.query_one("#pairs-state", Select).value = nxt if nxt else Select.BLANK
+        select = self.query_one("#pairs-state", Select)
+        if nxt:
+            select.value = nxt
+        else:
+            select.clear()
 
     @on(DataTable.RowHighlighted, "#pairs-table")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
