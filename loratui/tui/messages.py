@@ -6,7 +6,17 @@ from textual.message import Message
 
 
 class _ToScreen(Message, bubble=False):
-    """Posted by the app to the active screen; must not bubble back up to the app."""
+    """Posted by the app to the active screen; must not bubble back up to the app.
+
+    Textual sets ``bubble`` anew for every subclass (True unless the class statement says
+    otherwise), so the subclasses say False here: a message the app forwards and also
+    handles (FileTaken, the generation news) would otherwise come back to the app from the
+    screen and be forwarded again, for ever.
+    """
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        kwargs.setdefault("bubble", False)
+        super().__init_subclass__(**kwargs)  # type: ignore[arg-type]
 
 
 class DocumentsChanged(_ToScreen):

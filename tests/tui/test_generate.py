@@ -235,3 +235,20 @@ async def test_pairs_browser_filters_and_reviews(home: Path) -> None:
         assert edited.original_question == target.question and edited.answer == target.answer
         title = screen.query_one("#pairs-title", Static)
         await wait_for(pilot, lambda: "1 edited" in str(title.render()))
+
+
+def test_news_for_screens_never_bubble_back_to_the_app() -> None:
+    """The app forwards these to the screen (and handles some itself): one that bubbled
+    would come back to the app and be forwarded again, for ever."""
+    from loratui.tui import messages
+
+    forwarded = [
+        messages.DocumentsChanged,
+        messages.WorkerStatus,
+        messages.FileTaken,
+        messages.ProjectsChanged,
+        messages.WatchNotice,
+        messages.GenerationProgress,
+        messages.GenerationEnded,
+    ]
+    assert not [m.__name__ for m in forwarded if m.bubble]

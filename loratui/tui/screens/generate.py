@@ -65,7 +65,7 @@ class GenerateScreen(ProjectScreen):
     GenerateScreen #gen-template { width: 18; }
     GenerateScreen .gen-row Button { margin: 0 1 0 0; min-width: 10; }
     GenerateScreen #gen-key { width: 1fr; color: $text-muted; padding: 0 0 0 1; }
-    GenerateScreen #gen-status { height: auto; max-height: 3; padding: 0 1; }
+    GenerateScreen #gen-status { height: auto; max-height: 4; padding: 0 1; }
     GenerateScreen #gen-status.-bad { color: $error; }
     GenerateScreen #gen-figures { height: auto; padding: 0 1; background: $boost; }
     GenerateScreen #gen-bar { padding: 0 1; height: 1; }
@@ -401,7 +401,9 @@ class GenerateScreen(ProjectScreen):
         self.progress = p
         self.query_one("#gen-figures", Static).update(escape(progress_text(p)))
         bar = self.query_one("#gen-bar", ProgressBar)
-        bar.update(total=p.chunks or None, progress=p.finished)
+        bar.display = bool(p.chunks)  # no bar (nor its busy animation) before a plan
+        if p.chunks:
+            bar.update(total=p.chunks, progress=p.finished)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state != WorkerState.ERROR:
@@ -418,7 +420,7 @@ def _key_text() -> str:
     for name in API_KEY_VARIABLES:
         if os.environ.get(name, "").strip():
             return f"API key: from {name}"
-    return "API key: none (set LORATUI_API_KEY if the server needs one)"
+    return "API key: not set"
 
 
 def _document_name(document_id: int) -> str:
@@ -453,7 +455,7 @@ def progress_text(p: Progress) -> str:
 
 
 def trial_text(trial: Any, document: str) -> str:
-    """A ``trial.Trial`` as text: the request's messages, then each pair and its verdict."""
+    """A ``trial.Trial`` as text: each pair and its verdict, then the request's messages."""
     c = trial.chunk
     done = trial.completion
     pages = f"pages {c.pages[0]}-{c.pages[-1]}" if c.pages else "no pages"
@@ -463,27 +465,25 @@ def trial_text(trial: Any, document: str) -> str:
         f"{trial.model} · {done.seconds:.1f} s · tokens in {done.tokens_in or 0} / out "
         f"{done.tokens_out or 0} · response_format {done.response_format}",
         "",
-        "── request ──",
     ]
-    for m in trial.messages:
-        lines.append(f"[{m['role']}]")
-        lines.append(m["content"])
-        lines.append("")
     parsed = trial.parsed
     if not parsed.ok:
         lines.append(f"── answer: no pairs ({parsed.error}: {parsed.message}) ──")
         lines.append(parsed.raw)
-        return "\n".join(lines)
-    lines.append(
-        f"── answer: {len(trial.pairs)} pairs, {trial.kept} kept by the gates "
-        "(duplicates and the judge are checked in a run) ──"
-    )
-    for note in parsed.notes:
-        lines.append(f"note: {note}")
-    for pair in trial.pairs:
-        mark = "✓ kept" if pair.kept else f"✗ {pair.rejection.code}: {pair.rejection.reason}"
-        support = "" if pair.support is None else f" (support {pair.support:.2f})"
-        lines.append(f"{mark}{support}")
-        lines.append(f"  Q: {pair.question}")
-        lines.append(f"  A: {pair.answer}")
-    return "\n".join(lines)
+    else:
+        lines.append(
+            f"── answer: {len(trial.pairs)} pairs, {trial.kept} kept by the gates "
+            "(duplicates and the judge are checked in a run) ──"
+        )
+        lines.extend(f"note: {note}" for note in parsed.notes)
+        for pair in trial.pairs:
+            rej = pair.rejection
+            mark = "✓ kept" if rej is None else f"✗ {rej.code}: {rej.reason}"
+            support = "" if pair.support is None else f" (support {pair.support:.2f})"
+            lines.append(f"{mark}{support}")
+            lines.append(f"  Q: {pair.question}")
+            lines.append(f"  A: {pair.answer}")
+    lines.extend(["", "── request ──"])
+    for m in trial.messages:
+        lines.extend([f"[{m['role']}]", m["content"], ""])
+    return "\n".join(lines).rstrip("\n")

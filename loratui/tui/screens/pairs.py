@@ -74,8 +74,8 @@ class PairsScreen(ProjectScreen):
     PairsScreen #pairs-state { width: 18; }
     PairsScreen #pairs-doc { width: 1fr; }
     PairsScreen #pairs-body { height: 1fr; }
-    PairsScreen #pairs-table { width: 1fr; height: 1fr; }
-    PairsScreen #pairs-detail { width: 1fr; height: 1fr; border-left: solid $primary;
+    PairsScreen #pairs-table { width: 3fr; height: 1fr; }
+    PairsScreen #pairs-detail { width: 2fr; height: 1fr; border-left: solid $primary;
         padding: 0 1; }
     """
     BINDINGS = [
@@ -130,10 +130,9 @@ class PairsScreen(ProjectScreen):
             yield Select[int]([], id="pairs-doc", prompt="all", allow_blank=True, compact=True)
         with Horizontal(id="pairs-body"):
             table = FastTable(id="pairs-table", cursor_type="row", zebra_stripes=True)
-            table.add_column("id", key="id", width=5)
+            table.add_column("id", key="id", width=4)
             table.add_column("state", key="state", width=8)
-            table.add_column("document", key="document", width=14)
-            table.add_column("chunk", key="chunk", width=5)
+            table.add_column("document", key="document", width=12)
             table.add_column("question", key="question")
             yield table
             yield TextView(id="pairs-detail")
@@ -339,7 +338,6 @@ def _cells(p: PairView) -> list[Any]:
         str(p.id),
         Text(p.state, style=STATE_STYLE.get(p.state, "")),
         p.document,
-        str(p.chunk),
         question,
     ]
 
