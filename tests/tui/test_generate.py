@@ -207,7 +207,7 @@ async def test_pairs_browser_filters_and_reviews(home: Path) -> None:
         await pilot.press("ctrl+a", "ctrl+k", *"too vague", "enter")
         await wait_for(pilot, lambda: GeneratedPair.get_by_id(pair_id).state == "rejected")
         assert GeneratedPair.get_by_id(pair_id).reason == "too vague"
-        await pilot.press("s", "s")  # all -> kept -> rejected
+        await pilot.press("t", "t")  # all -> kept -> rejected
         await wait_for(pilot, lambda: screen.state_filter == "rejected")
         rejected = GeneratedPair.select().where(GeneratedPair.state == "rejected").count()
         await wait_for(pilot, lambda: table.row_count == rejected)
@@ -219,9 +219,9 @@ async def test_pairs_browser_filters_and_reviews(home: Path) -> None:
         await wait_for(pilot, lambda: table.row_count == rejected - 1)
 
         # e edits the pair: it becomes edited, the old words are kept
-        await pilot.press("s")  # -> edited (none yet)
+        await pilot.press("t")  # -> edited (none yet)
         await wait_for(pilot, lambda: screen.state_filter == "edited" and table.row_count == 0)
-        await pilot.press("s")  # -> all
+        await pilot.press("t")  # -> all
         await wait_for(pilot, lambda: screen.state_filter is None and table.row_count == total)
         table.focus()
         target = screen.current()

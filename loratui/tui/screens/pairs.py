@@ -64,7 +64,7 @@ class PairsScreen(ProjectScreen):
         "Every generated pair, with why a gate rejected it. Filter by state and document; "
         "the chosen pair is shown beside the chunk it was made from. a accepts it (kept "
         "whatever a gate said), r rejects it with a reason, e edits it (it becomes edited, "
-        "exported like kept). g goes back to the Generate screen."
+        "exported like kept); t cycles the state filter. g goes back to the Generate screen."
     )
     DEFAULT_CSS = """
     PairsScreen #pairs-title { background: $panel; text-style: bold; padding: 0 1;
@@ -82,7 +82,7 @@ class PairsScreen(ProjectScreen):
         Binding("a", "accept", "Accept"),
         Binding("r", "reject", "Reject"),
         Binding("e", "edit", "Edit"),
-        Binding("s", "next_state", "State filter"),
+        Binding("t", "next_state", "State filter"),
     ]
 
     class Loaded(Message):
