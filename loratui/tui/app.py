@@ -129,6 +129,7 @@ class LoratuiApp(App[int]):
         self.show_section(DashboardScreen(project_id))
 
     async def _switch_session(self, project_id: int) -> None:
+        await self.stop_generation()  # like the worker: a run belongs to its open project
         if self.session is not None:
             await self.session.stop()
             self.session = None
@@ -359,13 +360,17 @@ class LoratuiApp(App[int]):
     async def action_quit(self) -> None:
         if self._quitting:
             return
+        generating = self.generation is not None and self.generation.running
         if self.session is not None and self.session.busy():
+            question = self.QUIT_QUESTION
+            if generating:
+                question += "\n\n" + self.GENERATE_QUIT_QUESTION
             self.push_screen(
-                ConfirmModal("Quit while processing?", self.QUIT_QUESTION, confirm="Quit"),
+                ConfirmModal("Quit while processing?", question, confirm="Quit"),
                 callback=self._quit_answer,
             )
             return
-        if self.generation is not None and self.generation.running:
+        if generating:
             self.push_screen(
                 ConfirmModal("Quit while generating?", self.GENERATE_QUIT_QUESTION, confirm="Quit"),
                 callback=self._quit_answer,
