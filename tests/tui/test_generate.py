@@ -171,6 +171,25 @@ async def test_quit_while_generating(home: Path) -> None:
     assert progress.done < progress.chunks
 
 
+async def test_opening_another_project_stops_the_run(home: Path) -> None:
+    project = corpus_project("first", docs=3, pages=2)
+    other = corpus_project("second", docs=1, pages=1)
+    with OpenAIServer({"default": {"fault": "slow", "delay": 2.0}}) as server:
+        _save(project, server.url, concurrency=1)
+        app = LoratuiApp(home=home, project="first", start_worker=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await _open_generate(pilot, app)
+            await pilot.press("ctrl+r")
+            await wait_for(pilot, lambda: len(server.chat_requests) >= 1)
+            app.open_project(other.id)
+            await wait_for(pilot, lambda: not app.generation.running)
+            await pilot.press("g")
+            await wait_for(pilot, lambda: "no run yet" in _text(app, "#gen-figures"))
+    run = GenerationRun.get()
+    assert run.state == "stopped" and run.project_id == project.id
+    assert not Job.select().where(Job.state == "running").exists()
+
+
 async def test_pairs_browser_filters_and_reviews(home: Path) -> None:
     project = corpus_project("review", docs=2, pages=2)
     with OpenAIServer() as server:
