@@ -23,7 +23,15 @@ from loratui.core.session.processes import prepare_process_spawning
 from loratui.core.session.project import ProjectSession, SessionProblem
 from loratui.core.store import home as home_mod
 from loratui.tui.commands import LoratuiCommands
-from loratui.tui.messages import DocumentsChanged, FileTaken, WatchNotice, WorkerStatus
+from loratui.tui.generation_task import GenerationTask
+from loratui.tui.messages import (
+    DocumentsChanged,
+    FileTaken,
+    GenerationEnded,
+    GenerationProgress,
+    WatchNotice,
+    WorkerStatus,
+)
 from loratui.tui.widgets.confirm import ConfirmModal
 from loratui.tui.worker_errors import error_text
 
@@ -51,9 +59,17 @@ class LoratuiApp(App[int]):
         Binding("e", "section('export')", "Export"),
         Binding("v", "section('versions')", "Vers"),
         Binding("l", "section('log')", "Log"),
+        Binding("g", "section('generate')", "Generate", show=False),
+        Binding("P", "section('pairs')", "Pairs", show=False),
         Binding("ctrl+l", "toggle_log_panel", "Log panel", show=False),
         Binding("q", "quit", "Quit"),
     ]
+
+    GENERATE_QUIT_QUESTION = (
+        "Q/A pairs are being generated. Quitting stops the run: requests in flight are "
+        "dropped and their chunks go back; the pairs already made are kept, and Run on the "
+        "Generate screen (or `loratui generate`) carries on with the chunks left."
+    )
 
     def __init__(
         self,
@@ -82,6 +98,7 @@ class LoratuiApp(App[int]):
         self._failed: list[str] = []
         self._last_worker_state = ""
         self._quitting = False
+        self.generation: GenerationTask | None = None  # the open project's run, while it runs
 
     # -- start -----------------------------------------------------------------------------
     def get_default_screen(self) -> Screen:
@@ -112,6 +129,7 @@ class LoratuiApp(App[int]):
         self.show_section(DashboardScreen(project_id))
 
     async def _switch_session(self, project_id: int) -> None:
+        await self.stop_generation()  # like the worker: a run belongs to its open project
         if self.session is not None:
             await self.session.stop()
             self.session = None
@@ -130,7 +148,8 @@ class LoratuiApp(App[int]):
         await session.open()
 
     async def close_project(self) -> None:
-        """Stop the open project's worker and watcher (before deleting it, say)."""
+        """Stop the open project's worker, watcher and generation run (before deleting it)."""
+        await self.stop_generation()
         if self.session is not None:
             await self.session.stop()
             self.session = None
@@ -209,6 +228,34 @@ class LoratuiApp(App[int]):
     def watcher_status(self) -> dict[str, Any]:
         return self.session.watcher_status if self.session else {"mode": "off"}
 
+    # -- Q/A generation --------------------------------------------------------------------
+    def start_generation(self, task: GenerationTask) -> bool:
+        """Run ``task`` unless a run is going; its news reach the screen as messages."""
+        if self.generation is not None and self.generation.running:
+            return False
+        self.generation = task
+        task.start()
+        return True
+
+    def on_generation_progress(self, message: GenerationProgress) -> None:
+        self._tell_screen(GenerationProgress(message.progress))
+
+    def on_generation_ended(self, message: GenerationEnded) -> None:
+        self._tell_screen(GenerationEnded(message.progress, message.error))
+        if message.error is not None:
+            self.notify(error_text(message.error), title="Generation stopped", severity="error")
+        else:
+            line = message.progress.line()  # type: ignore[attr-defined]
+            self.notify(line, title=f"Generation {message.progress.state}")  # type: ignore[attr-defined]
+
+    async def stop_generation(self) -> None:
+        """Stop the run, if one is going, and wait until it is written down."""
+        task = self.generation
+        if task is not None and task.running:
+            self.notify("Stopping the generation run…", timeout=10)
+            task.stop()
+            await task.wait()
+
     # -- navigation ------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("section", "add_files", "toggle_log_panel"):
@@ -252,6 +299,14 @@ class LoratuiApp(App[int]):
             from loratui.tui.screens.log import LogScreen
 
             return LogScreen(pid)
+        if name == "generate":
+            from loratui.tui.screens.generate import GenerateScreen
+
+            return GenerateScreen(pid)
+        if name == "pairs":
+            from loratui.tui.screens.pairs import PairsScreen
+
+            return PairsScreen(pid)
         raise ValueError(f"no section {name!r}")
 
     def action_section(self, name: str) -> None:
@@ -305,9 +360,19 @@ class LoratuiApp(App[int]):
     async def action_quit(self) -> None:
         if self._quitting:
             return
+        generating = self.generation is not None and self.generation.running
         if self.session is not None and self.session.busy():
+            question = self.QUIT_QUESTION
+            if generating:
+                question += "\n\n" + self.GENERATE_QUIT_QUESTION
             self.push_screen(
-                ConfirmModal("Quit while processing?", self.QUIT_QUESTION, confirm="Quit"),
+                ConfirmModal("Quit while processing?", question, confirm="Quit"),
+                callback=self._quit_answer,
+            )
+            return
+        if generating:
+            self.push_screen(
+                ConfirmModal("Quit while generating?", self.GENERATE_QUIT_QUESTION, confirm="Quit"),
                 callback=self._quit_answer,
             )
             return
@@ -319,6 +384,7 @@ class LoratuiApp(App[int]):
 
     async def _stop_and_exit(self) -> None:
         self._quitting = True
+        await self.stop_generation()
         if self.session is not None:
             self.notify("Stopping the worker…", timeout=10)
             await self.session.stop()
@@ -326,6 +392,7 @@ class LoratuiApp(App[int]):
         self.exit(0)
 
     async def on_unmount(self) -> None:
+        await self.stop_generation()
         if self.session is not None:
             await self.session.stop()
             self.session = None

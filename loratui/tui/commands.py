@@ -32,6 +32,8 @@ class LoratuiCommands(Provider):
                 ("export", "Go to export form"),
                 ("versions", "Go to dataset versions"),
                 ("log", "Go to activity log"),
+                ("generate", "Go to Q/A generation"),
+                ("pairs", "Go to generated pairs"),
             ):
                 help_text = f"open the {name} screen of the project"
                 commands.append((label, help_text, partial(app.action_section, name)))

@@ -6,7 +6,17 @@ from textual.message import Message
 
 
 class _ToScreen(Message, bubble=False):
-    """Posted by the app to the active screen; must not bubble back up to the app."""
+    """Posted by the app to the active screen; must not bubble back up to the app.
+
+    Textual sets ``bubble`` anew for every subclass (True unless the class statement says
+    otherwise), so the subclasses say False here: a message the app forwards and also
+    handles (FileTaken, the generation news) would otherwise come back to the app from the
+    screen and be forwarded again, for ever.
+    """
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        kwargs.setdefault("bubble", False)
+        super().__init_subclass__(**kwargs)  # type: ignore[arg-type]
 
 
 class DocumentsChanged(_ToScreen):
@@ -46,4 +56,24 @@ class WatchNotice(_ToScreen):
     def __init__(self, level: str, text: str) -> None:
         self.level = level
         self.text = text
+        super().__init__()
+
+
+class GenerationProgress(_ToScreen):
+    """The figures of the running Q/A generation (posted from its thread, a few per second)."""
+
+    def __init__(self, progress: object) -> None:
+        self.progress = progress  # a core ``generation.progress.Progress`` copy
+        super().__init__()
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, GenerationProgress)
+
+
+class GenerationEnded(_ToScreen):
+    """The Q/A generation run ended: done, paused, stopped, or with ``error`` (a LoratuiError)."""
+
+    def __init__(self, progress: object, error: Exception | None) -> None:
+        self.progress = progress
+        self.error = error
         super().__init__()

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from textual.screen import Screen
 
     from loratui.core.session.project import ProjectSession
+    from loratui.tui.generation_task import GenerationTask
 
 
 class Shell(Protocol):
@@ -24,6 +25,7 @@ class Shell(Protocol):
     project_id: int | None  # the open project, if any
     session: ProjectSession | None  # its worker and watcher, while it runs
     clock: Callable[[], float]  # time.time, or a fixed clock in snapshot tests
+    generation: GenerationTask | None  # the open project's Q/A generation run, while it runs
 
     @property
     def worker_state(self) -> str: ...
@@ -37,6 +39,10 @@ class Shell(Protocol):
     def show_section(self, screen: Screen) -> None: ...
 
     def open_preview(self, document_id: int) -> None: ...
+
+    def start_generation(self, task: GenerationTask) -> bool: ...
+
+    async def stop_generation(self) -> None: ...
 
     def apply_log_panel(self, screen: Screen) -> None: ...
 

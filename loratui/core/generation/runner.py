@@ -22,6 +22,8 @@ error; a permanent one (a prompt over the context) fails its chunk; the others w
 retried by the client up to ``max_attempts`` and then fail the chunk, with the last error
 kept. ``stop()`` (SIGINT/SIGTERM in the CLI) ends the run the same way: requests in flight
 are dropped and their jobs go back to the queue, to be asked again by the next run.
+``pause()`` (the TUI's pause) ends it gently: no new chunk is claimed, the chunks in hand
+finish, and the run ends ``stopped``; the next run carries on with the chunks left.
 
 The database is only touched from ``db_thread`` (group commit), never from the loop.
 """
@@ -115,6 +117,7 @@ class GenerationRunner:
         self.servers: list[dict[str, Any]] = []  # per server, when there were several
         self._index: Any = None
         self._stop = asyncio.Event()
+        self._draining = False
         self._fatal: GenerationError | LoratuiError | None = None
         self._held: dict[int, asyncio.Task[None]] = {}
         self._unfinished: list[int] = []
@@ -130,9 +133,19 @@ class GenerationRunner:
         """End the run soon: requests in flight are dropped, their jobs go back."""
         self._stop.set()
 
+    def pause(self) -> None:
+        """End the run once the chunks in hand are finished; claim no new ones."""
+        self._draining = True
+        if self.progress.state == "running":
+            self.progress.state = "pausing"
+
     @property
     def stopping(self) -> bool:
         return self._stop.is_set()
+
+    @property
+    def pausing(self) -> bool:
+        return self._draining
 
     # ---- the run ------------------------------------------------------------------------
 
@@ -150,7 +163,7 @@ class GenerationRunner:
             self.db = DBThread(on_rollback=self._reload_index)
             try:
                 await self._prepare()
-                self.progress.state = "running"
+                self.progress.state = "pausing" if self._draining else "running"
                 self.progress.started_at = time.time()
                 self._emit(force=True)
                 await self._work()
@@ -240,7 +253,7 @@ class GenerationRunner:
         stop_wait = asyncio.ensure_future(self._stop.wait())
         try:
             while not self._stop.is_set():
-                if len(self._held) <= hold // 2 or not self._held:
+                if not self._draining and (len(self._held) <= hold // 2 or not self._held):
                     claimed = await db.call(
                         ledger.claim,
                         self.project_id,
@@ -252,7 +265,7 @@ class GenerationRunner:
                     for job in claimed:
                         self._held[job.id] = asyncio.ensure_future(self._job(job))
                 if not self._held:
-                    break  # nothing left to claim, nothing in hand: the run is over
+                    break  # nothing left to claim (or pausing), nothing in hand: the run is over
                 await asyncio.wait(
                     [*self._held.values(), stop_wait],
                     timeout=FLUSH_S,
@@ -323,6 +336,8 @@ class GenerationRunner:
         else:
             state = ledger.RUN_STOPPED if self._stop.is_set() else ledger.RUN_DONE
         final = await db.call(run_progress, self.project_id, self.run_id, txn=False)
+        if state == ledger.RUN_DONE and self._draining and final.remaining:
+            state = ledger.RUN_STOPPED  # paused with chunks left: the next run goes on
         p = self.progress
         for name in ("chunks", "done", "failed", "quarantined", "pairs", "kept", "rejected"):
             setattr(p, name, getattr(final, name))
