@@ -1,8 +1,9 @@
 """PDF text with PDFium (pypdfium2), the optional faster engine behind ``pdf_engine``.
 
 Why: pypdf is pure Python and interprets every content stream in Python; PDFium is
-Chrome's C++ PDF library and reads the same text several times faster (see the
-benchmarks). It is an extra (``pip install 'loratui[pdfium]'``); pypdf stays the default.
+Chrome's C++ PDF library and reads the same text several times faster and closer to the
+page (see the benchmarks and README "Extraction fidelity"), so it is the default engine;
+pypdf is the fallback (``kinds/pdf.py``).
 Same contract as the pypdf engine (``extract/pdf.py``): the empty password is tried automatically,
 a PDF that needs a real one fails ``encrypted`` (``wrong_password`` when the given one does
 not open it), and anything PDFium cannot parse fails ``corrupt``.
@@ -14,45 +15,23 @@ from __future__ import annotations
 
 from typing import Any
 
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_raw
+
 from loratui.core.errors import LoratuiError
+from loratui.core.extract.normalise import tidy
 from loratui.core.extract.shared import Refusal, damaged_pdf, page_numbers, unreadable
-from loratui.core.extract.text import tidy
 
-try:
-    import pypdfium2 as pdfium
-    import pypdfium2.raw as pdfium_raw
-except ImportError:  # the extra is not installed
-    pdfium = None
-    pdfium_raw = None
-
-# PDFium marks a hyphen at a line end with U+0002 and a soft hyphen with U+FFFE; glyphs
-# without a Unicode mapping come out as their raw codes (C0 controls), which we drop.
-_MARKS = str.maketrans(
-    {
-        "\x02": "-",
-        "\ufffe": "-",
-        **{chr(c): None for c in range(32) if chr(c) not in "\t\n\f\r\x02"},
-    }
-)
-
-
-def available() -> bool:
-    """Whether pypdfium2 is installed."""
-    return pdfium is not None
-
-
-def _require() -> None:
-    if pdfium is None:
-        raise LoratuiError(
-            "unsupported",
-            "the pypdfium2 PDF engine is not installed",
-            "install it with `pip install 'loratui[pdfium]'`, or set `pdf_engine=pypdf`",
-        )
+# PDFium marks a hyphen at a line end with U+0002 (a hyphen drawn there: kept) and a
+# hyphen it took for a soft hyphen, one that only breaks a word across lines, with U+FFFE:
+# that one becomes a soft hyphen, which ``tidy`` resolves by joining the word
+# ("Hamil\ufffetonian" -> "Hamiltonian"). Glyphs without a Unicode mapping come out as their
+# raw codes (C0 controls), which ``tidy`` drops with the other controls.
+_MARKS = str.maketrans({"\x02": "-", "\ufffe": "\xad"})
 
 
 def _open(path: str, password: str | None):  # noqa: ANN202 - a pdfium.PdfDocument
     """The document at ``path``; PDFium tries the empty password by itself."""
-    _require()
     try:
         return pdfium.PdfDocument(path, password=password or None)
     except pdfium.PdfiumError as exc:
@@ -65,7 +44,7 @@ def _open(path: str, password: str | None):  # noqa: ANN202 - a pdfium.PdfDocume
             raise LoratuiError(
                 "unsupported",
                 "the PDF uses a security handler PDFium does not support",
-                "read it with the default engine: `loratui settings PROJECT pdf_engine=pypdf`, "
+                "read it with pypdf: `loratui settings PROJECT pdf_engine=pypdf`, "
                 "then retry the file",
             ) from exc
         raise damaged_pdf("PDFium could not parse it") from exc
