@@ -8,6 +8,7 @@ kind, and OCR's pages), cheap for a page that needs nothing: one regex search.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 _NEWLINES = re.compile(r"\r\n?")
 _SURROGATES = re.compile(r"[\ud800-\udfff]")
@@ -48,3 +49,44 @@ def tidy(text: str) -> str:
         text = text.translate(_LIGATURE_TABLE)
         text = _SURROGATES.sub("\ufffd", text)
     return text
+
+
+# A spacing accent drawn as its own glyph before the letter it sits on, as TeX does with
+# its 7-bit fonts ("Br¨ucke", "M¨uller"): PDF engines hand out both glyphs. Each spacing
+# accent and the combining mark it stands for; the grave accent (also the backtick) only
+# between letters ("voil`a").
+_SPACING_ACCENTS = {
+    "\u00a8": "\u0308",  # diaeresis
+    "\u00b4": "\u0301",  # acute
+    "\u02c6": "\u0302",  # circumflex
+    "\u02dc": "\u0303",  # tilde
+    "\u00af": "\u0304",  # macron
+    "\u02d8": "\u0306",  # breve
+    "\u02d9": "\u0307",  # dot above
+    "\u02da": "\u030a",  # ring above
+    "\u02dd": "\u030b",  # double acute
+    "\u02c7": "\u030c",  # caron
+    "\u00b8": "\u0327",  # cedilla
+}
+_SPLIT_ACCENT = re.compile(
+    r"([\u00a8\u00b4\u02c6\u02dc\u00af\u02d8\u02d9\u02da\u02dd\u02c7\u00b8])([^\W\d_])|(?<=[^\W\d_])`([^\W\d_])"
+)
+
+
+_DOTLESS = {"\u0131": "i", "\u0237": "j"}
+
+
+def _compose(m: re.Match[str]) -> str:
+    accent, letter = (m.group(1), m.group(2)) if m.group(1) else ("`", m.group(3))
+    mark = _SPACING_ACCENTS.get(accent, "\u0300")
+    letter = _DOTLESS.get(letter, letter)  # TeX puts accents on a dotless i or j
+    composed = unicodedata.normalize("NFC", letter + mark)
+    return composed if len(composed) == 1 else m.group(0)
+
+
+def compose_accents(text: str) -> str:
+    """ "Br¨ucke" -> "Brücke": a spacing accent before a letter becomes the accented letter,
+    where Unicode has one (else the two glyphs stay as they are). For PDF pages."""
+    if text.isascii() and "`" not in text:
+        return text
+    return _SPLIT_ACCENT.sub(_compose, text)

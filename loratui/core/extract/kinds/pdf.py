@@ -63,16 +63,21 @@ def _poor(pages: list[tuple[int, str]]) -> bool:
 def _quality(pages: list[tuple[int, str]], name: str, first: str) -> tuple[float, ...]:
     """How good a range's text is, to compare the engines' (higher is better): logical
     right-to-left order first, then having text at all, then the share of broken
-    characters. At a tie the engine asked for first, unless right-to-left words gave no
-    hint of their order: then pypdf, which reorders right-to-left glyphs itself."""
+    characters. At a tie the engine asked for first, except on right-to-left pages:
+    PDFium when their words showed their order (both engines then read them in visual
+    order, which ``rtl`` reverses, and pypdf misplaces numbers inside such lines: "2024שלום"),
+    pypdf when they did not (it reorders right-to-left glyphs itself; PDFium's visual order
+    cannot be told from logical then)."""
     from loratui.core.extract import quality, rtl
 
     texts = [t for _, t in pages]
     logical, visual = rtl.order_votes("\n".join(texts))
     shown = sum(quality.visible(t) for t in texts)
     bad = sum(quality.bad_chars(t) for t in texts)
-    undecided = logical + visual == 0 and any(rtl.has_rtl(t) for t in texts)
-    preferred = name == "pypdf" if undecided else name == first
+    if any(rtl.has_rtl(t) for t in texts):
+        preferred = name == ("pypdfium2" if logical + visual else "pypdf")
+    else:
+        preferred = name == first
     return (logical - visual, shown > 0, -bad / max(1, shown), preferred)
 
 
@@ -83,9 +88,11 @@ def _has_rtl(pages: list[tuple[int, str]]) -> bool:
 
 
 def _in_order(pages: list[tuple[int, str]]) -> list[tuple[int, str]]:
-    from loratui.core.extract import rtl
+    """Pages as an engine gave them, with what PDFs alone do undone: right-to-left lines in
+    visual order, accents drawn as glyphs of their own ("Br¨ucke")."""
+    from loratui.core.extract import normalise, rtl
 
-    return [(n, rtl.logical_order(t)) for n, t in pages]
+    return [(n, normalise.compose_accents(rtl.logical_order(t))) for n, t in pages]
 
 
 class PdfKind(DocumentKind):
