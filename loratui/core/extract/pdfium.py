@@ -13,6 +13,7 @@ PDFium is not thread-safe; this runs only inside the worker processes, one call 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pypdfium2 as pdfium
@@ -22,12 +23,38 @@ from loratui.core.errors import LoratuiError
 from loratui.core.extract.normalise import tidy
 from loratui.core.extract.shared import Refusal, damaged_pdf, page_numbers, unreadable
 
-# PDFium marks a hyphen at a line end with U+0002 (a hyphen drawn there: kept) and a
-# hyphen it took for a soft hyphen, one that only breaks a word across lines, with U+FFFE:
-# that one becomes a soft hyphen, which ``tidy`` resolves by joining the word
-# ("Hamil\ufffetonian" -> "Hamiltonian"). Glyphs without a Unicode mapping come out as their
-# raw codes (C0 controls), which ``tidy`` drops with the other controls.
-_MARKS = str.maketrans({"\x02": "-", "\ufffe": "\xad"})
+# PDFium marks a hyphen at a line end with U+0002 (kept as a hyphen) and a hyphen it takes
+# for one that breaks a word across lines with U+FFFE, joining the two lines. It marks every
+# hyphen at a line end so, the one in a compound too ("self\ufffesupervised"): the range's
+# own words decide (``_resolve_breaks``). Glyphs without a Unicode mapping come out as
+# their raw codes (C0 controls), which ``tidy`` drops with the other controls.
+_MARKS = str.maketrans({"\x02": "-"})
+_BREAK = re.compile(r"(\w+)\ufffe(\s*)(\w+)")
+_WORD = re.compile(r"\w+")
+_COMPOUND = re.compile(r"\w+-\w+")
+
+
+def _resolve_breaks(texts: list[str]) -> list[str]:
+    """Each U+FFFE mark between two word parts becomes a hyphen when the text around shows a
+    compound ("self-supervised" elsewhere, or both parts as words of three letters or more
+    and never the two joined),
+    else it goes and the word is joined ("Hamil\ufffetonian" -> "Hamiltonian"). The
+    default is to join: most hyphens at a line end break a word."""
+    if not any("\ufffe" in t for t in texts):
+        return texts
+    plain = [_BREAK.sub(" ", t).lower() for t in texts]
+    words = {w for t in plain for w in _WORD.findall(t)}
+    compounds = {c for t in plain for c in _COMPOUND.findall(t)}
+
+    def resolve(m: re.Match[str]) -> str:
+        left, gap, right = m.groups()
+        lo, ro = left.lower(), right.lower()
+        compound = f"{lo}-{ro}" in compounds or (
+            min(len(lo), len(ro)) >= 3 and lo in words and ro in words and lo + ro not in words
+        )
+        return f"{left}-{gap}{right}" if compound else f"{left}{right}{gap}"
+
+    return [_BREAK.sub(resolve, t).replace("\ufffe", "") for t in texts]
 
 
 def _open(path: str, password: str | None):  # noqa: ANN202 - a pdfium.PdfDocument
@@ -90,13 +117,14 @@ def extract_pages(
     doc = _open(path, password)
     try:
         total = len(doc)
-        out: list[tuple[int, str]] = []
-        for number in page_numbers(start, end, total):
+        numbers = list(page_numbers(start, end, total))
+        texts: list[str] = []
+        for number in numbers:
             try:
-                text = _page_text(doc, number - 1)
+                texts.append(_page_text(doc, number - 1).translate(_MARKS))
             except pdfium.PdfiumError as exc:
                 raise damaged_pdf(f"page {number}") from exc
-            out.append((number, tidy(text.translate(_MARKS))))
-        return out
+        texts = _resolve_breaks(texts)
+        return [(n, tidy(t)) for n, t in zip(numbers, texts, strict=True)]
     finally:
         doc.close()
