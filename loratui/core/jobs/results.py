@@ -399,7 +399,6 @@ def _write(prep: _Prepared, t: float, projects: dict[int, _ProjectRef]) -> Docum
             "chars": chars,
             "tokens": tokens,
             "text_sha256": digest,
-            "engine": engines,
             "seconds": round(elapsed, 3),
             "extract_seconds": round(item.extract_seconds, 3),
             "attempts": fresh[3],
