@@ -43,8 +43,10 @@ def cmd_generate(args: argparse.Namespace) -> int:
     project = open_project(args)
     saved = config_store.load_settings(project)
     changes: dict[str, Any] = {}
+    if args.base_url:
+        # the first server is base_url, the others spread the load (``server_pool``)
+        changes["base_url"], *changes["extra_base_urls"] = args.base_url
     for flag, key in (
-        ("base_url", "base_url"),
         ("model", "model"),
         ("concurrency", "concurrency"),
         ("pairs_per_chunk", "pairs_per_chunk"),
@@ -76,6 +78,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
     progress = runner.progress
     summary = progress.as_dict()
     summary.update({"model": runner.model, "interrupted": stopped_by})
+    if runner.servers:
+        summary["servers"] = runner.servers
     print_result(args.json, summary, _summary_text(project, summary))
     return 130 if stopped_by else 0
 
@@ -136,6 +140,10 @@ def _summary_text(project: Project, s: dict[str, Any]) -> str:
         f"requests: {s['requests']} ({s['retries']} retries, {s['reused']} answers reused from "
         f"the ledger); tokens in/out: {s['tokens_in']}/{s['tokens_out']}; {s['seconds']:.1f} s",
     ]
+    for server in s.get("servers", []):
+        lines.append(
+            f"  {server['url']}: {server['answered']} answered, {server['failed']} failed tries"
+        )
     if s["errors"]:
         lines.append("errors: " + ", ".join(f"{k} {n}" for k, n in s["errors"].items()))
     if s.get("interrupted"):
@@ -241,10 +249,17 @@ def register(sub: argparse._SubParsersAction) -> None:
         arg(
             "--base-url",
             metavar="URL",
-            help="the OpenAI-compatible API, e.g. http://127.0.0.1:8000/v1",
+            action="append",
+            help="the OpenAI-compatible API, e.g. http://127.0.0.1:8000/v1; give it once per "
+            "server to spread the requests over several servers of the same model",
         ),
         arg("--model", metavar="NAME", help="the model to ask (default: the one served)"),
-        arg("--concurrency", type=_positive_int, metavar="N", help="requests in flight at most"),
+        arg(
+            "--concurrency",
+            type=_positive_int,
+            metavar="N",
+            help="requests in flight at most (on each server)",
+        ),
         arg("--pairs-per-chunk", type=_positive_int, metavar="K", help="pairs asked per chunk"),
         arg("--limit", type=_positive_int, metavar="N", help="only the first N chunks"),
     )

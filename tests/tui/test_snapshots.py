@@ -4,6 +4,9 @@ deliberate change and look at the SVGs in tests/tui/__snapshots__/."""
 
 from __future__ import annotations
 
+import fcntl
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,9 +21,28 @@ SIZE = (100, 30)
 
 
 @pytest.fixture(scope="module")
-def demo_project() -> int:
-    """The demo project, processed once by the real worker, times frozen."""
-    project_id = screenshots.build_demo_home(SNAP_HOME)
+def pristine_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, Path]]:
+    """The demo project, processed once by the real worker, times frozen, kept aside.
+    The fixed path is locked for the module: two checkouts testing at once on one machine
+    would otherwise draw each other's home."""
+    SNAP_HOME.parent.mkdir(parents=True, exist_ok=True)
+    with open(SNAP_HOME.parent / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        project_id = screenshots.build_demo_home(SNAP_HOME)
+        home_mod.close_home()
+        keep = tmp_path_factory.mktemp("snap") / "home"
+        shutil.copytree(SNAP_HOME, keep)
+        yield project_id, keep
+
+
+@pytest.fixture
+def demo_project(pristine_home: tuple[int, Path]) -> int:
+    """A fresh copy of the demo home for each picture: a test that writes (marks, audit
+    rows) must not change what the next one shows, such as the database's size."""
+    project_id, keep = pristine_home
+    home_mod.close_home()
+    shutil.rmtree(SNAP_HOME, ignore_errors=True)
+    shutil.copytree(keep, SNAP_HOME)
     yield project_id
     home_mod.close_home()
 

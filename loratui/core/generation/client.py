@@ -142,6 +142,11 @@ class ChatClient:
             trust_env=not host.startswith(_LOOPBACK),
         )
 
+    @property
+    def not_before(self) -> float:
+        """The monotonic time before which this client sends nothing (a Retry-After)."""
+        return self._not_before
+
     def __repr__(self) -> str:
         url, n = display_url(self.base_url), self.settings.concurrency
         return f"ChatClient({url!r}, concurrency={n})"
@@ -173,16 +178,7 @@ class ChatClient:
         """The model to ask: the setting, else the one model the server serves."""
         if self._model:
             return self._model
-        models = await self.list_models()
-        if len(models) != 1:
-            listed = ", ".join(models) if models else "none"
-            raise GenerationError(
-                "model_not_found",
-                "no model is set and the server serves "
-                + ("none" if not models else f"{len(models)} models"),
-                f"choose one with --model; the server lists: {listed}",
-            )
-        self._model = models[0]
+        self._model = only_model(await self.list_models(), "the server serves")
         return self._model
 
     # ---- chat ---------------------------------------------------------------------------
@@ -419,6 +415,19 @@ class ChatClient:
                 response_format=mode,
             )
         )
+
+
+def only_model(models: list[str], serves: str, lister: str = "the server") -> str:
+    """The one model in ``models``; ``model_not_found`` naming them when there are none or
+    several (``serves``: who lists them, e.g. "the server serves")."""
+    if len(models) == 1:
+        return models[0]
+    listed = ", ".join(models) if models else "none"
+    raise GenerationError(
+        "model_not_found",
+        f"no model is set and {serves} " + ("none" if not models else f"{len(models)} models"),
+        f"choose one with --model; {lister} lists: {listed}",
+    )
 
 
 def _reply_of(response: httpx.Response, seconds: float, url: str) -> _Reply:

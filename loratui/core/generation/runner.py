@@ -7,8 +7,9 @@ The steps (``GenerationRunner.run``):
    stored changed.
 2. **Plan** (``chunks``, ``ledger.plan``): the export's chunks, each with its request key;
    one generate job per new key; failed jobs queued again; finished ones left alone.
-3. **Work**: about twice ``concurrency`` jobs held at once, leased and renewed by a
-   heartbeat; the client keeps at most ``concurrency`` requests in flight. Per job: the
+3. **Work**: about twice ``concurrency`` jobs held at once (per server), leased and
+   renewed by a heartbeat; the client keeps at most ``concurrency`` requests in flight
+   (several servers: ``server_pool`` spreads them, ``concurrency`` on each). Per job: the
    ledger's answer if it has one (no request), else the request committed ``in_flight``,
    sent, and its answer, pairs and the job's end written in one transaction. An answer
    that cannot be read is asked once more under a repair key, then the chunk is
@@ -54,6 +55,7 @@ from loratui.core.generation.request_key import (
     judge_sampling,
     repair_sampling,
 )
+from loratui.core.generation.server_pool import ServerPool
 from loratui.core.generation.settings import GenerationSettings
 from loratui.core.generation.support import ChunkVocabulary
 from loratui.core.jobs.queue import renew_many
@@ -109,7 +111,8 @@ class GenerationRunner:
         self.judge_model = ""
         self.run_id: int | None = None
         self.db: DBThread | None = None
-        self._client: ChatClient | None = None
+        self._client: ChatClient | ServerPool | None = None
+        self.servers: list[dict[str, Any]] = []  # per server, when there were several
         self._index: Any = None
         self._stop = asyncio.Event()
         self._fatal: GenerationError | LoratuiError | None = None
@@ -139,9 +142,9 @@ class GenerationRunner:
         run (the run is recorded as stopped, with the error)."""
         started = time.monotonic()
         self.progress.state = "preflight"
-        async with ChatClient(
-            self.settings, api_key=self.api_key, on_attempt=self._on_attempt
-        ) as client:
+        many = len(self.settings.servers()) > 1
+        kind = ServerPool if many else ChatClient
+        async with kind(self.settings, api_key=self.api_key, on_attempt=self._on_attempt) as client:
             self._client = client
             self.model, self.judge_model = await self._preflight(client)
             self.db = DBThread(on_rollback=self._reload_index)
@@ -154,20 +157,23 @@ class GenerationRunner:
             finally:
                 await self._finish(started)
                 self.db.close()
+                if isinstance(client, ServerPool):
+                    self.servers = client.summary()
         if self._fatal is not None:
             raise self._fatal
         return self.progress
 
-    async def _preflight(self, client: ChatClient) -> tuple[str, str]:
-        """The model (and judge model) to ask; ``GenerationError`` when the server cannot be
-        reached, refuses us, or does not serve them."""
-        models = await client.list_models(attempts=1)
+    async def _preflight(self, client: ChatClient | ServerPool) -> tuple[str, str]:
+        """The model (and judge model) to ask; ``GenerationError`` when a server cannot be
+        reached, refuses us, or does not serve them (each server is asked)."""
+        servers = client.clients if isinstance(client, ServerPool) else [client]
+        served = [(c.base_url, await c.list_models(attempts=1)) for c in servers]
         model = self.settings.model or await client.resolve_model()
-        _check_served(model, models, client.base_url)
-        judge = ""
-        if self.settings.judge:
-            judge = self.settings.judge_model or model
-            _check_served(judge, models, client.base_url)
+        judge = (self.settings.judge_model or model) if self.settings.judge else ""
+        for url, models in served:
+            _check_served(model, models, url)
+            if judge:
+                _check_served(judge, models, url)
         return model, judge
 
     async def _prepare(self) -> None:
@@ -179,7 +185,7 @@ class GenerationRunner:
             ledger.start_run,
             self.project_id,
             self.owner,
-            endpoint=display_url(self.settings.api_base()),
+            endpoint=", ".join(display_url(u) for u in self.settings.servers()),
             model=self.model,
             template=self.settings.template,
             template_version=self.template_version,
@@ -228,7 +234,8 @@ class GenerationRunner:
     async def _work(self) -> None:
         db = self.db
         assert db is not None and self.run_id is not None
-        hold = max(2, HOLD_FACTOR * self.settings.concurrency)
+        slots = self.settings.concurrency * len(self.settings.servers())
+        hold = max(2, HOLD_FACTOR * slots)
         next_beat = time.monotonic() + HEARTBEAT_S
         stop_wait = asyncio.ensure_future(self._stop.wait())
         try:

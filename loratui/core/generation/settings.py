@@ -68,6 +68,9 @@ class GenerationSettings:
 
     # the server
     base_url: str = "http://127.0.0.1:8000/v1"
+    # more servers of the same model (``--base-url`` given several times): requests are
+    # spread over all of them by free capacity, ``concurrency`` each (``server_pool``)
+    extra_base_urls: list[str] = field(default_factory=list)
     model: str = ""  # empty: the one model the server serves (an error when it serves several)
     concurrency: int = 4  # requests in flight at most
     request_timeout_s: float = 300.0  # one request, from sending to the last byte
@@ -109,6 +112,11 @@ class GenerationSettings:
             seed=None if self.seed < 0 else self.seed,
         )
 
+    def servers(self) -> list[str]:
+        """Every server's API root, ``base_url`` first, each once."""
+        roots = [normalise_base_url(u) for u in [self.base_url, *self.extra_base_urls]]
+        return list(dict.fromkeys(roots))
+
     def api_base(self) -> str:
         """``base_url`` as the API root: ``http://host:8000`` and ``…/v1/`` both become
         ``…/v1``; a pasted ``…/v1/chat/completions`` loses its endpoint."""
@@ -147,6 +155,9 @@ class GenerationSettings:
         url_problem = base_url_problem(self.base_url)
         if url_problem:
             err["base_url"] = url_problem
+        extra = [f"{u}: {p}" for u in self.extra_base_urls if (p := base_url_problem(u))]
+        if extra:
+            err["extra_base_urls"] = "; ".join(extra)
         if not 1 <= self.concurrency <= 1024:
             err["concurrency"] = "must be between 1 and 1024 requests in flight"
         if self.request_timeout_s <= 0:
