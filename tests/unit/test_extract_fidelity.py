@@ -90,6 +90,10 @@ def test_no_control_characters_or_form_feeds_inside_a_page(tmp_path: Path, limit
 
 def test_pdfium_is_the_default_engine(tmp_path: Path) -> None:
     assert settings.DEFAULTS["pdf_engine"] == "pypdfium2"
+    assert settings.parse_assignment("pdf_engine=pypdf") == ("pdf_engine", "pypdf")
+    with pytest.raises(LoratuiError) as unknown:
+        settings.parse_assignment("pdf_engine=pdfminer")
+    assert unknown.value.code == "invalid" and "pypdfium2, pypdf" in unknown.value.message
     path = make_raw_pdf(tmp_path / "d.pdf", TEXT)
     (page,) = _pages(path, {})
     assert page.engine == "pypdfium2"
