@@ -88,28 +88,16 @@ def default_pdf_engine() -> str:
 
 
 def export_clean(pages: list[str]) -> list[str]:
-    """A document's pages after the cleaning steps of an export with the default config,
-    in the order ``loratui.core.export.pipeline`` applies them (normalise and whitespace,
-    repeated edge lines found over the document and dropped, dehyphenate, unwrap)."""
-    from loratui.core.export import clean
+    """A document's pages after the cleaning steps of an export with the default config
+    (``loratui.core.export.cleaned_pages``, what the export pipeline runs: repeated edge
+    lines and running heads dropped, dehyphenate, unwrap, pages in one sentence joined)."""
+    from loratui.core.export.cleaned_pages import PageCleaner
     from loratui.core.export.config import ExportConfig
 
-    cfg = ExportConfig()
-    repeated: frozenset[str] = frozenset()
-    if cfg.remove_repeated_lines and len(pages) >= cfg.repeated_min_pages:
-        finder = clean.RepeatedLines(cfg.repeated_line_fraction, cfg.repeated_min_pages)
-        for text in pages:
-            finder.add_page(clean.pre_clean(text, cfg.normalize, cfg.fix_whitespace))
-        repeated = finder.repeated()
-    out = []
-    for text in pages:
-        text = clean.pre_clean(text, cfg.normalize, cfg.fix_whitespace)
-        text, _ = clean.drop_repeated(text, repeated)
-        text = clean.post_clean(
-            text, dehyphen=cfg.dehyphenate, unwrap=cfg.unwrap_lines, whitespace=cfg.fix_whitespace
-        )
-        out.append(text)
-    return out
+    numbered = list(enumerate(pages, start=1))
+    cleaner = PageCleaner(ExportConfig())
+    cleaner.scan(numbered, len(numbered))
+    return [page.text for page in cleaner.pages(numbered)]
 
 
 # ---------------------------------------------------------------- the bare libraries

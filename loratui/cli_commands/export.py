@@ -14,6 +14,7 @@ from loratui.cli_commands.common import (
     print_json,
     print_result,
 )
+from loratui.cli_commands.engine import add_engine_args, open_engine
 from loratui.core.export import config as config_mod
 from loratui.core.export.config import FORMATS, ExportConfig
 
@@ -46,7 +47,22 @@ def cmd_export(args: argparse.Namespace) -> int:
         if show:
             print(f"\r{done}/{total} {message[:60]:<60}", end="", file=sys.stderr, flush=True)
 
-    v = run_export(project, cfg, on_progress=progress, workers=args.workers, force=args.force)
+    engine = open_engine(args, project, "export")
+    try:
+        v = run_export(
+            project,
+            cfg,
+            on_progress=progress,
+            workers=args.workers,
+            force=args.force,
+            **({"feed": engine.feed_factory()} if engine else {}),
+        )
+    except BaseException as exc:
+        if engine is not None:
+            engine.close(exc)
+        raise
+    if engine is not None:
+        engine.close()
     if show:
         print(file=sys.stderr)
     summary = export_summary(v)
@@ -251,6 +267,7 @@ def register(sub: argparse._SubParsersAction) -> None:
             metavar="N",
             help="export worker processes (default: one per core; the files are the same)",
         ),
+        add_engine_args,
         _add_config_source,
     )
     add_command(sub, "versions", cmd_versions, "list a project's dataset versions")

@@ -167,6 +167,11 @@ def cmd_status(args: argparse.Namespace) -> int:
         lines.append("  failures: " + ", ".join(f"{c} {n}" for c, n in failures))
     if s["warnings"]:
         lines.append("  warnings: " + ", ".join(f"{c} {n}" for c, n in s["warnings"].items()))
+    for run in s["runs"]:  # a command at work on a Ray cluster
+        lines.append(
+            f"  {run['command']} running on {run['engine']}: {run['cpus']} CPUs on "
+            f"{run['nodes']} node(s) ({run['address']})"
+        )
     print_result(args.json, s, "\n".join(lines))
     return 0
 

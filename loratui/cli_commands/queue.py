@@ -8,9 +8,10 @@ import signal
 import sys
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from loratui.cli_commands.common import add_command, arg, is_tty, open_project, print_result
+from loratui.cli_commands.engine import add_engine_args, open_engine
 from loratui.core.errors import LoratuiError
 from loratui.core.jobs import control as queue_control
 from loratui.core.jobs.worker import WorkerUpdate
@@ -18,6 +19,9 @@ from loratui.core.projects import overview, workspace
 from loratui.core.projects.documents import get_document
 from loratui.core.session.project import ProjectSession, SessionProblem
 from loratui.core.store.models import Project
+
+if TYPE_CHECKING:
+    from loratui.core.scale.engine import RayEngine
 
 
 def _doc_ids(project: Project, refs: list[str]) -> list[int]:
@@ -67,13 +71,35 @@ def _warn(problem: SessionProblem) -> None:
 
 def cmd_process(args: argparse.Namespace) -> int:
     project = open_project(args)
+    engine = open_engine(args, project, "process")
+    try:
+        code = _process(args, project, engine)
+    except BaseException as exc:
+        if engine is not None:
+            engine.close(exc)
+        raise
+    if engine is not None:
+        engine.close()
+    return code
+
+
+def _process(args: argparse.Namespace, project: Project, engine: RayEngine | None) -> int:
     bar = task = None
 
     def on_update(u: WorkerUpdate) -> None:
         if bar is not None and u.document_id is not None and u.state in ("done", "failed"):
             bar.advance(task)
 
-    session = ProjectSession(project.id, workers=args.workers, on_update=on_update, on_error=_warn)
+    workers = args.workers
+    if engine is not None and workers is None:
+        workers = engine.workers  # the cluster's CPUs
+    session = ProjectSession(
+        project.id,
+        workers=workers,
+        on_update=on_update,
+        on_error=_warn,
+        pool_factory=engine.pool_factory() if engine else None,
+    )
     before = overview.counts(project)
     todo = before["states"]["queued"] + before["states"]["processing"]
     started = time.time()
@@ -95,6 +121,7 @@ def cmd_process(args: argparse.Namespace) -> int:
         "retries": worker.retried if worker else 0,
         "pages": worker.pages if worker else 0,
         "workers": session.workers,
+        "engine": engine.cluster.describe() if engine else {"engine": "local"},
         "elapsed_s": round(elapsed, 3),
         "paused": bool(project.paused),
         "interrupted": stopped_by,
@@ -114,7 +141,9 @@ def _summary_text(s: dict[str, Any]) -> str:
     codes = ", ".join(f"{k} {v}" for k, v in sorted(by_code.items()))
     lines = [
         f"processed {s['processed']} document(s) in {s['elapsed_s']:.1f} s with "
-        f"{s['workers']} worker(s): {s['done']} done, {s['failed']} failed"
+        f"{s['workers']} worker(s)"
+        + (f" on Ray ({s['engine']['cpus']} CPUs)" if s["engine"]["engine"] == "ray" else "")
+        + f": {s['done']} done, {s['failed']} failed"
         + (f" ({codes})" if codes else "")
         + f", {s['pages']} pages"
     ]
@@ -239,7 +268,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         "process",
         cmd_process,
         "extract queued documents until nothing is left to run",
-        arg("--workers", type=int, help="worker processes (default: one per CPU)"),
+        arg(
+            "--workers",
+            type=int,
+            help="worker processes (default: one per CPU; with --engine ray: tasks at once, "
+            "default the cluster's CPUs)",
+        ),
+        add_engine_args,
     )
     add_command(
         sub,

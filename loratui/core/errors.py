@@ -132,6 +132,22 @@ CATALOGUE: dict[str, ErrorInfo] = {
             "another loratui command or app holds it; wait for it to finish, or stop it",
             permanent=False,
         ),
+        # ---- the Ray engine (core/scale) ----
+        ErrorInfo(
+            "ray_missing",
+            "the ray engine needs Ray, which is not installed",
+            "pip install 'loratui[ray]'",
+        ),
+        ErrorInfo(
+            "ray_unreachable",
+            "the Ray cluster cannot be reached",
+            "check --address and that the cluster runs (`ray status`)",
+        ),
+        ErrorInfo(
+            "store_unreachable",
+            "a Ray node cannot read the project store",
+            "put the loratui home on storage every node mounts at the same path",
+        ),
         # ---- model servers (Q/A generation: core/generation/failures.py) ----
         ErrorInfo(
             "server_unreachable",

@@ -102,7 +102,7 @@ def test_add_files_show_status(cli: CLI, tmp_path: Path, real_corpus: Path) -> N
     assert page["page"] == 3 and "Chapter three." in page["text"]
     memo = cli.json("show", "docs", "memo.docx")
     assert [p["number"] for p in memo["pages"]] == [1, 2, 3]
-    assert "Name | Role\nAda | Engineer" in memo["pages"][0]["text"]
+    assert "| Name | Role |\n| Ada | Engineer |" in memo["pages"][0]["text"]
     assert "ACME Confidential Header" in memo["pages"][0]["text"]
     notes = next(r for r in files.values() if r["kind"] == "text")
     assert cli.run("show", "docs", str(notes["id"]), check=True).stdout == "# Todo\n\n- café\n"

@@ -173,6 +173,98 @@ def make_zip_bomb_docx(path: Path, declared_mb: int) -> Path:
     return path
 
 
+_W_NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+
+
+def make_docx_with_controls_and_ruby(path: Path) -> Path:
+    """A table whose second row sits in a content control (``w:sdt``) and whose third row
+    has a cell in one, then a paragraph with ruby text (base 漢字, reading かんじ), as
+    Word writes them."""
+    from docx.oxml import parse_xml
+
+    def cell(text: str) -> str:
+        return f"<w:tc><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:tc>"
+
+    table = parse_xml(
+        f"<w:tbl {_W_NS}><w:tblGrid><w:gridCol/><w:gridCol/></w:tblGrid>"
+        f"<w:tr>{cell('Year')}{cell('Index')}</w:tr>"
+        f"<w:sdt><w:sdtPr/><w:sdtContent><w:tr>{cell('1975')}{cell('105.1')}</w:tr>"
+        "</w:sdtContent></w:sdt>"
+        f"<w:tr>{cell('1976')}<w:sdt><w:sdtPr/><w:sdtContent>{cell('98.4')}</w:sdtContent>"
+        "</w:sdt></w:tr></w:tbl>"
+    )
+    ruby = parse_xml(
+        f'<w:p {_W_NS}><w:r><w:t xml:space="preserve">Write </w:t></w:r><w:r><w:ruby>'
+        "<w:rubyPr/><w:rt><w:r><w:t>かんじ</w:t></w:r></w:rt>"
+        "<w:rubyBase><w:r><w:t>漢字</w:t></w:r></w:rubyBase></w:ruby></w:r>"
+        '<w:r><w:t xml:space="preserve"> daily.</w:t></w:r></w:p>'
+    )
+    d = docx.Document()
+    d.add_paragraph("Table 1: the index by year.")
+    body = d.element.body
+    body.insert(len(body) - 1, table)  # before the final sectPr
+    body.insert(len(body) - 1, ruby)
+    d.save(str(path))
+    return path
+
+
+def make_book_pdf(
+    path: Path,
+    pages: Sequence[tuple[str | None, str]],
+    tables: dict[int, Sequence[Sequence[str]]] | None = None,
+) -> Path:
+    """A PDF laid out like a book: each page is (running head or None, body text), the
+    head set apart at the top as a typesetter does (a smaller font, a gap below it), the
+    body with its own line breaks; ``tables`` (page index -> rows) adds a ruled table
+    after that page's body (fpdf2's own table layout, one cell per column)."""
+    pdf = FPDF()
+    pdf.set_auto_page_break(False)
+    for i, (head, body) in enumerate(pages):
+        pdf.add_page()
+        if head is not None:
+            pdf.set_font("helvetica", size=9)
+            pdf.cell(0, 6, head, align="R" if i % 2 else "L")
+            pdf.ln(12)
+        pdf.set_font("helvetica", size=11)
+        pdf.multi_cell(0, 6, body)
+        if tables and i in tables:
+            pdf.ln(4)
+            with pdf.table() as table:
+                for cells in tables[i]:
+                    row = table.row()
+                    for cell in cells:
+                        row.cell(cell)
+            pdf.ln(4)
+            pdf.multi_cell(0, 6, "The table ends here and the text goes on below it.")
+    pdf.output(str(path))
+    return path
+
+
+TABLE_ROWS = [
+    ["Year", "Index", "Change", "Share"],
+    ["1975", "105.1", "-", "31.4"],
+    ["1976", "98.4", "-6.7", "30.2"],
+    ["1977", "101.9", "3.5", "29.8"],
+    ["1978", "110.3", "8.4", "33.0"],
+]
+
+
+def make_docx_with_table(path: Path, rows: Sequence[Sequence[str]] = TABLE_ROWS) -> Path:
+    """A caption, a table of ``rows`` and the paragraph after it, as a report has them."""
+    d = docx.Document()
+    d.add_paragraph(
+        "The index was measured every year by the survey office and reported to the board."
+    )
+    d.add_paragraph("Table 3: Index by year")
+    table = d.add_table(rows=len(rows), cols=len(rows[0]))
+    for r, cells in enumerate(rows):
+        for c, text in enumerate(cells):
+            table.cell(r, c).text = text
+    d.add_paragraph("after the oil crisis the index recovered within two years of the low.")
+    d.save(str(path))
+    return path
+
+
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 
 

@@ -48,11 +48,12 @@ def test_every_real_docx_keeps_all_body_text(real_corpus: Path) -> None:
 
 def test_tables_in_document_order(real_corpus: Path) -> None:
     text = "\f".join(_pages(_find(real_corpus, "tbl-having-applied-style")))
-    assert "foobar | barfoo" in text
-    assert "foo to you | and a hearty foo to you too sir!" in text
+    assert "| foobar | barfoo |" in text
+    assert "| foo to you | and a hearty foo to you too sir! |" in text
     text = "\f".join(_pages(_find(real_corpus, "blk-paras-and-tables")))
-    assert text.index("Left-side | Right-side") < text.index("Lorem ipsum")
-    assert "1 | 2 | 3\n4 | 5 | 6\n7 | 8 | 9" in _pages(_find(real_corpus, "tbl-cell-access"))[0]
+    assert text.index("| Left-side | Right-side |") < text.index("Lorem ipsum")
+    cells = _pages(_find(real_corpus, "tbl-cell-access"))[0]
+    assert "| 1 | 2 | 3 |\n| 4 | 5 | 6 |\n| 7 | 8 | 9 |" in cells
 
 
 def test_headers_and_footers(real_corpus: Path) -> None:
@@ -87,7 +88,7 @@ def test_own_docx_pages_tables_headers_footers(tmp_path: Path) -> None:
     pages = _pages(make_docx(tmp_path / "own.docx"))
     assert pages == [
         "ACME Confidential Header\n\nFirst paragraph before the table.\n\n"
-        "Name | Role\nAda | Engineer\n\nParagraph after the table.",
+        "| Name | Role |\n| Ada | Engineer |\n\nParagraph after the table.",
         "Second page text.",
         "Third page in section two.\n\nSection two footer",
     ]
@@ -130,3 +131,14 @@ def test_damaged_docx_is_corrupt(tmp_path: Path) -> None:
             _pages(path)
         assert info.value.code == "corrupt", path.name
         assert "DOCX is damaged" in info.value.message
+
+
+def test_rows_and_cells_in_content_controls_and_ruby_base_text(tmp_path: Path) -> None:
+    from tests.unit.docmakers import make_docx_with_controls_and_ruby
+
+    pages = _pages(make_docx_with_controls_and_ruby(tmp_path / "sdt.docx"))
+    assert pages == [
+        "Table 1: the index by year.\n\n"
+        "| Year | Index |\n| 1975 | 105.1 |\n| 1976 | 98.4 |\n\n"
+        "Write 漢字 daily."
+    ]

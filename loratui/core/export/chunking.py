@@ -3,7 +3,8 @@
 The chunker is fed a document page by page and hands back chunks as soon as they are full,
 so memory stays at one chunk however long the document is. Every chunk knows the pages it
 spans, the heading it falls under, and its character span in the cleaned document text
-(the cleaned pages joined with a blank line), so lineage can point back to the source.
+(the cleaned pages joined with a blank line, or with a space where a page goes on with the
+previous page's sentence), so lineage can point back to the source.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from loratui.core.export.tokenizer import ApproxCounter, Counter
 from loratui.core.tokens import CLASS, HUGE, approx_from, approx_pieces
 
 PAGE_JOINER = "\n\n"
+SENTENCE_JOINER = " "  # between pages when the second goes on with the first one's sentence
 ESTIMATE_MARGIN = 1.02  # sentences estimated a little high: few chunks counted twice
 # text up to a blank line (possessive runs: the same matches as \S(?:.|\n(?!\s*\n))*)
 _PARA = re.compile(r"\S(?:[^\n]++|\n(?!\s*\n))*+")
@@ -116,8 +118,9 @@ def page_slices(text: str, size: int = SLICE_CHARS) -> Iterator[str]:
 
 
 def is_heading(para: str) -> bool:
-    """A short one-line paragraph that looks like a title (Markdown, numbered, or CAPS)."""
-    if "\n" in para or len(para) > 100:
+    """A short one-line paragraph that looks like a title (Markdown, numbered, or CAPS);
+    a table row (``| YEAR | GDP |``) is not one."""
+    if "\n" in para or len(para) > 100 or para.startswith("| "):
         return False
     if _HEADING.match(para):
         return True
@@ -165,6 +168,7 @@ class Chunker:
         self._heading: str | None = None
         self._index = 0
         self._pages_seen = 0
+        self._continues = False  # the next paragraph goes on with the previous page's
         # with the approx estimate a chunk's count comes from its units' pieces
         self._approx = isinstance(counter, ApproxCounter)
         # with a real tokenizer, sentences are estimated (the approx estimate times this
@@ -174,10 +178,15 @@ class Chunker:
 
     # ---- feeding ----------------------------------------------------------------------
 
-    def add_page(self, number: int, text: str) -> Iterator[Chunk]:
+    def add_page(self, number: int, text: str, continues: bool = False) -> Iterator[Chunk]:
+        """Chunk page ``number``; ``continues``: its first paragraph goes on with the last
+        sentence of the previous page (joined with a space, never taken for a heading or a
+        paragraph start to cut at)."""
         if self._pages_seen:
-            self._pending_gap += PAGE_JOINER
-            self._offset += len(PAGE_JOINER)
+            joiner = SENTENCE_JOINER if continues else PAGE_JOINER
+            self._pending_gap += joiner
+            self._offset += len(joiner)
+            self._continues = continues
         self._pages_seen += 1
         for piece in page_slices(text, SLICE_CHARS):
             yield from self._add_text(number, piece)
@@ -194,14 +203,19 @@ class Chunker:
         for (p_start, para), spans, (pieces, counts) in zip(paras, sents, estimates, strict=True):
             self._pending_gap += text[pos:p_start]
             pos = p_start + len(para)
-            heading_here = is_heading(para)
+            continued, self._continues = self._continues, False
+            heading_here = not continued and is_heading(para)
             if heading_here:
                 self._heading = para.lstrip("# ").strip()
             units = self._units(para, number, self._offset + p_start, spans, pieces, counts)
             para_tokens = sum(u.tokens for u in units)
-            if self._has_new() and (
-                (self._tokens + para_tokens > self.size and self._tokens >= self.size // 2)
-                or (heading_here and self._tokens >= self.size // 4)
+            if (
+                not continued
+                and self._has_new()
+                and (
+                    (self._tokens + para_tokens > self.size and self._tokens >= self.size // 2)
+                    or (heading_here and self._tokens >= self.size // 4)
+                )
             ):
                 yield self._emit()  # prefer the paragraph (or heading) boundary
             if self._tokens + para_tokens <= self.size:

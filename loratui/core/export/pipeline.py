@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from loratui.core.errors import LoratuiError
-from loratui.core.export import clean, formats
+from loratui.core.export import formats
 from loratui.core.export.chunking import Chunk, Chunker, split_chunk
+from loratui.core.export.cleaned_pages import PageCleaner
 from loratui.core.export.config import ExportConfig
 from loratui.core.export.dedup import ExactDedup, NearDedup
 from loratui.core.export.docref import DocRef
@@ -356,39 +357,22 @@ def document_chunks(
     """The cleaned chunks of a text document under ``cfg``, exactly as the export cuts
     them (so Q/A generation asks about the same chunks an export would write); its
     ``given`` pages (number, text) are read from the database a batch at a time unless
-    given. ``on_page`` is called after each page, ``stats`` counts repeated lines removed."""
+    given. ``on_page`` is called after each page, ``stats`` counts repeated lines and
+    running heads removed. Cleaning: ``cleaned_pages``."""
 
     def pages() -> Iterable[tuple[int, str]]:
         return given if given is not None else iter_pages(doc.id)
 
     n_pages = len(given) if given is not None else stored_pages(doc.id)
-    repeated: frozenset[str] = frozenset()
-    # a document with fewer pages than repeated_min_pages has no repeated lines: skip
-    # the first pass over its pages
-    if cfg.remove_repeated_lines and n_pages >= cfg.repeated_min_pages:
-        finder = clean.RepeatedLines(cfg.repeated_line_fraction, cfg.repeated_min_pages)
-        for _, text in pages():
-            finder.add_page(clean.pre_clean(text, cfg.normalize, cfg.fix_whitespace))
-        repeated = finder.repeated()
+    cleaner = PageCleaner(cfg)
+    cleaner.scan(pages(), n_pages)
     chunker = Chunker(counter, cfg.chunk_tokens, cfg.chunk_overlap)
-    removed_here = 0
-    for number, text in pages():
-        text = clean.pre_clean(text, cfg.normalize, cfg.fix_whitespace)
-        text, removed = clean.drop_repeated(text, repeated)
-        removed_here += removed
-        text = clean.post_clean(
-            text,
-            dehyphen=cfg.dehyphenate,
-            unwrap=cfg.unwrap_lines,
-            whitespace=cfg.fix_whitespace,
-        )
-        yield from chunker.add_page(number, text)
-        if on_page:
-            on_page()
+    for page in cleaner.pages(pages(), on_page):
+        yield from chunker.add_page(page.number, page.text, continues=page.continues)
     yield from chunker.finish()
     if stats is not None:
-        stats.repeated_lines_removed += removed_here
-        if removed_here:
+        stats.repeated_lines_removed += cleaner.removed
+        if cleaner.removed:
             stats.documents_with_repeated_lines += 1
 
 

@@ -61,6 +61,8 @@ from loratui.core.store.models import (
 from loratui.core.store.owners import new_owner
 
 ProgressFn = Callable[[int, int, str], None]
+# makes a version's records: DocumentFeed's arguments in, its items() out
+FeedFactory = Callable[..., DocumentFeed]
 LEASE_S = 600.0
 PROGRESS_EVERY_S = 0.5
 DEDUP_BATCH = 512  # records checked against the near-duplicate index per query
@@ -124,6 +126,7 @@ def run_export(
     origin: str | None = None,
     workers: int | None = None,
     force: bool = False,
+    feed: FeedFactory = DocumentFeed,
 ) -> DatasetVersion:
     """Export ``project`` under ``cfg`` into a new version; return its ``DatasetVersion``.
 
@@ -139,7 +142,9 @@ def run_export(
     (no version, job ``cancelled``, an ``export.cancelled`` event). Raises ``LoratuiError``
     (``invalid`` for a bad configuration, no documents, or a file that fails the trainer
     check). ``workers`` processes make the records (``workers.default_workers()`` if
-    ``None``); the files written are the same whatever their number.
+    ``None``); the files written are the same whatever their number. ``feed`` makes the
+    records (``DocumentFeed``'s arguments): another engine's feed, e.g. Ray's
+    (``scale.export_feed``), writes the same files.
     """
     cfg.check()
     # resolves the tokenizer before any side effect; duplicates are dropped in order below
@@ -188,7 +193,7 @@ def run_export(
     try:
         n = workers if workers is not None else default_workers()
         version = _write_version(
-            project, cfg, pipeline, docs, sizes, tmp, progress, (config_hash, same), n
+            project, cfg, pipeline, docs, sizes, tmp, progress, (config_hash, same), n, feed
         )
     except BaseException as caught:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -269,11 +274,14 @@ def _write_version(
     progress: _Progress,
     config_and_same: tuple[str, DatasetVersion | None],
     workers: int,
+    feed: FeedFactory = DocumentFeed,
 ) -> DatasetVersion:
     """Write the version's files into ``tmp``, check them, and publish ``tmp`` as ``vN``
     (``config_and_same``: the configuration's hash and the version a forced export repeats)."""
     config_hash, same = config_and_same
-    out, plan, per_doc, ranges = _write_records(cfg, pipeline, docs, sizes, tmp, progress, workers)
+    out, plan, per_doc, ranges = _write_records(
+        cfg, pipeline, docs, sizes, tmp, progress, workers, feed
+    )
     _require_records(out, pipeline)
     files = _check_files(tmp, out, cfg, pipeline)
     documents = _document_entries(docs, plan, per_doc, ranges)
@@ -297,6 +305,7 @@ def _write_records(
     tmp: Path,
     progress: _Progress,
     workers: int,
+    make_feed: FeedFactory = DocumentFeed,
 ) -> tuple[SplitFiles, SplitPlan, dict[int, Counter[str]], dict[int, dict[str, list[int]]]]:
     """Every record, in document order, duplicates dropped, kept until the split is planned
     from the real counts, then written into the split files. The files (closed), the plan,
@@ -306,7 +315,7 @@ def _write_records(
     exact = ExactDedup() if cfg.dedup_exact else None
     near = NearDedup(cfg.near_threshold, cfg.minhash_perm, tmp) if cfg.dedup_near else None
     spool = home_mod.ensure_private_dir(tmp / ".spool")  # worker output, read back in order
-    feed = DocumentFeed(pipeline, docs, sizes, workers, near.keys if near else None, spool)
+    feed = make_feed(pipeline, docs, sizes, workers, near.keys if near else None, spool)
     kept = KeptRecords(spool / "kept.pickle")
     per_doc: dict[int, Counter[str]] = {}
     ranges: dict[int, dict[str, list[int]]] = {}

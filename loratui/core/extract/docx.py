@@ -9,8 +9,12 @@ here is what the author marked: an explicit page break (``w:br w:type="page"`` o
 break before" on a paragraph) or a section break that starts a new page. A document
 without breaks is one page. Each section's own header text opens its first page and its
 footer text closes its last one, once (not repeated per page). Paragraphs are separated
-by a blank line; a table is one block with one line per row and `` | `` between cells.
-Deleted revisions, field codes and empty paragraphs are left out; text boxes are kept.
+by a blank line; a table is one block with one line per row, written as
+``table_rows.row`` says (``| cell | cell |``), so the export's cleaning keeps its rows.
+Rows and cells inside content controls (``w:sdt``) are table rows and cells like any
+other. Ruby text (``w:ruby``) keeps its base text and drops the small reading aid above it
+(the aid repeats the base word in another script). Deleted revisions, field codes and
+empty paragraphs are left out; text boxes are kept.
 
 Footnotes and endnotes are text the author wrote, so they are kept where a reader finds
 them: a reference becomes ``[1]`` (footnotes, numbered in order of appearance) or ``[i]``
@@ -29,6 +33,7 @@ from typing import Any
 from loratui.core.errors import LoratuiError
 from loratui.core.extract.normalise import tidy
 from loratui.core.extract.shared import Refusal
+from loratui.core.extract.table_rows import row
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
@@ -36,6 +41,9 @@ R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 _P, _TBL, _TR, _TC, _R = W + "p", W + "tbl", W + "tr", W + "tc", W + "r"
 _SDT, _SDT_CONTENT, _SECT_PR, _P_PR = W + "sdt", W + "sdtContent", W + "sectPr", W + "pPr"
 _TXBX = W + "txbxContent"
+_RUBY = W + "ruby"
+# wrappers a table's rows (or a row's cells) may sit in: content controls, custom XML
+_ROW_CONTAINERS = {_SDT, _SDT_CONTENT, W + "customXml", W + "ins", W + "moveTo"}
 # Inline wrappers whose children are runs we read.
 _INLINE_CONTAINERS = {
     W + "hyperlink",
@@ -100,6 +108,10 @@ def _run_text(run: Any, out: list[str], boxes: list[Any]) -> None:
                 boxes.extend(choice.iter(_TXBX))
         elif tag in (W + "drawing", W + "pict", W + "object"):
             boxes.extend(child.iter(_TXBX))
+        elif tag == _RUBY:
+            base = child.find(W + "rubyBase")
+            if base is not None:
+                _inline(base, out, boxes)
 
 
 def _inline(parent: Any, out: list[str], boxes: list[Any]) -> None:
@@ -139,14 +151,22 @@ def _cell_text(tc: Any) -> str:
     return " ".join(" ".join(_blocks_text(tc).split("\n")).split())
 
 
+def _children(parent: Any, tag: str) -> Iterator[Any]:
+    """``parent``'s children with ``tag``, also those wrapped in content controls (a row
+    or a cell inside ``w:sdt``) but not those of a nested table."""
+    for child in parent:
+        if child.tag == tag:
+            yield child
+        elif child.tag in _ROW_CONTAINERS:
+            yield from _children(child, tag)
+
+
 def _table(tbl: Any) -> str:
     rows = []
-    for tr in tbl.iter(_TR):
-        if tr.getparent() is not tbl:
-            continue  # rows of nested tables are read inside their cell
-        cells = [_cell_text(tc) for tc in tr if tc.tag == _TC]
+    for tr in _children(tbl, _TR):  # rows of nested tables are read inside their cell
+        cells = [_cell_text(tc) for tc in _children(tr, _TC)]
         if any(cells):
-            rows.append(" | ".join(cells))
+            rows.append(row(cells))
     return "\n".join(rows)
 
 

@@ -20,6 +20,7 @@ from pypdf.errors import DependencyError, FileNotDecryptedError, PyPdfError
 
 from loratui.core.errors import LoratuiError
 from loratui.core.extract.normalise import tidy
+from loratui.core.extract.pdf_tables import Box, find_tables, mark_tables
 from loratui.core.extract.shared import Refusal, damaged_pdf, page_numbers, unreadable
 
 # pypdf logs every oddity of real-world files; the worker's stderr is not the place.
@@ -125,6 +126,28 @@ def count_pages(
     return count
 
 
+def _page_text(page: Any) -> str:
+    """The page's text with its tables marked (``pdf_tables``), positions from pypdf's
+    text visitor (a piece's right edge is estimated: half an em a character)."""
+    boxes: list[Box] = []
+    texts: list[str] = []
+
+    def visit(text: str, cm: list[float], tm: list[float], font: Any, size: float) -> None:
+        if not text.strip():
+            return
+        x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+        y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+        em = abs(size * (tm[3] * cm[3] + tm[2] * cm[1])) or abs(size) or 1.0
+        lead = len(text) - len(text.lstrip())
+        x += lead * em * 0.25
+        body = text.strip()
+        boxes.append(Box(x, x + len(body) * em * 0.5, y - 0.2 * em, y + 0.8 * em))
+        texts.append(body)
+
+    text = page.extract_text(visitor_text=visit) or ""
+    return mark_tables(text, find_tables(boxes, texts.__getitem__))
+
+
 def extract_pages(
     path: str,
     kind: str,
@@ -141,7 +164,7 @@ def extract_pages(
     out: list[tuple[int, str]] = []
     for number in page_numbers(start, end, total):
         try:
-            text = reader.pages[number - 1].extract_text()
+            text = _page_text(reader.pages[number - 1])
         except FileNotDecryptedError as exc:
             raise Refusal("encrypted") from exc
         except _PARSE_ERRORS as exc:

@@ -21,6 +21,7 @@ import pypdfium2.raw as pdfium_raw
 
 from loratui.core.errors import LoratuiError
 from loratui.core.extract.normalise import tidy
+from loratui.core.extract.pdf_tables import Box, find_tables, mark_tables
 from loratui.core.extract.shared import Refusal, damaged_pdf, page_numbers, unreadable
 
 # PDFium marks a hyphen at a line end with U+0002 (kept as a hyphen) and a hyphen it takes
@@ -98,11 +99,29 @@ def _page_text(doc, index: int) -> str:  # noqa: ANN001 - a pdfium.PdfDocument
     try:
         textpage = page.get_textpage()
         try:
-            return textpage.get_text_range()
+            return mark_tables(textpage.get_text_range(), _tables(textpage))
         finally:
             textpage.close()
     finally:
         page.close()
+
+
+def _tables(textpage) -> list[list[list[str]]]:  # noqa: ANN001 - a pdfium.PdfTextPage
+    """The page's tables (``pdf_tables``), from PDFium's text rectangles."""
+    import ctypes
+
+    raw = textpage.raw
+    left, top, right, bottom = (ctypes.c_double() for _ in range(4))
+    where = [ctypes.byref(v) for v in (left, top, right, bottom)]
+    boxes = []
+    for i in range(pdfium_raw.FPDFText_CountRects(raw, 0, -1)):
+        pdfium_raw.FPDFText_GetRect(raw, i, *where)
+        boxes.append(Box(left.value, right.value, bottom.value, top.value))
+    return find_tables(boxes, lambda i: textpage.get_text_bounded(*_edges(boxes[i])))
+
+
+def _edges(box: Box) -> tuple[float, float, float, float]:
+    return box.x0, box.bottom, box.x1, box.top
 
 
 def extract_pages(

@@ -76,7 +76,11 @@ class Worker:
         workers: int | None = None,
         owner: str | None = None,
         on_update: Callable[[WorkerUpdate], None] | None = None,
+        pool_factory: Callable[[int, dict[str, Any]], Any] | None = None,
     ) -> None:
+        """``pool_factory(workers, settings)``: where extraction runs, anything with
+        ``ExtractionPool``'s ``run`` and ``close`` (another engine's pool, e.g.
+        ``scale.extraction.RayExtractionPool``); the local process pool if None."""
         self.project_id = project_id
         self.owner = owner or owners.new_owner()
         self.on_update = on_update
@@ -104,6 +108,7 @@ class Worker:
         self._completer: asyncio.Task[None] | None = None
         self._completing: set[int] = set()  # jobs handed to the completer
         self._looks: look_batches.LookBatcher | None = None
+        self._pool_factory = pool_factory or ExtractionPool.from_settings
 
     # ------------------------------------------------------------ helpers
 
@@ -196,7 +201,7 @@ class Worker:
             self._limits = await self._call(self._load_settings)
             self.concurrency = settings_mod.workers(self._workers_arg or self._limits["workers"])
             self._slots = asyncio.Semaphore(self.concurrency * TASKS_AHEAD)
-            self._pool = ExtractionPool.from_settings(self.concurrency, self._limits)
+            self._pool = self._pool_factory(self.concurrency, self._limits)
             per_task = int(self._limits["pdf_pages_per_task"]) or 25
             self._looks = look_batches.LookBatcher(self._in_pool, self._limits, per_task)
             lease_s = float(self._limits["lease_s"])

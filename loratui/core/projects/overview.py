@@ -15,6 +15,9 @@ What each figure counts:
   among the documents there is work for (not duplicates, not cancelled).
 - ``last_export``: the newest dataset version; ``last_taken``: the newest file the drop folder
   took, by any watcher (the TUI's or a ``loratui watch``).
+- ``runs``: commands at work on another engine than the local pool (``process --engine ray``
+  in a terminal, say), from their run records (``scale.runs``): the engine and the size of
+  its cluster, while the command lives.
 - the throughput and ETA of the dashboard: ``Throughput``.
 """
 
@@ -33,6 +36,8 @@ from loratui.core.store.models import (
     DUPLICATE,
     FAILED,
     JOB_EXTRACT,
+    JOB_RUN,
+    JOB_RUNNING,
     PROCESSING,
     QUEUED,
     DatasetVersion,
@@ -41,6 +46,7 @@ from loratui.core.store.models import (
     Job,
     Project,
 )
+from loratui.core.store.owners import owner_is_dead
 from loratui.core.store.text import path_text
 
 RATE_WINDOW_S = 30.0  # the throughput is measured over this much recent time
@@ -52,6 +58,17 @@ class LastExport:
     number: int
     records: int  # train + validation
     tokens: int
+
+
+@dataclass(frozen=True)
+class ActiveRun:
+    """A command at work on another engine (its run record)."""
+
+    command: str  # process, export
+    engine: str  # ray
+    cpus: int  # of the whole cluster
+    nodes: int
+    address: str  # the cluster's ("local": a runtime the command started)
 
 
 @dataclass(frozen=True)
@@ -75,6 +92,7 @@ class Overview:
     last_export: LastExport | None
     drop_folder: str
     last_taken: str | None  # path in the drop folder
+    runs: tuple[ActiveRun, ...] = ()
 
     @property
     def states(self) -> dict[str, int]:
@@ -104,6 +122,7 @@ class Overview:
             ),
             "drop_folder": self.drop_folder,
             "last_taken": self.last_taken,
+            "runs": [vars(r) for r in self.runs],
         }
 
 
@@ -174,6 +193,24 @@ def last_taken(project: Project | int) -> str | None:
     return path_text(row.rel_path) if row else None
 
 
+def active_runs(project: Project | int) -> tuple[ActiveRun, ...]:
+    """The run records of commands still at work (a killed command's is left out)."""
+    rows = Job.select(Job.lease_owner, Job.payload).where(
+        (Job.project == project) & (Job.kind == JOB_RUN) & (Job.state == JOB_RUNNING)
+    )
+    return tuple(
+        ActiveRun(
+            command=str(row.payload.get("command", "")),
+            engine=str(row.payload.get("engine", "")),
+            cpus=int(row.payload.get("cpus") or 0),
+            nodes=int(row.payload.get("nodes") or 0),
+            address=str(row.payload.get("address", "")),
+        )
+        for row in rows.order_by(Job.id)
+        if not owner_is_dead(row.lease_owner)
+    )
+
+
 def overview(project: Project | int) -> Overview:
     """Every figure of the project (``status`` and the dashboard)."""
     project = _project(project)
@@ -186,6 +223,7 @@ def overview(project: Project | int) -> Overview:
         last_export=last_export(project),
         drop_folder=str(folders.drop_dir(project)),
         last_taken=last_taken(project),
+        runs=active_runs(project),
     )
 
 

@@ -82,9 +82,11 @@ class ProjectSession:
         on_taken: Callable[[TakenFile], None] | None = None,
         on_notice: Callable[[str, str], None] | None = None,
         on_error: Callable[[SessionProblem], None] | None = None,
+        pool_factory: Callable[[int, dict[str, Any]], Any] | None = None,
     ) -> None:
         """``on_update`` runs on the event loop; ``on_taken`` and ``on_notice`` on the
-        watcher's thread; ``on_error`` on the event loop."""
+        watcher's thread; ``on_error`` on the event loop. ``pool_factory``: where the
+        worker extracts (``Worker``'s; e.g. a Ray cluster's tasks), else its own processes."""
         if workers is not None and workers < 1:
             raise LoratuiError(
                 "invalid",
@@ -103,6 +105,7 @@ class ProjectSession:
         self._on_taken = on_taken
         self._on_notice = on_notice
         self._on_error = on_error
+        self._pool_factory = pool_factory
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopped = False
         self._stopping = False
@@ -169,7 +172,12 @@ class ProjectSession:
     def _new_worker(self) -> Worker:
         from loratui.core.jobs.worker import Worker
 
-        return Worker(self.project_id, workers=self.workers, on_update=self._on_update)
+        return Worker(
+            self.project_id,
+            workers=self.workers,
+            on_update=self._on_update,
+            pool_factory=self._pool_factory,
+        )
 
     def _start_worker(self) -> None:
         try:

@@ -29,6 +29,7 @@ JOB_CANCELLED = "cancelled"
 JOB_EXTRACT = "extract"
 JOB_EXPORT = "export"
 JOB_GENERATE = "generate"  # one chunk of a document to turn into pairs (core/generation)
+JOB_RUN = "run"  # a command running on another engine (core/scale/runs.py): no document
 # a generate job whose answer could not be read even after the repair request
 JOB_QUARANTINED = "quarantined"
 

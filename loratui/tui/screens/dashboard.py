@@ -1,5 +1,6 @@
 """A project at a glance: progress, states, throughput and ETA, totals, problems by code,
-drop folder, worker state, the last export and where the data lives."""
+drop folder, worker state (and the engine of a command on a Ray cluster), the last export
+and where the data lives."""
 
 from __future__ import annotations
 
@@ -161,6 +162,9 @@ class DashboardScreen(ProjectScreen):
             status.append(f"   ETA {duration(eta)}" if eta is not None else "")
         elif busy:
             status.append(f"   {busy} to process", style="dim")
+        for run in stats.runs:  # a command on another engine, in this process or not
+            status.append(f"   Engine {run.engine} ", style="bold")
+            status.append(f"{run.cpus} CPUs on {run.nodes} node(s), {run.command}")
         self.query_one("#status-line", Static).update(status)
 
         states_line = Text("States ", style="bold")

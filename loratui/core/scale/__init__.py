@@ -1,0 +1,1 @@
+"""Running past one machine: the Ray engine (``--engine ray``), imported only when asked for."""
