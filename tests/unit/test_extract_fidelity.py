@@ -172,3 +172,18 @@ def test_accents_drawn_as_glyphs_of_their_own_are_composed(tmp_path: Path, limit
     (page,) = _pages(make_raw_pdf(tmp_path / "a.pdf", raw), limits)
     assert "Die Brücke von Müller, naïve." in page[1]
     assert normalise.compose_accents("voil`a `code` a ¨ b ¨x") == "voilà `code` a ¨ b ẍ"
+
+
+def test_an_accent_sorted_onto_another_line_goes_onto_its_letter(tmp_path: Path) -> None:
+    """Over a capital TeX raises the accent glyph so far that PDFium sorts it away from its
+    letter ("Aquivalenz ... ¨"); by position it lands on the "A" below it. A line-end hyphen
+    before a capital stays ("Nord-" + "Äquivalenz" is no broken word)."""
+    raw = (
+        b"BT /F1 12 Tf 72 700 Td (Diese Nord-) Tj ET "
+        b"BT /F1 12 Tf 72 686 Td (Aquivalenz gilt.) Tj ET "
+        b"BT /F1 12 Tf 74.5 691 Td (\310) Tj ET"
+    )
+    (page,) = _pages(make_raw_pdf(tmp_path / "a.pdf", raw), PDFIUM)
+    assert "Äquivalenz gilt." in page.text
+    assert "Nord-" in page.text and "NordÄ" not in page.text
+    assert not re.search("[\u00a8\u0308]", page.text)

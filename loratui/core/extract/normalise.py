@@ -76,12 +76,21 @@ _SPLIT_ACCENT = re.compile(
 _DOTLESS = {"\u0131": "i", "\u0237": "j"}
 
 
+SPACING_ACCENTS = frozenset(_SPACING_ACCENTS)
+
+
+def accented(letter: str, accent: str) -> str | None:
+    """``letter`` with the spacing ``accent`` on it as one character ("u", "¨" -> "ü"), or
+    None when Unicode has none."""
+    mark = _SPACING_ACCENTS.get(accent, "\u0300" if accent == "`" else "")
+    letter = _DOTLESS.get(letter, letter)  # TeX puts accents on a dotless i or j
+    composed = unicodedata.normalize("NFC", letter + mark) if mark else ""
+    return composed if len(composed) == 1 else None
+
+
 def _compose(m: re.Match[str]) -> str:
     accent, letter = (m.group(1), m.group(2)) if m.group(1) else ("`", m.group(3))
-    mark = _SPACING_ACCENTS.get(accent, "\u0300")
-    letter = _DOTLESS.get(letter, letter)  # TeX puts accents on a dotless i or j
-    composed = unicodedata.normalize("NFC", letter + mark)
-    return composed if len(composed) == 1 else m.group(0)
+    return accented(letter, accent) or m.group(0)
 
 
 def compose_accents(text: str) -> str:

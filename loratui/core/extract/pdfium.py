@@ -20,6 +20,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_raw
 
 from loratui.core.errors import LoratuiError
+from loratui.core.extract import normalise
 from loratui.core.extract.normalise import tidy
 from loratui.core.extract.pdf_tables import Box, find_tables, mark_tables
 from loratui.core.extract.shared import Refusal, damaged_pdf, page_numbers, unreadable
@@ -37,8 +38,8 @@ _COMPOUND = re.compile(r"\w+-\w+")
 
 def _resolve_breaks(texts: list[str]) -> list[str]:
     """Each U+FFFE mark between two word parts becomes a hyphen when the text around shows a
-    compound ("self-supervised" elsewhere, or both parts as words of three letters or more
-    and never the two joined),
+    compound (its second part capitalised, "self-supervised" elsewhere, or both parts as
+    words of three letters or more and never the two joined),
     else it goes and the word is joined ("Hamil\ufffetonian" -> "Hamiltonian"). The
     default is to join: most hyphens at a line end break a word."""
     if not any("\ufffe" in t for t in texts):
@@ -50,8 +51,10 @@ def _resolve_breaks(texts: list[str]) -> list[str]:
     def resolve(m: re.Match[str]) -> str:
         left, gap, right = m.groups()
         lo, ro = left.lower(), right.lower()
-        compound = f"{lo}-{ro}" in compounds or (
-            min(len(lo), len(ro)) >= 3 and lo in words and ro in words and lo + ro not in words
+        compound = (
+            right[0].isupper()  # a break before a capital is no hyphenation ("Nord-Süd")
+            or f"{lo}-{ro}" in compounds
+            or (min(len(lo), len(ro)) >= 3 and lo in words and ro in words and lo + ro not in words)
         )
         return f"{left}-{gap}{right}" if compound else f"{left}{right}{gap}"
 
@@ -99,11 +102,50 @@ def _page_text(doc, index: int) -> str:  # noqa: ANN001 - a pdfium.PdfDocument
     try:
         textpage = page.get_textpage()
         try:
-            return mark_tables(textpage.get_text_range(), _tables(textpage))
+            text = _place_accents(textpage, textpage.get_text_range())
+            return mark_tables(text, _tables(textpage))
         finally:
             textpage.close()
     finally:
         page.close()
+
+
+ACCENT_GAP_PT = 6.0  # how far above its letter an accent drawn as a glyph may sit
+
+
+def _place_accents(textpage, text: str) -> str:  # noqa: ANN001 - a pdfium.PdfTextPage
+    """Accents TeX draws as glyphs of their own put on their letters, by position.
+
+    Over a capital the accent sits higher than the line, and PDFium sorts it onto the line
+    above ("Die Eigen- ¨\nschaft ... Aquivalenzklassen"). Each accent glyph that is not
+    right before a letter goes onto the letter drawn closest below it ("Äquivalenzklassen");
+    one before its letter is left to ``normalise.compose_accents``.
+    """
+    if not any(a in text for a in normalise.SPACING_ACCENTS):
+        return text
+    count = textpage.count_chars()
+    if count != len(text):  # one index a character, else the boxes do not line up
+        return text
+    chars = list(text)
+    boxes: list[tuple[float, float, float, float]] | None = None
+    for i, accent in enumerate(text):
+        if accent not in normalise.SPACING_ACCENTS or text[i + 1 : i + 2].isalpha():
+            continue
+        if boxes is None:
+            boxes = [textpage.get_charbox(j) for j in range(count)]
+        left, bottom, right, _top = boxes[i]
+        middle = (left + right) / 2
+        best: tuple[float, int] | None = None
+        for j, (x0, _y0, x1, y1) in enumerate(boxes):
+            gap = bottom - y1
+            if chars[j].isalpha() and x0 <= middle <= x1 and -2.0 <= gap <= ACCENT_GAP_PT:
+                if best is None or gap < best[0]:
+                    best = (gap, j)
+        if best is not None:
+            composed = normalise.accented(chars[best[1]], accent)
+            if composed:
+                chars[best[1]], chars[i] = composed, ""
+    return "".join(chars)
 
 
 def _tables(textpage) -> list[list[list[str]]]:  # noqa: ANN001 - a pdfium.PdfTextPage
