@@ -78,13 +78,13 @@ def loratui_pages(path: Path, kind: str, pdf_engine: str | None = None) -> list[
         for start in range(1, total + 1, per_task):
             end = min(total, start + per_task - 1)
             pages += extract_range(str(path), kind, start, end, None, limits)
-    return [text for _, text in pages]
+    return [page[1] for page in pages]  # (number, text) or PageText
 
 
 def default_pdf_engine() -> str:
     from loratui.core.store import settings
 
-    return str(settings.DEFAULTS.get("pdf_engine", "pypdf"))
+    return str(settings.DEFAULTS.get("pdf_engine", "pypdfium2"))
 
 
 def export_clean(pages: list[str]) -> list[str]:

@@ -1,4 +1,4 @@
-"""The optional PDFium engine against pypdf: speed and which one extracts better.
+"""The PDFium engine (the default) against pypdf: speed and which one extracts better.
 
     python benchmarks/bench_pdfium.py [--quick] [--files N] [--max-pages P]
 
@@ -119,11 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
     from loratui.core.extract import pdf as pypdf_engine
-    from loratui.core.extract import pdfium as pdfium_engine
+    from loratui.core.extract import pdfium as pdfium_engine  # (a core dependency)
 
-    if not pdfium_engine.available():
-        benchlib.emit({"bench": "pdfium", "skipped": "pypdfium2 is not installed"})
-        return 0
     n = args.files or (24 if args.quick else 1000)
     max_pages = args.max_pages or (6 if args.quick else 200)
     corpus_dir = benchlib.corpus(n, args.seed, max_pages)

@@ -134,8 +134,14 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def _how_read(page: PageText) -> dict[str, Any]:
-    """A page's text and, when OCR read it, the engine and its mean line score (else null)."""
-    return {"text": page.text, "ocr_engine": page.ocr_engine, "ocr_confidence": page.ocr_confidence}
+    """A page's text, the engine that read its text layer (PDFs, else null) and, when OCR
+    read it, the OCR engine and its mean line score (else null)."""
+    return {
+        "text": page.text,
+        "engine": page.engine,
+        "ocr_engine": page.ocr_engine,
+        "ocr_confidence": page.ocr_confidence,
+    }
 
 
 def _write(text: str) -> None:

@@ -15,6 +15,7 @@ FILE_FIELDS = {
     "id",
     "name",
     "state",
+    "engine",
     "error_code",
     "error",
     "hint",

@@ -82,7 +82,8 @@ def test_process_summary_and_queue_commands(cli: CLI, tmp_path: Path) -> None:
 
 def test_hostile_files_end_in_clear_states(cli: CLI, tmp_path: Path) -> None:
     cli.run("new", "h", check=True)
-    cli.run("settings", "h", "task_timeout_s=2", "max_attempts=1", check=True)
+    # pdf_engine=pypdf: never-ends.pdf is slow for pypdf (PDFium reads it in a second)
+    cli.run("settings", "h", "task_timeout_s=2", "max_attempts=1", "pdf_engine=pypdf", check=True)
     d = tmp_path / "hostile"
     d.mkdir()
     (d / "garbage.pdf").write_bytes(b"%PDF-1.7\n" + bytes(range(256)) * 20)
@@ -136,6 +137,7 @@ def test_two_process_commands_share_a_project(cli: CLI, tmp_path: Path) -> None:
 
 def test_sigterm_stops_cleanly_and_hands_jobs_back(cli: CLI, tmp_path: Path) -> None:
     cli.run("new", "sig", check=True)
+    cli.run("settings", "sig", "pdf_engine=pypdf", check=True)  # slow for pypdf only
     cli.run("add", "sig", str(slow_pdf(tmp_path / "slow.pdf")), check=True)
     proc = cli.popen("process", "sig", "--workers", "1")
     db = sqlite3.connect(cli.home / "loratui.db", timeout=30)

@@ -263,3 +263,54 @@ def make_docx_with_table(path: Path, rows: Sequence[Sequence[str]] = TABLE_ROWS)
     d.add_paragraph("after the oil crisis the index recovered within two years of the low.")
     d.save(str(path))
     return path
+
+
+DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+
+
+def make_unicode_pdf(path: Path, lines: Sequence[str], align: str = "L") -> Path:
+    """One page, one cell a line, in DejaVu Sans (Debian's fonts-dejavu-core): a Unicode
+    font, so ligature glyphs, Hebrew and Arabic can be drawn. fpdf2 draws right-to-left
+    text in visual order, as most PDF writers do."""
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.add_font("dejavu", "", str(DEJAVU))
+    pdf.set_font("dejavu", size=12)
+    for line in lines:
+        pdf.cell(0, 8, line, new_x="LMARGIN", new_y="NEXT", align=align)
+    pdf.output(str(path))
+    return path
+
+
+def make_raw_pdf(
+    path: Path, content: bytes, stream_filter: bytes = b"[]", font_extra: bytes = b""
+) -> Path:
+    """A one-page PDF written byte by byte around ``content`` (the page's content stream,
+    stored as it is under ``/Filter stream_filter``) in Helvetica, with ``font_extra`` in
+    the font's dictionary: for what fpdf2 refuses to write (control characters in a
+    string, a filter no reader knows, a font whose encoding is missing)."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d /Filter %s >>\nstream\n" % (len(content), stream_filter)
+        + content
+        + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica" + font_extra + b" >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for offset in offsets:
+        out += b"%010d 00000 n \n" % offset
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    path.write_bytes(bytes(out))
+    return path

@@ -16,10 +16,15 @@ def numbered_pdf(path: Path, pages: int, tag: str = "") -> Path:
     return make_pdf(path, texts)
 
 
+# The settings under which ``slow_pdf`` is slow: pypdf first. PDFium (the default engine
+# since issue 11) reads the file in about a second, too close to the tests' time limits.
+SLOW_ENGINE = {"pdf_engine": "pypdf"}
+
+
 def slow_pdf(path: Path, repeats: int = 600_000) -> Path:
-    """A 1-page PDF of a few KB whose text extraction takes a long time: its one
-    compressed content stream holds ``repeats`` text-showing operators (~0.03 ms each
-    with pypdf, so the default runs for many seconds)."""
+    """A 1-page PDF of a few KB whose text extraction takes a long time with pypdf
+    (``SLOW_ENGINE``): its one compressed content stream holds ``repeats`` text-showing
+    operators (~0.03 ms each with pypdf, so the default runs for many seconds)."""
     content = b"BT /F1 12 Tf 72 712 Td " + b"(Hello world again) Tj 0 -1 Td " * repeats + b"ET"
     data = zlib.compress(content, 9)
     objects = [

@@ -29,7 +29,8 @@ ENGINES = ["pypdf", "pypdfium2"]
 def _pages(path: Path, kind: str, engine: str = "pypdf") -> list[str]:
     limits = {**LIMITS, "pdf_engine": engine}
     total = extract.count_pages(str(path), kind, None, limits)
-    return [t for _, t in extract.extract_pages(str(path), kind, 1, total, None, limits)]
+    pages = extract.extract_pages(str(path), kind, 1, total, None, limits)
+    return [p[1] for p in pages]  # (number, text), or PageText for PDF pages
 
 
 def _export_texts(name: str, pages: list[str], kind: str, **cfg: object) -> list[str]:

@@ -1,4 +1,4 @@
-"""The optional PDFium engine reads the same words as pypdf and fails with the same codes."""
+"""The PDFium engine (the default) reads the same words as pypdf and fails with the same codes."""
 
 from __future__ import annotations
 
@@ -12,10 +12,7 @@ import pytest
 from loratui.core import extract
 from loratui.core.errors import LoratuiError
 from loratui.core.extract import pdf as pypdf_engine
-
-pdfium_engine = pytest.importorskip("loratui.core.extract.pdfium")
-if not pdfium_engine.available():
-    pytest.skip("pypdfium2 is not installed", allow_module_level=True)
+from loratui.core.extract import pdfium as pdfium_engine
 
 REPO = Path(__file__).resolve().parents[2]
 WORDS = re.compile(r"\w+")
@@ -95,7 +92,10 @@ def test_dispatcher_uses_pdfium_when_the_setting_says_so(corpus_pdfs: list[Path]
     path = str(corpus_pdfs[0])
     n = extract.count_pages(path, "pdf", None, PDFIUM)
     via_setting = extract.extract_pages(path, "pdf", 1, n, None, PDFIUM)
-    assert via_setting == pdfium_engine.extract_pages(path, "pdf", 1, n)
+    assert [p[:2] for p in via_setting] == pdfium_engine.extract_pages(path, "pdf", 1, n)
+    assert {p.engine for p in via_setting} == {"pypdfium2"}
+    by_default = extract.extract_pages(path, "pdf", 1, n, None, {})
+    assert {p.engine for p in by_default} == {"pypdfium2"}  # the default engine (issue 11)
 
 
 def test_real_corpus_pdfs_match_pypdf(real_corpus: Path) -> None:

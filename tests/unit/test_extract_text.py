@@ -8,7 +8,7 @@ import pytest
 
 from loratui.core import extract
 from loratui.core.errors import LoratuiError
-from loratui.core.extract import records
+from loratui.core.extract import quality, records
 from loratui.core.jobs import validate
 
 
@@ -112,14 +112,14 @@ def test_warning_counts_equal_the_regex_definitions() -> None:
 
     blank = re.compile(r"\s")
     every_blank = "".join(c for c in map(chr, range(sys.maxunicode + 1)) if blank.match(c))
-    assert sorted(validate.UNICODE_BLANKS) == sorted(every_blank)
-    assert validate.ASCII_BLANKS == "".join(c for c in every_blank if c.isascii()).encode()
+    assert sorted(quality.UNICODE_BLANKS) == sorted(every_blank)
+    assert quality.ASCII_BLANKS == "".join(c for c in every_blank if c.isascii()).encode()
 
     def slow_visible(text: str) -> int:
         return len(text) - sum(len(m) for m in re.findall(r"\s+", text))
 
     def slow_bad(text: str) -> int:
-        mojibake, private = validate._MOJIBAKE, validate._PRIVATE_USE  # noqa: SLF001
+        mojibake, private = quality._MOJIBAKE, quality._PRIVATE_USE  # noqa: SLF001
         return text.count("\ufffd") + len(mojibake.findall(text)) + len(private.findall(text))
 
     texts = [
@@ -131,12 +131,12 @@ def test_warning_counts_equal_the_regex_definitions() -> None:
         "\u00e2 alone, \u00c3 alone, \u00c2" + "\u2003" * 5 + "\U0001f600 emoji",
     ]
     for text in texts:
-        assert validate._visible(text) == slow_visible(text), text  # noqa: SLF001
-        assert validate._bad_chars(text) == slow_bad(text), text  # noqa: SLF001
+        assert quality.visible(text) == slow_visible(text), text  # noqa: SLF001
+        assert quality.bad_chars(text) == slow_bad(text), text  # noqa: SLF001
 
 
 def test_tidy_drops_nuls_unifies_line_ends_and_replaces_lone_surrogates() -> None:
-    from loratui.core.extract.text import tidy
+    from loratui.core.extract.normalise import tidy
 
     assert tidy("a\x00b\r\nc\rd\ud800e") == "ab\nc\nd\ufffde"
     plain = "plain ASCII text\nwith lines\n"

@@ -22,6 +22,7 @@ STEP_SHA256 = {
     1: "18f7cac78647d410db9f5f892c7c9060621761d69a2b49cc2b67223dffde4c0e",
     2: "86cd15a026fa9816f79282a1cc496138d444dc1a4224794a0534bfce5004bb2d",
     3: "faf2328340b11e58c4ac812503ee3a5b5d312bd9bb942abcfe422bd2eca62e8e",
+    4: "0e36f37a1f5d64f62879ad6c5bcbded300d487cdb617346b069c4e809d1254be",
 }
 
 # Rows inserted right after a database reaches each version, in that version's schema
@@ -67,6 +68,9 @@ SEED: dict[int, list[str]] = {
     ],
     3: [
         """INSERT INTO "page" VALUES (2, 7, 2, 'Article 2. Scanned.', 19, 'rapidocr', 0.93)""",
+    ],
+    4: [
+        """INSERT INTO "page" VALUES (3, 7, 3, 'Article 3. Read.', 16, NULL, NULL, 'pypdf')""",
     ],
 }
 

@@ -22,7 +22,7 @@ from loratui.core.jobs.worker_db import page_ranges
 from loratui.core.projects.documents import page_texts
 from loratui.core.projects.workspace import create_project, update_settings
 from loratui.core.store.models import Document, Event, Job, Page, Project
-from tests.unit.queue_docs import numbered_pdf, slow_pdf, text_files
+from tests.unit.queue_docs import SLOW_ENGINE, numbered_pdf, slow_pdf, text_files
 
 
 def add(project: Project, *paths: Path) -> list[Document]:
@@ -120,7 +120,7 @@ async def test_restart_continues_from_the_first_missing_range(home: Path, tmp_pa
 
 async def test_hanging_extraction_times_out_and_the_run_goes_on(home: Path, tmp_path: Path) -> None:
     p = create_project("w")
-    update_settings(p, {"task_timeout_s": 1.0, "max_attempts": 1})
+    update_settings(p, {"task_timeout_s": 1.0, "max_attempts": 1, **SLOW_ENGINE})
     slow, *small = add(p, slow_pdf(tmp_path / "slow.pdf"), *text_files(tmp_path / "t", 3))
     t0 = time.monotonic()
     w = Worker(p.id, workers=2)
@@ -152,7 +152,7 @@ async def test_killed_worker_process_fails_crashed_and_run_goes_on(
     home: Path, tmp_path: Path
 ) -> None:
     p = create_project("w")
-    update_settings(p, {"max_attempts": 1})
+    update_settings(p, {"max_attempts": 1, **SLOW_ENGINE})
     slow, *small = add(p, slow_pdf(tmp_path / "slow.pdf"), *text_files(tmp_path / "t", 3))
     w = Worker(p.id, workers=1)
     run = asyncio.get_running_loop().create_task(w.run_until_idle())
@@ -169,6 +169,7 @@ async def test_killed_worker_process_fails_crashed_and_run_goes_on(
 
 async def test_stop_releases_in_flight_jobs_without_an_attempt(home: Path, tmp_path: Path) -> None:
     p = create_project("w")
+    update_settings(p, SLOW_ENGINE)
     (slow,) = add(p, slow_pdf(tmp_path / "slow.pdf"))
     states: list[str] = []
     w = Worker(p.id, workers=1, on_update=lambda u: states.append(u.state))
@@ -185,7 +186,7 @@ async def test_stop_releases_in_flight_jobs_without_an_attempt(home: Path, tmp_p
 
 async def test_cancel_stops_a_running_document(home: Path, tmp_path: Path) -> None:
     p = create_project("w")
-    update_settings(p, {"lease_s": 2.0})
+    update_settings(p, {"lease_s": 2.0, **SLOW_ENGINE})
     slow, *small = add(p, slow_pdf(tmp_path / "slow.pdf"), *text_files(tmp_path / "t", 2))
     w = Worker(p.id, workers=1)
     run = asyncio.get_running_loop().create_task(w.run_until_idle())

@@ -14,6 +14,8 @@ from typing import Any
 
 from loratui.core.errors import LoratuiError
 from loratui.core.extract import kinds
+from loratui.core.extract.normalise import tidy
+from loratui.core.extract.shared import PageText
 
 
 def count_pages(
@@ -31,10 +33,20 @@ def extract_pages(
     password: str | None = None,
     limits: dict[str, Any] | None = None,
 ) -> list[tuple[int, str]]:
-    """The text of pages ``start``..``end`` (1-based, inclusive) as ``(number, text)``."""
+    """The text of pages ``start``..``end`` (1-based, inclusive) as ``(number, text)``, or
+    ``PageText`` where the kind says how a page was read. Whatever the kind, the text is
+    tidied (``text.tidy``: no control characters, ligature glyphs or soft hyphens)."""
     if start < 1 or end < start:
         raise LoratuiError("invalid", f"bad page range {start}-{end}")
-    return kinds.get(kind).extract_pages(path, start, end, password, limits or {})
+    pages = kinds.get(kind).extract_pages(path, start, end, password, limits or {})
+    return [_tidied(page) for page in pages]
+
+
+def _tidied(page: tuple[int, str]) -> tuple[int, str]:
+    text = tidy(page[1])
+    if text is page[1]:
+        return page
+    return page._replace(text=text) if isinstance(page, PageText) else (page[0], text)
 
 
 def text_digest(pages: list[str]) -> str:

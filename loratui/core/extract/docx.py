@@ -31,9 +31,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from loratui.core.errors import LoratuiError
+from loratui.core.extract.normalise import tidy
 from loratui.core.extract.shared import Refusal
 from loratui.core.extract.table_rows import row
-from loratui.core.extract.text import tidy
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"

@@ -31,6 +31,7 @@ import importlib.util
 from typing import Any
 
 from loratui.core.errors import LoratuiError
+from loratui.core.extract.normalise import tidy
 from loratui.core.extract.ocr_layout import Line, page_text, respace
 from loratui.core.extract.shared import PageText, Refusal, damaged_pdf, unreadable
 
@@ -211,4 +212,4 @@ def read_page(
         doc.close()
     if how == "auto" and had and visible(found) < BETTER_BY * had:
         return None
-    return PageText(number, found, ENGINE, confidence)
+    return PageText(number, tidy(found), ENGINE, confidence)

@@ -19,9 +19,9 @@ from pypdf import PasswordType, PdfReader
 from pypdf.errors import DependencyError, FileNotDecryptedError, PyPdfError
 
 from loratui.core.errors import LoratuiError
+from loratui.core.extract.normalise import tidy
 from loratui.core.extract.pdf_tables import Box, find_tables, mark_tables
 from loratui.core.extract.shared import Refusal, damaged_pdf, page_numbers, unreadable
-from loratui.core.extract.text import tidy
 
 # pypdf logs every oddity of real-world files; the worker's stderr is not the place.
 logging.getLogger("pypdf").setLevel(logging.ERROR)

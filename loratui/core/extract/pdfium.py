@@ -1,8 +1,9 @@
 """PDF text with PDFium (pypdfium2), the optional faster engine behind ``pdf_engine``.
 
 Why: pypdf is pure Python and interprets every content stream in Python; PDFium is
-Chrome's C++ PDF library and reads the same text several times faster (see the
-benchmarks). It is an extra (``pip install 'loratui[pdfium]'``); pypdf stays the default.
+Chrome's C++ PDF library and reads the same text several times faster and closer to the
+page (see the benchmarks and README "Extraction fidelity"), so it is the default engine;
+pypdf is the fallback (``kinds/pdf.py``).
 Same contract as the pypdf engine (``extract/pdf.py``): the empty password is tried automatically,
 a PDF that needs a real one fails ``encrypted`` (``wrong_password`` when the given one does
 not open it), and anything PDFium cannot parse fails ``corrupt``.
@@ -12,48 +13,56 @@ PDFium is not thread-safe; this runs only inside the worker processes, one call 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_raw
+
 from loratui.core.errors import LoratuiError
+from loratui.core.extract import normalise
+from loratui.core.extract.normalise import tidy
 from loratui.core.extract.pdf_tables import Box, find_tables, mark_tables
 from loratui.core.extract.shared import Refusal, damaged_pdf, page_numbers, unreadable
-from loratui.core.extract.text import tidy
 
-try:
-    import pypdfium2 as pdfium
-    import pypdfium2.raw as pdfium_raw
-except ImportError:  # the extra is not installed
-    pdfium = None
-    pdfium_raw = None
-
-# PDFium marks a hyphen at a line end with U+0002 and a soft hyphen with U+FFFE; glyphs
-# without a Unicode mapping come out as their raw codes (C0 controls), which we drop.
-_MARKS = str.maketrans(
-    {
-        "\x02": "-",
-        "\ufffe": "-",
-        **{chr(c): None for c in range(32) if chr(c) not in "\t\n\f\r\x02"},
-    }
-)
+# PDFium marks a hyphen at a line end with U+0002 (kept as a hyphen) and a hyphen it takes
+# for one that breaks a word across lines with U+FFFE, joining the two lines. It marks every
+# hyphen at a line end so, the one in a compound too ("self\ufffesupervised"): the range's
+# own words decide (``_resolve_breaks``). Glyphs without a Unicode mapping come out as
+# their raw codes (C0 controls), which ``tidy`` drops with the other controls.
+_MARKS = str.maketrans({"\x02": "-"})
+_BREAK = re.compile(r"(\w+)\ufffe(\s*)(\w+)")
+_WORD = re.compile(r"\w+")
+_COMPOUND = re.compile(r"\w+-\w+")
 
 
-def available() -> bool:
-    """Whether pypdfium2 is installed."""
-    return pdfium is not None
+def _resolve_breaks(texts: list[str]) -> list[str]:
+    """Each U+FFFE mark between two word parts becomes a hyphen when the text around shows a
+    compound (its second part capitalised, "self-supervised" elsewhere, or both parts as
+    words of three letters or more and never the two joined),
+    else it goes and the word is joined ("Hamil\ufffetonian" -> "Hamiltonian"). The
+    default is to join: most hyphens at a line end break a word."""
+    if not any("\ufffe" in t for t in texts):
+        return texts
+    plain = [_BREAK.sub(" ", t).lower() for t in texts]
+    words = {w for t in plain for w in _WORD.findall(t)}
+    compounds = {c for t in plain for c in _COMPOUND.findall(t)}
 
-
-def _require() -> None:
-    if pdfium is None:
-        raise LoratuiError(
-            "unsupported",
-            "the pypdfium2 PDF engine is not installed",
-            "install it with `pip install 'loratui[pdfium]'`, or set `pdf_engine=pypdf`",
+    def resolve(m: re.Match[str]) -> str:
+        left, gap, right = m.groups()
+        lo, ro = left.lower(), right.lower()
+        compound = (
+            right[0].isupper()  # a break before a capital is no hyphenation ("Nord-Süd")
+            or f"{lo}-{ro}" in compounds
+            or (min(len(lo), len(ro)) >= 3 and lo in words and ro in words and lo + ro not in words)
         )
+        return f"{left}-{gap}{right}" if compound else f"{left}{right}{gap}"
+
+    return [_BREAK.sub(resolve, t).replace("\ufffe", "") for t in texts]
 
 
 def _open(path: str, password: str | None):  # noqa: ANN202 - a pdfium.PdfDocument
     """The document at ``path``; PDFium tries the empty password by itself."""
-    _require()
     try:
         return pdfium.PdfDocument(path, password=password or None)
     except pdfium.PdfiumError as exc:
@@ -66,7 +75,7 @@ def _open(path: str, password: str | None):  # noqa: ANN202 - a pdfium.PdfDocume
             raise LoratuiError(
                 "unsupported",
                 "the PDF uses a security handler PDFium does not support",
-                "read it with the default engine: `loratui settings PROJECT pdf_engine=pypdf`, "
+                "read it with pypdf: `loratui settings PROJECT pdf_engine=pypdf`, "
                 "then retry the file",
             ) from exc
         raise damaged_pdf("PDFium could not parse it") from exc
@@ -93,11 +102,50 @@ def _page_text(doc, index: int) -> str:  # noqa: ANN001 - a pdfium.PdfDocument
     try:
         textpage = page.get_textpage()
         try:
-            return mark_tables(textpage.get_text_range(), _tables(textpage))
+            text = _place_accents(textpage, textpage.get_text_range())
+            return mark_tables(text, _tables(textpage))
         finally:
             textpage.close()
     finally:
         page.close()
+
+
+ACCENT_GAP_PT = 6.0  # how far above its letter an accent drawn as a glyph may sit
+
+
+def _place_accents(textpage, text: str) -> str:  # noqa: ANN001 - a pdfium.PdfTextPage
+    """Accents TeX draws as glyphs of their own put on their letters, by position.
+
+    Over a capital the accent sits higher than the line, and PDFium sorts it onto the line
+    above ("Die Eigen- ¨\nschaft ... Aquivalenzklassen"). Each accent glyph that is not
+    right before a letter goes onto the letter drawn closest below it ("Äquivalenzklassen");
+    one before its letter is left to ``normalise.compose_accents``.
+    """
+    if not any(a in text for a in normalise.SPACING_ACCENTS):
+        return text
+    count = textpage.count_chars()
+    if count != len(text):  # one index a character, else the boxes do not line up
+        return text
+    chars = list(text)
+    boxes: list[tuple[float, float, float, float]] | None = None
+    for i, accent in enumerate(text):
+        if accent not in normalise.SPACING_ACCENTS or text[i + 1 : i + 2].isalpha():
+            continue
+        if boxes is None:
+            boxes = [textpage.get_charbox(j) for j in range(count)]
+        left, bottom, right, _top = boxes[i]
+        middle = (left + right) / 2
+        best: tuple[float, int] | None = None
+        for j, (x0, _y0, x1, y1) in enumerate(boxes):
+            gap = bottom - y1
+            if chars[j].isalpha() and x0 <= middle <= x1 and -2.0 <= gap <= ACCENT_GAP_PT:
+                if best is None or gap < best[0]:
+                    best = (gap, j)
+        if best is not None:
+            composed = normalise.accented(chars[best[1]], accent)
+            if composed:
+                chars[best[1]], chars[i] = composed, ""
+    return "".join(chars)
 
 
 def _tables(textpage) -> list[list[list[str]]]:  # noqa: ANN001 - a pdfium.PdfTextPage
@@ -130,13 +178,14 @@ def extract_pages(
     doc = _open(path, password)
     try:
         total = len(doc)
-        out: list[tuple[int, str]] = []
-        for number in page_numbers(start, end, total):
+        numbers = list(page_numbers(start, end, total))
+        texts: list[str] = []
+        for number in numbers:
             try:
-                text = _page_text(doc, number - 1)
+                texts.append(_page_text(doc, number - 1).translate(_MARKS))
             except pdfium.PdfiumError as exc:
                 raise damaged_pdf(f"page {number}") from exc
-            out.append((number, tidy(text.translate(_MARKS))))
-        return out
+        texts = _resolve_breaks(texts)
+        return [(n, tidy(t)) for n, t in zip(numbers, texts, strict=True)]
     finally:
         doc.close()

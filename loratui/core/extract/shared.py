@@ -14,16 +14,18 @@ from loratui.core.errors import LoratuiError
 
 
 class PageText(NamedTuple):
-    """A page's text and, when OCR read it, which engine and its mean line score (0-1).
+    """A page's text and how it was read: by OCR (which engine, its mean line score 0-1),
+    or from the file's text layer by ``engine`` (for PDFs: "pypdfium2" or "pypdf").
 
-    Where pages travel as ``(number, text)`` pairs, a page read by OCR travels as this, so
-    the engine and score reach the database with the text (``jobs.results``).
+    Where pages travel as ``(number, text)`` pairs, a page that knows how it was read
+    travels as this, so that reaches the database with the text (``jobs.results``).
     """
 
     number: int
     text: str
     ocr_engine: str | None = None
     ocr_confidence: float | None = None
+    engine: str | None = None
 
 
 class Refusal(LoratuiError):

@@ -139,17 +139,3 @@ def split_pages(text: str) -> list[str]:
 
 def pages(path: str | Path) -> list[str]:
     return split_pages(read_text(path))
-
-
-_SURROGATES = re.compile(r"[\ud800-\udfff]")
-
-
-def tidy(text: str) -> str:
-    """Make extracted text safe to store: no NULs, no lone surrogates, ``\\n`` line ends."""
-    if "\x00" in text:
-        text = text.replace("\x00", "")
-    if "\r" in text:
-        text = _NEWLINES.sub("\n", text)
-    if not text.isascii() and _SURROGATES.search(text):  # (ASCII has none: skip the scan)
-        text = _SURROGATES.sub("\ufffd", text)
-    return text

@@ -44,21 +44,45 @@ _PAGE_BATCH = 200  # rows per INSERT (3 bound values each, far below SQLite's li
 
 
 _UPSERT_PAGE_SQL = (
-    "INSERT INTO page (document_id, number, text, chars, ocr_engine, ocr_confidence)"
-    " VALUES (?, ?, ?, ?, ?, ?)"
+    "INSERT INTO page (document_id, number, text, chars, ocr_engine, ocr_confidence, engine)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?)"
     " ON CONFLICT (document_id, number) DO UPDATE SET text = excluded.text,"
     " chars = excluded.chars, ocr_engine = excluded.ocr_engine,"
-    " ocr_confidence = excluded.ocr_confidence"
+    " ocr_confidence = excluded.ocr_confidence, engine = excluded.engine"
 )
 
 
 def _upsert_pages(doc_id: int, pages: Sequence[tuple[int, str]]) -> None:
-    """Pages are ``(number, text)``, or ``PageText`` for those OCR read."""
+    """Pages are ``(number, text)``, or ``PageText`` for those that say how they were read."""
     rows = []
     for page in pages:
         p = PageText(*page)
-        rows.append((doc_id, p.number, p.text, len(p.text), p.ocr_engine, p.ocr_confidence))
+        rows.append(
+            (doc_id, p.number, p.text, len(p.text), p.ocr_engine, p.ocr_confidence, p.engine)
+        )
     database.cursor().executemany(_UPSERT_PAGE_SQL, rows)
+
+
+_ENGINES_SQL = (
+    "SELECT engine FROM page WHERE document_id = ? AND engine IS NOT NULL"
+    " GROUP BY engine ORDER BY COUNT(*) DESC, engine"
+)
+
+
+def _engines(doc_id: int, pages: Sequence[tuple[int, str]], total: int) -> str | None:
+    """The engines that read the document's pages, most pages first, joined by "+" (None
+    when its kind has one reader). Read from ``pages`` when they are all of them (a small
+    file), else from the stored pages."""
+    if len(pages) >= total:
+        counts: dict[str, int] = {}
+        for page in pages:
+            name = page[4] if len(page) > 4 else None
+            if name:
+                counts[name] = counts.get(name, 0) + 1
+        names = sorted(counts, key=lambda n: (-counts[n], n))
+    else:
+        names = [name for (name,) in database.execute_sql(_ENGINES_SQL, (doc_id,))]
+    return "+".join(names) or None
 
 
 def set_total(job: Job | int, owner: str, total: int, kind: str | None = None) -> None:
@@ -268,7 +292,8 @@ def _prepare(item: Completion) -> _Prepared | Document:
 _DOC_DONE_SQL = (
     "UPDATE document SET state = ?, kind = ?, pages = ?, pages_done = ?, chars = ?,"
     " tokens = ?, text_sha256 = ?, warnings = ?, error_code = NULL, error_message = NULL,"
-    " hint = NULL, extract_seconds = ?, finished_at = ?, updated_at = ? WHERE id = ?"
+    " hint = NULL, extract_seconds = ?, finished_at = ?, updated_at = ?, engine = ?"
+    " WHERE id = ?"
 )
 _JOB_DONE_SQL = (
     "UPDATE job SET state = ?, lease_owner = NULL, lease_expires = NULL, progress_done = ?,"
@@ -334,6 +359,7 @@ def _write(prep: _Prepared, t: float, projects: dict[int, _ProjectRef]) -> Docum
             warnings.append(dup)
     if kinds.find(prep.kind) is not None and kinds.find(prep.kind).reads_images:
         _ocr_notes(doc, warnings)
+    engines = _engines(doc.id, pages, total)
     database.execute_sql(
         _DOC_DONE_SQL,
         (
@@ -348,6 +374,7 @@ def _write(prep: _Prepared, t: float, projects: dict[int, _ProjectRef]) -> Docum
             item.extract_seconds,
             t,
             t,
+            engines,
             doc.id,
         ),
     )
@@ -392,6 +419,7 @@ def _write(prep: _Prepared, t: float, projects: dict[int, _ProjectRef]) -> Docum
     doc.state, doc.pages, doc.pages_done, doc.tokens = DONE, total, total, tokens
     doc.warnings, doc.finished_at, doc.extract_seconds = warnings, t, item.extract_seconds
     doc.error_code = doc.error_message = doc.hint = None
+    doc.engine = engines
     return doc
 
 

@@ -11,47 +11,17 @@ missing text say how to get OCR going when it could have read the pages.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from loratui.core.extract import kinds
+from loratui.core.extract.quality import MOJIBAKE_MIN, MOJIBAKE_SHARE, bad_chars, visible
 from loratui.core.store.models import DONE, Document
 
 LITTLE_TEXT_PER_PAGE = 200  # non-blank characters; a typical text page holds 1,500-3,000
-# UTF-8 read as Windows-1252/Latin-1 ("Ã©" for "é", "â€™" for "’"), the usual mojibake.
-_MOJIBAKE = re.compile(
-    "[\u00c2\u00c3][\u0080-\u00bf]|\u00e2\u20ac[\u0080-\u00bf\u2122\u0153\u02dc\u2018-\u201e]"
-)
-# Private-use code points: glyphs a PDF font never mapped to Unicode.
-_PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
-# Exactly the characters regex ``\s`` (and ``str.isspace``) matches, as checked over every
-# code point in tests/unit/test_validate.py; counting them is ten times faster than findall.
-ASCII_BLANKS = b"\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f "
-UNICODE_BLANKS = ASCII_BLANKS.decode("ascii") + (
-    "\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
-    "\u2028\u2029\u202f\u205f\u3000"
-)
 
 
 def _warning(code: str, message: str, hint: str) -> dict[str, Any]:
     return {"code": code, "level": "warning", "message": message, "hint": hint}
-
-
-def _visible(text: str) -> int:
-    """Characters that are not whitespace."""
-    if text.isascii():  # the usual page: drop the blanks from its bytes at C speed
-        return len(text.encode("ascii").translate(None, ASCII_BLANKS))
-    return len(text) - sum(text.count(c) for c in UNICODE_BLANKS)
-
-
-def _bad_chars(text: str) -> int:
-    """Replacement marks, mojibake pairs and private-use code points (none in ASCII)."""
-    if text.isascii():
-        return 0
-    bad = text.count("\ufffd") + len(_PRIVATE_USE.findall(text))
-    if "\u00c2" in text or "\u00c3" in text or "\u00e2" in text:  # every mojibake starts so
-        bad += len(_MOJIBAKE.findall(text))
-    return bad
 
 
 def document_warnings(pages: list[str], kind: str | None = None) -> list[dict[str, Any]]:
@@ -63,7 +33,7 @@ def document_warnings(pages: list[str], kind: str | None = None) -> list[dict[st
     """
     known = kinds.find(kind)
     out: list[dict[str, Any]] = []
-    counts = [_visible(p) for p in pages]
+    counts = [visible(p) for p in pages]
     total = sum(counts)
     if total == 0:
         out.append(
@@ -93,8 +63,8 @@ def document_warnings(pages: list[str], kind: str | None = None) -> list[dict[st
                 "check those pages in the preview; they may need OCR",
             )
         )
-    bad = sum(_bad_chars(page) for page in pages)
-    if bad >= 5 and bad / total >= 0.005:
+    bad = sum(bad_chars(page) for page in pages)
+    if bad >= MOJIBAKE_MIN and bad / total >= MOJIBAKE_SHARE:
         out.append(
             _warning(
                 "mojibake",

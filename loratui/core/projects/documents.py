@@ -68,10 +68,11 @@ def pages(doc: Document) -> list[tuple[int, str]]:
 
 def pages_read(doc: Document | int, number: int | None = None) -> list[PageText]:
     """The extracted pages of ``doc`` in order (or only page ``number``), each with the OCR
-    engine and mean line score when OCR read it (None for the text layer)."""
-    query = Page.select(Page.number, Page.text, Page.ocr_engine, Page.ocr_confidence).where(
-        Page.document == getattr(doc, "id", doc)
-    )
+    engine and mean line score when OCR read it (None for the text layer), and the engine
+    that read its text layer (PDFs)."""
+    query = Page.select(
+        Page.number, Page.text, Page.ocr_engine, Page.ocr_confidence, Page.engine
+    ).where(Page.document == getattr(doc, "id", doc))
     if number is not None:
         query = query.where(Page.number == number)
     return [PageText(*row) for row in query.order_by(Page.number).tuples()]

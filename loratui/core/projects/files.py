@@ -152,6 +152,7 @@ def file_row(doc: Document, attempts: int = 0) -> dict[str, Any]:
         "name": doc.name,
         "state": doc.state,
         "kind": doc.kind,
+        "engine": doc.engine,
         "size": doc.size,
         "error_code": doc.error_code,
         "error": doc.error_message,

@@ -316,8 +316,17 @@ _V3_PAGE_OCR = (
     'ALTER TABLE "page" ADD COLUMN "ocr_confidence" REAL',
 )
 
+# Version 4: which engine read a page's text layer (``kinds/pdf.py``: "pypdfium2" or
+# "pypdf", the other one taking over when the first fails or garbles), and on the document
+# the engines of its pages, most pages first ("pypdfium2", "pypdfium2+pypdf"). NULL for
+# kinds with one reader and for documents extracted before.
+_V4_ENGINE = (
+    'ALTER TABLE "page" ADD COLUMN "engine" VARCHAR(255)',
+    'ALTER TABLE "document" ADD COLUMN "engine" VARCHAR(255)',
+)
+
 # Append new steps here; never edit one that has shipped (see the docstring).
-MIGRATIONS: list[tuple[str, ...]] = [_V1_TABLES, _V2_GENERATION, _V3_PAGE_OCR]
+MIGRATIONS: list[tuple[str, ...]] = [_V1_TABLES, _V2_GENERATION, _V3_PAGE_OCR, _V4_ENGINE]
 
 
 def user_version(db: peewee.SqliteDatabase) -> int:

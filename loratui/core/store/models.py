@@ -96,6 +96,9 @@ class Document(BaseModel):
     updated_at = peewee.FloatField(default=now)
     started_at = peewee.FloatField(null=True)
     finished_at = peewee.FloatField(null=True)
+    # The engines that read its pages' text layer, most pages first ("pypdfium2",
+    # "pypdfium2+pypdf"); NULL for kinds with a single reader (migration step 4).
+    engine = peewee.CharField(null=True)
 
     class Meta:
         indexes = ((("project", "sha256"), False), (("project", "state"), False))
@@ -112,6 +115,8 @@ class Page(BaseModel):
     # score of its lines (0-1). NULL: the text came from the file's own text layer.
     ocr_engine = peewee.CharField(null=True)
     ocr_confidence = peewee.FloatField(null=True)
+    # The engine that read the text layer of a PDF page ("pypdfium2", "pypdf"; step 4).
+    engine = peewee.CharField(null=True)
 
     class Meta:
         indexes = ((("document", "number"), True),)

@@ -20,7 +20,7 @@ DEFAULTS: dict[str, Any] = {
     "workers": 0,  # 0: one per CPU
     "lease_s": 120.0,
     "backoff_base_s": 2.0,
-    "pdf_engine": "pypdf",  # or pypdfium2 (optional extra)
+    "pdf_engine": "pypdfium2",  # or pypdf; the other one takes over when it fails (kinds/pdf.py)
     "watch_settle_s": 2.0,
     "watch_rescan_s": 60.0,
     "watch_after": "keep",  # keep, move
@@ -33,6 +33,7 @@ DEFAULTS: dict[str, Any] = {
 # Settings whose value is one of a few words: anything else is refused when it is set.
 CHOICES: dict[str, tuple[str, ...]] = {
     "ocr": ("auto", "off", "force"),
+    "pdf_engine": ("pypdfium2", "pypdf"),
 }
 
 

@@ -200,8 +200,11 @@ class PreviewScreen(Screen):
         pages = f"{doc.pages} pages" if doc.pages is not None else "pages unknown"
         if doc.state not in (DONE, FAILED) and doc.pages:
             pages = f"{doc.pages_done}/{doc.pages} pages"
+        kind = doc.kind or "unknown type"
+        if doc.engine:  # which PDF engine read the text (both when one took over)
+            kind = f"{kind} (read by {doc.engine})"
         lines = [
-            f"{doc.kind or 'unknown type'} · {fmt.human_bytes(doc.size)} · {doc.state} · "
+            f"{kind} · {fmt.human_bytes(doc.size)} · {doc.state} · "
             f"{pages} · {fmt.count(doc.chars)} chars · ~{fmt.count(doc.tokens)} tokens",
             f"sha256 {doc.sha256}",
         ]
