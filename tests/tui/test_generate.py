@@ -271,3 +271,26 @@ def test_news_for_screens_never_bubble_back_to_the_app() -> None:
         messages.GenerationEnded,
     ]
     assert not [m.__name__ for m in forwarded if m.bubble]
+
+
+async def test_several_servers_in_the_endpoint_field_run_and_are_saved(home: Path) -> None:
+    project = corpus_project("pool", docs=3, pages=2)
+    slow = {"default": {"fault": "ok", "delay": 0.05}}
+    with OpenAIServer(slow) as a, OpenAIServer(slow) as b:
+        _save(project, a.url, extra_base_urls=[b.url], concurrency=1)
+        app = LoratuiApp(home=home, project="pool", start_worker=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await _open_generate(pilot, app)
+            await wait_for(pilot, lambda: "serves test-model" in _text(app, "#gen-status"))
+            field = app.screen.query_one("#gen-url")
+            assert field.value == f"{a.url} {b.url}"  # both servers shown, in order
+            assert {r.path for r in b.requests} == {"/v1/models"}  # each server asked
+            await pilot.press("ctrl+r")
+            await wait_for(pilot, lambda: "run 1: done" in _text(app, "#gen-figures"))
+            assert len(a.chat_requests) >= 1 and len(b.chat_requests) >= 1
+            field.value = a.url
+            await pilot.press("ctrl+s")
+            await wait_for(pilot, lambda: "settings saved" in _text(app, "#gen-status"))
+    saved = config_store.load_settings(project)
+    assert saved.base_url == a.url and saved.extra_base_urls == []
+    assert GenerationRun.get().endpoint.count("127.0.0.1") == 2

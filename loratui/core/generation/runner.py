@@ -57,7 +57,7 @@ from loratui.core.generation.request_key import (
     judge_sampling,
     repair_sampling,
 )
-from loratui.core.generation.server_pool import ServerPool
+from loratui.core.generation.server_pool import ServerPool, open_client
 from loratui.core.generation.settings import GenerationSettings
 from loratui.core.generation.support import ChunkVocabulary
 from loratui.core.jobs.queue import renew_many
@@ -155,9 +155,9 @@ class GenerationRunner:
         run (the run is recorded as stopped, with the error)."""
         started = time.monotonic()
         self.progress.state = "preflight"
-        many = len(self.settings.servers()) > 1
-        kind = ServerPool if many else ChatClient
-        async with kind(self.settings, api_key=self.api_key, on_attempt=self._on_attempt) as client:
+        async with open_client(
+            self.settings, api_key=self.api_key, on_attempt=self._on_attempt
+        ) as client:
             self._client = client
             self.model, self.judge_model = await self._preflight(client)
             self.db = DBThread(on_rollback=self._reload_index)

@@ -266,3 +266,14 @@ class ServerPool:
             last = i == len(reports) - 1
             retry_in = attempt.retry_in if not last else delay
             self.on_attempt(dataclasses.replace(attempt, number=tries, retry_in=retry_in))
+
+
+def open_client(
+    settings: GenerationSettings,
+    *,
+    api_key: str | None = None,
+    on_attempt: Callable[[Attempt], None] | None = None,
+) -> ChatClient | ServerPool:
+    """The client for ``settings``: one server's ``ChatClient``, or a pool of several."""
+    kind = ServerPool if len(settings.servers()) > 1 else ChatClient
+    return kind(settings, api_key=api_key, on_attempt=on_attempt)

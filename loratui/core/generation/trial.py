@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from loratui.core.errors import LoratuiError
 from loratui.core.export.config import load_config as load_export_config
 from loratui.core.generation.chunks import ChunkItem, iter_chunks
-from loratui.core.generation.client import ChatClient, Completion
+from loratui.core.generation.client import Completion
 from loratui.core.generation.gates import GateRules, Rejection, check_pair
 from loratui.core.generation.pair_schema import response_schema
 from loratui.core.generation.parsing import ParsedPairs, parse_pairs
+from loratui.core.generation.server_pool import open_client
 from loratui.core.generation.settings import GenerationSettings
 from loratui.core.generation.support import ChunkVocabulary
 from loratui.core.store.models import Project
@@ -67,8 +68,9 @@ def first_chunk(project: Project, document_id: int | None = None) -> ChunkItem:
 
 
 async def served_models(settings: GenerationSettings, api_key: str | None = None) -> list[str]:
-    """The model names the server lists at ``/models`` (one try: a picker must not hang)."""
-    async with ChatClient(settings, api_key=api_key) as client:
+    """The model names the server lists at ``/models`` (one try: a picker must not hang);
+    with several servers, the models they all serve."""
+    async with open_client(settings, api_key=api_key) as client:
         return await client.list_models(attempts=1)
 
 
@@ -86,7 +88,7 @@ async def try_chunk(
         pairs_per_chunk=settings.pairs_per_chunk,
     )
     schema = response_schema(template.question_key, template.answer_key)
-    async with ChatClient(settings, api_key=api_key) as client:
+    async with open_client(settings, api_key=api_key) as client:
         model = await client.resolve_model()
         completion = await client.chat(messages, schema=schema, model=model)
     parsed = parse_pairs(completion.content, finish_reason=completion.finish_reason)

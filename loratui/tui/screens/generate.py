@@ -185,7 +185,7 @@ class GenerateScreen(ProjectScreen):
         self._list_models()
 
     def _fill(self, settings: GenerationSettings) -> None:
-        self.query_one("#gen-url", Input).value = settings.base_url
+        self.query_one("#gen-url", Input).value = " ".join(settings.servers())
         self.query_one("#gen-concurrency", Input).value = str(settings.concurrency)
         self.query_one("#gen-template", Select).value = settings.template
         self._set_models(self.models, settings.model)
@@ -210,8 +210,11 @@ class GenerateScreen(ProjectScreen):
         text = self.query_one("#gen-concurrency", Input).value.strip()
         if not text.isdigit():
             return None, "concurrency: must be a whole number of requests in flight"
+        # several servers of the same model: their URLs apart by spaces (``server_pool``)
+        first, *more = self.query_one("#gen-url", Input).value.replace(",", " ").split() or [""]
         changes: dict[str, Any] = {
-            "base_url": self.query_one("#gen-url", Input).value.strip(),
+            "base_url": first,
+            "extra_base_urls": more,
             "model": model if isinstance(model, str) else "",
             "concurrency": int(text),
             "template": self.query_one("#gen-template", Select).value,
@@ -244,7 +247,7 @@ class GenerateScreen(ProjectScreen):
     def _list_models(self) -> None:
         settings = self._checked("list the models")
         if settings is not None:
-            self._status(f"asking {settings.api_base()} for its models…")
+            self._status(f"asking {', '.join(settings.servers())} for their models…")
             self._fetch_models(settings)
 
     @work(thread=True, exclusive=True, group="gen-models", exit_on_error=False)
