@@ -51,6 +51,7 @@ class LoratuiApp(App[int]):
         Binding("e", "section('export')", "Export"),
         Binding("v", "section('versions')", "Vers"),
         Binding("l", "section('log')", "Log"),
+        Binding("comma", "section('settings')", "Settings", key_display=","),
         Binding("ctrl+l", "toggle_log_panel", "Log panel", show=False),
         Binding("q", "quit", "Quit"),
     ]
@@ -109,6 +110,7 @@ class LoratuiApp(App[int]):
         if self.project_id != project_id:
             self.run_worker(self._switch_session(project_id), exclusive=True, group="session")
             self.project_id = project_id
+        self.action_projects()  # the sections of another project close
         self.show_section(DashboardScreen(project_id))
 
     async def _switch_session(self, project_id: int) -> None:
@@ -219,13 +221,23 @@ class LoratuiApp(App[int]):
         return True
 
     def show_section(self, screen: Screen) -> None:
-        """Show a project section right above the projects screen, closing what is on top."""
-        while len(self.screen_stack) > 2:
+        """Show a project section on top, so Escape goes back to where the user was.
+
+        A section already open below is closed with what is above it and opened afresh in
+        its place (d, f, e, d leaves projects > dashboard): the stack never holds a section
+        twice, and Escape walks back through the sections in the order they were opened.
+        """
+        stack = self.screen_stack
+        below = next((i for i in range(1, len(stack)) if type(stack[i]) is type(screen)), None)
+        if below is not None:
+            while len(self.screen_stack) > below:
+                self.pop_screen()
+        self.push_screen(screen)
+
+    def action_back(self) -> None:
+        """Escape on a project screen: the screen opened before it (the projects list last)."""
+        if len(self.screen_stack) > 1:
             self.pop_screen()
-        if len(self.screen_stack) == 2:
-            self.switch_screen(screen)
-        else:
-            self.push_screen(screen)
 
     def section_screen(self, name: str) -> Screen | None:
         """The screen of a section of the open project (imported when first opened)."""
@@ -252,6 +264,10 @@ class LoratuiApp(App[int]):
             from loratui.tui.screens.log import LogScreen
 
             return LogScreen(pid)
+        if name == "settings":
+            from loratui.tui.screens.settings import SettingsScreen
+
+            return SettingsScreen(pid)
         raise ValueError(f"no section {name!r}")
 
     def action_section(self, name: str) -> None:

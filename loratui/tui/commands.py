@@ -32,6 +32,7 @@ class LoratuiCommands(Provider):
                 ("export", "Go to export form"),
                 ("versions", "Go to dataset versions"),
                 ("log", "Go to activity log"),
+                ("settings", "Go to project settings"),
             ):
                 help_text = f"open the {name} screen of the project"
                 commands.append((label, help_text, partial(app.action_section, name)))
