@@ -300,6 +300,33 @@ class ConfigForm(VerticalScroll):
             self.call_after_refresh(self._done_loading)
         self.post_message(self.Changed())
 
+    def set_raw_values(self, raw: dict[str, Any]) -> None:
+        """Put values as ``raw_values()`` read them (a kept draft) into the widgets; a name
+        the form does not have, or a value of the wrong shape, is left out."""
+        self._loading = True
+        try:
+            for spec in self.specs:
+                if spec.name not in raw:
+                    continue
+                value = raw[spec.name]
+                w = self.query_one(f"#f-{spec.name}")
+                if isinstance(w, Checkbox):
+                    if isinstance(value, bool):
+                        w.value = value
+                elif isinstance(w, Select):
+                    if value in spec.choices:
+                        w.value = value
+                elif isinstance(w, TextArea):
+                    w.load_text(str(value))
+                elif isinstance(w, Input):
+                    w.value = str(value)
+                elif isinstance(value, list):
+                    for kind in spec.choices:
+                        self.query_one(f"#f-{spec.name}-{kind}", Checkbox).value = kind in value
+        finally:
+            self.call_after_refresh(self._done_loading)
+        self.post_message(self.Changed())
+
     def _done_loading(self) -> None:
         self._loading = False
 
