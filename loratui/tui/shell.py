@@ -22,8 +22,11 @@ class Shell(Protocol):
 
     home_path: Path
     project_id: int | None  # the open project, if any
-    session: ProjectSession | None  # its worker and watcher, while it runs
     clock: Callable[[], float]  # time.time, or a fixed clock in snapshot tests
+
+    @property
+    def session(self) -> ProjectSession | None:  # its worker and watcher, while it runs
+        ...
 
     @property
     def worker_state(self) -> str: ...
@@ -33,6 +36,8 @@ class Shell(Protocol):
     def open_project(self, project_id: int) -> None: ...
 
     async def close_project(self) -> None: ...
+
+    def sync_sessions(self) -> None: ...
 
     def show_section(self, screen: Screen) -> None: ...
 
