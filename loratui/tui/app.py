@@ -62,9 +62,9 @@ class LoratuiApp(App[int]):
         Binding("e", "section('export')", "Export"),
         Binding("v", "section('versions')", "Vers"),
         Binding("l", "section('log')", "Log"),
-        Binding("comma", "section('settings')", "Settings", key_display=","),
         Binding("ctrl+l", "toggle_log_panel", "Log panel", show=False),
         Binding("q", "quit", "Quit"),
+        Binding("comma", "section('settings')", "Settings", key_display=","),
     ]
 
     def __init__(

@@ -126,7 +126,9 @@ class SettingsScreen(ProjectScreen):
                         yield self._widget(key)
                         yield Static("", id=f"mark-{key}", classes="mark")
                     yield Static("", id=f"err-{key}", classes="error", markup=False)
-        yield Static("", id="st-help", markup=False)
+        yield Static(
+            "tab: next setting · the focused one's meaning shows here", id="st-help", markup=False
+        )
         yield Static("reading the settings…", id="st-summary")
         yield QuietFooter()
 
