@@ -158,11 +158,25 @@ class LoratuiApp(App[int]):
         finally:
             self._syncing = False
 
-    async def close_project(self) -> None:
-        """Stop the open project's worker and watcher (before deleting it, say)."""
-        if self.sessions is not None and self.project_id is not None:
-            await self.sessions.stop(self.project_id)
-        self.project_id = None
+    async def close_project(self, project_id: int | None = None) -> None:
+        """Stop a project's worker and watcher, the open one's by default, and keep them
+        stopped (before deleting it, say) until ``reopen_sessions``."""
+        pid = self.project_id if project_id is None else project_id
+        if self.sessions is not None and pid is not None:
+            await self.sessions.stop(pid)
+        if pid == self.project_id:
+            self.project_id = None
+
+    def reopen_sessions(self, project_id: int) -> None:
+        """After ``close_project``: run the project again if it still exists."""
+        if self.sessions is not None:
+            self.sessions.release(project_id)
+        self.sync_sessions()
+
+    def restart_session(self, project_id: int) -> None:
+        """Restart a project's worker and watcher so they read its changed settings."""
+        if self.sessions is not None:
+            self.run_worker(self.sessions.restart(project_id), group="session")
 
     def _worker_update_cb(self, project_id: int, update: Any) -> None:
         """Worker callback (event loop thread): remember what changed; the timer flushes it."""

@@ -92,3 +92,49 @@ async def test_a_deleted_project_stops_being_watched(home: Path) -> None:
         fresh = workspace.create_project("fresh")
         app.sync_sessions()
         await wait_for(pilot, lambda: sessions.get(fresh.id) is not None, timeout=30)
+
+
+async def test_deleting_a_project_that_is_not_open_stops_its_watcher_first(home: Path) -> None:
+    workspace.create_project("keep")
+    gone = workspace.create_project("gone")
+    app = LoratuiApp(home=home, workers=1)
+    async with app.run_test(size=SIZE) as pilot:
+        sessions = app.sessions
+        await wait_for(pilot, lambda: sessions.get(gone.id) is not None, timeout=60)
+        table = app.screen.query_one(DataTable)
+        await wait_for(pilot, lambda: str(gone.id) in table.rows)
+        table.move_cursor(row=table.get_row_index(str(gone.id)))
+        await pilot.press("delete")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ConfirmModal")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: not folders.project_dir(gone).exists(), timeout=30)
+        app.sync_sessions()
+        await pilot.pause(0.5)
+        assert sessions.get(gone.id) is None
+        assert [n for n in sessions.names.values()] == ["keep"]
+
+
+async def test_saved_settings_restart_the_projects_worker(home: Path) -> None:
+    from textual.widgets import Input
+
+    from loratui.tui.screens.settings import SettingsScreen
+
+    project = workspace.create_project("tuned")
+    app = LoratuiApp(home=home, project="tuned")  # no --workers: the setting counts
+    async with app.run_test(size=SIZE) as pilot:
+        sessions = app.sessions
+        await wait_for(pilot, lambda: app.session is not None and app.session.worker is not None)
+        before = app.session
+        await pilot.press("comma")
+        await wait_for(pilot, lambda: isinstance(app.screen, SettingsScreen))
+        await wait_for(pilot, lambda: app.screen.stored is not None)
+        app.screen.query_one("#s-workers", Input).value = "3"
+        await pilot.pause(0.2)
+        await pilot.press("ctrl+s")
+        await wait_for(
+            pilot,
+            lambda: (
+                (s := sessions.get(project.id)) is not None and s is not before and s.workers == 3
+            ),
+            timeout=30,
+        )

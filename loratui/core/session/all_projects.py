@@ -163,6 +163,22 @@ class ProjectSessions:
             if session is not None:
                 await session.stop()
 
+    def release(self, project_id: int) -> None:
+        """Let ``sync`` start ``project_id`` again (after ``stop``, when it was not deleted)."""
+        self._held.discard(project_id)
+
+    async def restart(self, project_id: int) -> bool:
+        """Stop and start ``project_id``'s session, so it reads the project's settings again
+        (jobs in flight go back to the queue without counting an attempt). False when it
+        has none (not started yet, or held)."""
+        async with self._lock:
+            old = self._sessions.pop(project_id, None)
+            if old is None or self._closed:
+                return False
+            await old.stop()
+            await self._new(project_id).open()
+            return True
+
     async def stop_all(self) -> None:
         """Stop every session (jobs in flight go back to the queue); no more start after."""
         self._closed = True

@@ -348,9 +348,11 @@ class ProjectsScreen(ReportsWorkerErrors, Screen[None]):
     @work(exclusive=True, group="projects-delete", exit_on_error=False)
     async def _delete(self, project_id: int) -> None:
         app = self.lapp
-        if app.project_id == project_id:
-            await app.close_project()
-        summary = await asyncio.to_thread(self._delete_now, project_id)
+        await app.close_project(project_id)  # every project's worker and watcher run
+        try:
+            summary = await asyncio.to_thread(self._delete_now, project_id)
+        finally:
+            app.reopen_sessions(project_id)  # nothing when it is gone; again if not deleted
         if summary is None:
             return
         self.notify(f"{summary['documents']} documents removed", title=f"Deleted {summary['name']}")

@@ -69,9 +69,8 @@ class SettingsScreen(ProjectScreen):
 
     HELP = (
         "The project's settings, as `loratui settings PROJECT KEY=VALUE` sets them. Values are "
-        "checked as you type; ctrl+s saves. Workers, limits and the PDF engine apply to files "
-        "processed from the next start of the project's worker; drop-folder settings to the "
-        "next start of its watcher."
+        "checked as you type; ctrl+s saves, and the project's worker and drop-folder watcher "
+        "start again to use them (files in progress go back to the queue, no attempt counted)."
     )
     DEFAULT_CSS = """
     SettingsScreen #st-title { background: $panel; text-style: bold; padding: 0 1;
@@ -294,7 +293,13 @@ class SettingsScreen(ProjectScreen):
         self._warned_unsaved = False
         self._check()
         names = ", ".join(sorted(message.changes))
-        self.notify(f"saved: {names}", title="Settings")
+        # the worker and the watcher read the settings when they start: start them again
+        self.lapp.restart_session(self.project_id)
+        self.notify(
+            f"saved: {names}; processing restarts with them (files in progress are queued "
+            "again)",
+            title="Settings",
+        )
 
     def action_defaults(self) -> None:
         """Put the defaults in the form (saved with ctrl+s like any change)."""
