@@ -327,3 +327,25 @@ async def test_checkboxes_read_ticked_or_not_without_colour(
         await pilot.pause()
         assert box.value is False and "[ ] email" in screen_text(app)
         assert app.screen.query_one(ConfigForm).config()[0].redact == []
+
+
+async def test_the_draft_is_kept_when_another_section_replaces_the_form(home: Path) -> None:
+    """A section key (or the palette) closes the form without its Escape: what was typed a
+    moment before, before the debounce ran, is kept too."""
+    from loratui.core.export import draft as drafts
+    from loratui.tui.app import LoratuiApp
+    from loratui.tui.screens.dashboard import DashboardScreen
+
+    project = workspace.create_project("quick")
+    app = LoratuiApp(home=home, project=project.id, start_worker=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, ExportScreen) and app.screen.saved)
+        app.screen.query_one("#f-seed", Input).value = "99"
+        app.action_section("dashboard")
+        await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        assert drafts.load_draft(project)["seed"] == "99"
+        await pilot.press("e")  # back: the form shows it, marked unsaved
+        await wait_for(pilot, lambda: isinstance(app.screen, ExportScreen) and app.screen.unsaved)
+        assert app.screen.query_one("#f-seed", Input).value == "99"

@@ -234,6 +234,11 @@ class ExportScreen(Screen):
         if unsaved != self.unsaved:
             self._mark_unsaved(unsaved)
 
+    def on_screen_suspend(self) -> None:
+        """Leaving by any way (a section key, the palette, a screen on top): keep the draft
+        now, the debounce may not have run."""
+        self._keep_draft()
+
     def action_discard(self) -> None:
         """Put the saved configuration back in the form and forget the draft."""
         if self.saved is None:
