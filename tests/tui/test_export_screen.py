@@ -138,7 +138,7 @@ async def test_an_export_that_cannot_run_says_why(home: Path) -> None:
 async def test_unsaved_changes_are_kept_as_a_draft_across_a_restart(home: Path) -> None:
     """Leaving the form (or quitting) never drops what was typed: the form opens with it,
     marked unsaved, from a draft in the project folder; saving removes the draft."""
-    from loratui.core.export import draft as drafts
+    from loratui.core.store import drafts
 
     project = workspace.create_project("careful")
     app = ScreenHost(lambda: ExportScreen(project.id))
@@ -146,7 +146,7 @@ async def test_unsaved_changes_are_kept_as_a_draft_across_a_restart(home: Path) 
         await wait_for(pilot, lambda: app.screen.saved is not None)
         await pilot.press("escape")  # nothing changed: leaves, no draft
         await wait_for(pilot, lambda: not isinstance(app.screen, ExportScreen))
-        assert not drafts.draft_path(project).exists()
+        assert not drafts.draft_path(project, "export").exists()
 
         app.push_screen(ExportScreen(project.id))
         await wait_for(pilot, lambda: isinstance(app.screen, ExportScreen) and app.screen.saved)
@@ -155,7 +155,7 @@ async def test_unsaved_changes_are_kept_as_a_draft_across_a_restart(home: Path) 
         await pilot.pause()
         await pilot.press("escape")  # leaves at once (before the debounce): the draft is kept
         await wait_for(pilot, lambda: not isinstance(app.screen, ExportScreen))
-        assert drafts.load_draft(project)["seed"] == "99"
+        assert drafts.load_draft(project, "export")["seed"] == "99"
 
     # a new app (a restart): the form shows the draft, marked unsaved; nothing was saved
     assert cfgmod.load_config(project).seed != 99
@@ -168,23 +168,25 @@ async def test_unsaved_changes_are_kept_as_a_draft_across_a_restart(home: Path) 
         assert "unsaved changes" in screen_text(app)
         await pilot.press("ctrl+s")  # refused: chunk_tokens is not a number; the draft stays
         await pilot.pause(0.3)
-        assert drafts.load_draft(project) is not None
+        assert drafts.load_draft(project, "export") is not None
         screen.query_one("#f-chunk_tokens", Input).value = "256"
         await wait_for(pilot, lambda: not screen.form.config()[1])
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: not screen.unsaved)
         assert "unsaved changes" not in screen_text(app)
-        assert not drafts.draft_path(project).exists()
+        assert not drafts.draft_path(project, "export").exists()
         saved = cfgmod.load_config(project)
         assert (saved.seed, saved.chunk_tokens) == (99, 256)
 
         # discarding puts the saved configuration back and forgets the draft
         screen.query_one("#f-seed", Input).value = "7"
-        await wait_for(pilot, lambda: screen.unsaved and drafts.draft_path(project).exists())
+        await wait_for(
+            pilot, lambda: screen.unsaved and drafts.draft_path(project, "export").exists()
+        )
         screen.action_discard()
         await pilot.pause(0.6)
         assert screen.query_one("#f-seed", Input).value == "99"
-        assert not screen.unsaved and not drafts.draft_path(project).exists()
+        assert not screen.unsaved and not drafts.draft_path(project, "export").exists()
 
 
 async def test_cancel_a_running_export(home: Path) -> None:
@@ -332,7 +334,7 @@ async def test_checkboxes_read_ticked_or_not_without_colour(
 async def test_the_draft_is_kept_when_another_section_replaces_the_form(home: Path) -> None:
     """A section key (or the palette) closes the form without its Escape: what was typed a
     moment before, before the debounce ran, is kept too."""
-    from loratui.core.export import draft as drafts
+    from loratui.core.store import drafts
     from loratui.tui.app import LoratuiApp
     from loratui.tui.screens.dashboard import DashboardScreen
 
@@ -345,7 +347,7 @@ async def test_the_draft_is_kept_when_another_section_replaces_the_form(home: Pa
         app.screen.query_one("#f-seed", Input).value = "99"
         app.action_section("dashboard")
         await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen))
-        assert drafts.load_draft(project)["seed"] == "99"
+        assert drafts.load_draft(project, "export")["seed"] == "99"
         await pilot.press("e")  # back: the form shows it, marked unsaved
         await wait_for(pilot, lambda: isinstance(app.screen, ExportScreen) and app.screen.unsaved)
         assert app.screen.query_one("#f-seed", Input).value == "99"

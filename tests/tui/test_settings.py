@@ -8,6 +8,7 @@ from pathlib import Path
 from textual.widgets import Input, Select
 
 from loratui.core.projects import workspace
+from loratui.core.store import drafts
 from loratui.core.store import settings as settings_mod
 from loratui.core.store.models import Event, Project
 from loratui.tui.app import LoratuiApp
@@ -60,15 +61,36 @@ async def test_change_and_save_settings_as_the_cli_does(home: Path) -> None:
         event = list(Event.select().where(Event.kind == "project.settings").order_by(Event.id))[-1]
         assert set(event.data["changes"]) == {"workers", "pdf_engine"}  # the CLI's audit row
 
-        # unsaved changes: the first escape warns, the second leaves without saving
+        # unsaved changes are kept as a draft when leaving, and shown again, marked unsaved
         workers.value = "4"
-        await pilot.pause(0.2)
-        await pilot.press("escape")
-        await pilot.pause(0.2)
-        assert isinstance(app.screen, SettingsScreen)
-        await pilot.press("escape")
+        screen.query_one("#s-task_timeout_s", Input).value = "soon"  # not valid yet: kept too
+        await pilot.pause(0.1)
+        await pilot.press("escape")  # at once, before the debounce
         await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        assert drafts.load_draft(project, "settings") == {
+            **drafts.load_draft(project, "settings"),
+            "workers": "4",
+            "task_timeout_s": "soon",
+        }
         assert Project.get_by_id(project.id).settings["workers"] == 3
+
+    # a restart: the form opens with the draft, marked unsaved; saving removes it
+    app = LoratuiApp(home=home, project=project.id, start_worker=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        await pilot.press("comma")
+        await wait_for(pilot, lambda: isinstance(app.screen, SettingsScreen))
+        screen = app.screen
+        await wait_for(pilot, lambda: screen.unsaved and "unsaved changes" in screen_text(app))
+        assert screen.query_one("#s-workers", Input).value == "4"
+        assert "1 to fix: task_timeout_s" in screen_text(app)
+        screen.query_one("#s-task_timeout_s", Input).value = "90"
+        await wait_for(pilot, lambda: "2 unsaved change(s)" in screen_text(app))
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: not screen.unsaved and "✓ saved" in screen_text(app))
+        stored = Project.get_by_id(project.id).settings
+        assert (stored["workers"], stored["task_timeout_s"]) == (4, 90.0)
+        assert not drafts.draft_path(project, "settings").exists()
 
 
 async def test_escape_goes_back_to_the_previous_screen(home: Path) -> None:

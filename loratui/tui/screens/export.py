@@ -5,7 +5,7 @@ A thin shell over ``loratui.core.export``: the form is read with the core's pars
 thread worker, debounced while typing), saving uses ``config.save_config`` and TOML
 files ``read_toml``/``write_toml``, and Run calls ``version.run_export`` with progress.
 While the form differs from the saved configuration, what it holds is kept as a draft in
-the project folder (``draft.save_draft``): leaving, quitting or a crash loses no typing,
+the project folder (``drafts.save_draft``): leaving, quitting or a crash loses no typing,
 and the form opens with the draft, marked unsaved, until it is saved or discarded.
 """
 
@@ -28,9 +28,8 @@ from textual.worker import Worker, WorkerState
 
 from loratui.core.errors import LoratuiError
 from loratui.core.export import config as cfgmod
-from loratui.core.export import draft as drafts
 from loratui.core.projects import workspace
-from loratui.core.store import folders
+from loratui.core.store import drafts, folders
 from loratui.core.store.threads import thread_connection
 from loratui.tui.widgets import fmt
 from loratui.tui.widgets.config_form import ConfigForm
@@ -41,6 +40,7 @@ from loratui.tui.widgets.text_view import TextView
 from loratui.tui.worker_errors import error_text
 
 DEBOUNCE_S = 0.4
+FORM = "export"  # the name of this form's draft file
 SAMPLE_RECORDS = 5
 
 
@@ -188,7 +188,7 @@ class ExportScreen(Screen):
             cfg = cfgmod.load_config(project)
             self.project_dir = str(folders.project_dir(project))
         self.project = project
-        draft = drafts.load_draft(project)
+        draft = drafts.load_draft(project, FORM)
         self.post_message(self.ConfigLoaded(cfg, "saved configuration", project.name, draft))
 
     @on(ConfigLoaded)
@@ -226,9 +226,9 @@ class ExportScreen(Screen):
         unsaved = self._unsaved()
         try:
             if unsaved:
-                drafts.save_draft(self.project, self.form.raw_values())
+                drafts.save_draft(self.project, FORM, self.form.raw_values())
             elif self.unsaved:
-                drafts.clear_draft(self.project)
+                drafts.clear_draft(self.project, FORM)
         except OSError as exc:
             self.notify(f"could not keep the draft: {exc}", title="Export", severity="error")
         if unsaved != self.unsaved:
@@ -245,7 +245,7 @@ class ExportScreen(Screen):
             return
         self.form.set_config(cfgmod.ExportConfig.from_dict(self.saved))
         if self.project is not None:
-            drafts.clear_draft(self.project)
+            drafts.clear_draft(self.project, FORM)
         self._mark_unsaved(False)
         self.notify("unsaved changes discarded", title="Export")
 
@@ -266,7 +266,7 @@ class ExportScreen(Screen):
         with thread_connection():
             project = workspace.get_project(self.project_id)
             cfgmod.save_config(project, cfg)
-        drafts.clear_draft(project)
+        drafts.clear_draft(project, FORM)
         self.post_message(self.Saved(cfg))
 
     @on(Saved)

@@ -5,7 +5,9 @@ keys and types, ``CHOICES`` the words a setting accepts, ``DESCRIPTIONS`` the he
 a setting the core adds gets a row without a change here. What is typed is read with the
 core's ``parse_assignment`` (the parser behind ``loratui settings KEY=VALUE``) and saved
 with ``workspace.update_settings``, the call the CLI makes: the form accepts what the CLI
-accepts, and saving is audited the same way.
+accepts, and saving is audited the same way. Edits not saved yet are kept as a draft in
+the project folder (``drafts``, form ``settings``), like the export form's: leaving or a
+restart loses nothing, and the form reopens with them, marked unsaved.
 """
 
 from __future__ import annotations
@@ -18,16 +20,21 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
+from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from loratui.core.errors import LoratuiError
 from loratui.core.projects import workspace
+from loratui.core.store import drafts
 from loratui.core.store import settings as settings_mod
 from loratui.core.store.threads import thread_connection
 from loratui.tui.screens.base import ProjectScreen
 from loratui.tui.widgets.footer import QuietFooter
 from loratui.tui.widgets.tick_box import TickBox
+
+FORM = "settings"  # the name of this form's draft file
+DEBOUNCE_S = 0.4  # the draft is written this long after the last edit (and on leaving)
 
 # How the rows are grouped; a key the core adds later lands in "Other".
 GROUPS: dict[str, tuple[str, ...]] = {
@@ -95,10 +102,13 @@ class SettingsScreen(ProjectScreen):
     ]
 
     class Loaded(Message):
-        def __init__(self, name: str, stored: dict[str, Any]) -> None:
+        def __init__(
+            self, project: Any, stored: dict[str, Any], draft: dict[str, Any] | None
+        ) -> None:
             super().__init__()
-            self.name = name
+            self.project = project
             self.stored = stored
+            self.draft = draft
 
     class Saved(Message):
         def __init__(self, stored: dict[str, Any], changes: dict[str, Any]) -> None:
@@ -112,7 +122,9 @@ class SettingsScreen(ProjectScreen):
         self.stored: dict[str, Any] | None = None  # what the project keeps (None: not read)
         self.problems: dict[str, str] = {}
         self._loading = True
-        self._warned_unsaved = False
+        self.project: Any | None = None  # its row, read once (the draft's folder)
+        self.unsaved = False  # the form differs from the saved settings (a draft is kept)
+        self._debounce: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("Settings", id="st-title")
@@ -150,13 +162,51 @@ class SettingsScreen(ProjectScreen):
     def _load(self) -> None:
         with thread_connection():
             project = workspace.get_project(self.project_id)
-        self.post_message(self.Loaded(project.name, dict(project.settings or {})))
+        draft = drafts.load_draft(project, FORM)
+        self.post_message(self.Loaded(project, dict(project.settings or {}), draft))
 
     @on(Loaded)
     def _on_loaded(self, message: Loaded) -> None:
-        self.query_one("#st-title", Static).update(f"Settings · {escape(message.name)}")
+        self.project = message.project
         self.stored = message.stored
-        self._put(settings_mod.effective(message.stored))
+        values: dict[str, Any] = settings_mod.effective(message.stored)
+        if message.draft:  # what was typed last time, not saved
+            values.update({k: v for k, v in message.draft.items() if k in values})
+        self._put(values)
+        self._mark_unsaved(bool(message.draft))
+
+    def _mark_unsaved(self, unsaved: bool) -> None:
+        """Say in the title whether the form holds changes not saved yet."""
+        self.unsaved = unsaved
+        name = escape(self.project.name) if self.project is not None else ""
+        title = f"Settings · {name}"
+        if unsaved:
+            title += " · [b]unsaved changes[/] (kept as a draft; ctrl+s saves)"
+        self.query_one("#st-title", Static).update(title)
+
+    def _keep_draft(self) -> None:
+        """Write the form to the draft file while it differs from the saved settings;
+        remove the file when it does not."""
+        if self._debounce is not None:
+            self._debounce.stop()
+            self._debounce = None
+        if self.project is None or self.stored is None:
+            return
+        _typed, problems = self.values()
+        unsaved = bool(problems or self.changes())
+        try:
+            if unsaved:
+                drafts.save_draft(self.project, FORM, self.raw_values())
+            elif self.unsaved:
+                drafts.clear_draft(self.project, FORM)
+        except OSError as exc:
+            self.notify(f"could not keep the draft: {exc}", title="Settings", severity="error")
+        if unsaved != self.unsaved:
+            self._mark_unsaved(unsaved)
+
+    def on_screen_suspend(self) -> None:
+        """Leaving by any way: keep the draft now (the debounce may not have run)."""
+        self._keep_draft()
 
     def _put(self, values: dict[str, Any]) -> None:
         """Show ``values`` in the widgets (the edits they cause are not the user's)."""
@@ -171,7 +221,7 @@ class SettingsScreen(ProjectScreen):
                 choices = settings_mod.CHOICES[key]
                 w.value = value if value in choices else settings_mod.DEFAULTS[key]
             elif isinstance(w, Input):
-                w.value = to_text(value)
+                w.value = to_text(value)  # a draft's text as typed, even when not valid
         self.call_after_refresh(self._loaded)
 
     def _loaded(self) -> None:
@@ -218,8 +268,10 @@ class SettingsScreen(ProjectScreen):
     def _edited(self, event: Message) -> None:
         event.stop()
         if not self._loading:
-            self._warned_unsaved = False
             self._check()
+            if self._debounce is not None:
+                self._debounce.stop()
+            self._debounce = self.set_timer(DEBOUNCE_S, self._keep_draft)
 
     def _check(self) -> None:
         if self.stored is None:
@@ -285,19 +337,19 @@ class SettingsScreen(ProjectScreen):
     def _save(self, changes: dict[str, Any]) -> None:
         with thread_connection():
             project = workspace.update_settings(workspace.get_project(self.project_id), changes)
+        drafts.clear_draft(project, FORM)
         self.post_message(self.Saved(dict(project.settings or {}), changes))
 
     @on(Saved)
     def _on_saved(self, message: Saved) -> None:
         self.stored = message.stored
-        self._warned_unsaved = False
         self._check()
+        self._keep_draft()  # removes the draft (or keeps edits typed while saving)
         names = ", ".join(sorted(message.changes))
         # the worker and the watcher read the settings when they start: start them again
         self.lapp.restart_session(self.project_id)
         self.notify(
-            f"saved: {names}; processing restarts with them (files in progress are queued "
-            "again)",
+            f"saved: {names}; processing restarts with them (files in progress are queued again)",
             title="Settings",
         )
 
@@ -305,14 +357,28 @@ class SettingsScreen(ProjectScreen):
         """Put the defaults in the form (saved with ctrl+s like any change)."""
         self._put(dict(settings_mod.DEFAULTS))
 
+    def action_discard(self) -> None:
+        """Put the saved settings back in the form and forget the draft."""
+        if self.stored is None:
+            return
+        self._put(settings_mod.effective(self.stored))
+        if self.project is not None:
+            drafts.clear_draft(self.project, FORM)
+        self._mark_unsaved(False)
+        self.notify("unsaved changes discarded", title="Settings")
+
+    def palette_commands(self) -> list[tuple[str, str, Any]]:
+        return [
+            ("Save settings", "store them in the project", self.action_save),
+            ("Discard unsaved changes", "back to the saved settings", self.action_discard),
+            ("Settings defaults", "put every default in the form", self.action_defaults),
+        ]
+
     def action_back(self) -> None:
-        if self.stored is not None and (self.problems or self.changes()):
-            if not self._warned_unsaved:
-                self._warned_unsaved = True
-                self.notify(
-                    "unsaved changes: ctrl+s saves them, escape again leaves without saving",
-                    title="Settings",
-                    severity="warning",
-                )
-                return
+        self._keep_draft()
+        if self.unsaved:
+            self.notify(
+                "unsaved changes kept as a draft: the form shows them when you come back",
+                title="Settings",
+            )
         self.lapp.action_back()
