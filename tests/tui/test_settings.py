@@ -67,12 +67,10 @@ async def test_change_and_save_settings_as_the_cli_does(home: Path) -> None:
         await pilot.pause(0.1)
         await pilot.press("escape")  # at once, before the debounce
         await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen))
-        assert drafts.load_draft(project, "settings") == {
-            **drafts.load_draft(project, "settings"),
-            "workers": "4",
-            "task_timeout_s": "soon",
-        }
+        assert drafts.load_draft(project, "settings") == {"workers": "4", "task_timeout_s": "soon"}
         assert Project.get_by_id(project.id).settings["workers"] == 3
+    # the CLI changes another setting meanwhile: the draft, holding only the edits, keeps it
+    workspace.update_settings(Project.get_by_id(project.id), {"max_attempts": 7})
 
     # a restart: the form opens with the draft, marked unsaved; saving removes it
     app = LoratuiApp(home=home, project=project.id, start_worker=False)
@@ -90,6 +88,7 @@ async def test_change_and_save_settings_as_the_cli_does(home: Path) -> None:
         await wait_for(pilot, lambda: not screen.unsaved and "✓ saved" in screen_text(app))
         stored = Project.get_by_id(project.id).settings
         assert (stored["workers"], stored["task_timeout_s"]) == (4, 90.0)
+        assert stored["max_attempts"] == 7
         assert not drafts.draft_path(project, "settings").exists()
 
 

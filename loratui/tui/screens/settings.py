@@ -185,18 +185,20 @@ class SettingsScreen(ProjectScreen):
         self.query_one("#st-title", Static).update(title)
 
     def _keep_draft(self) -> None:
-        """Write the form to the draft file while it differs from the saved settings;
-        remove the file when it does not."""
+        """Write the edited settings to the draft file while there are any; remove the file
+        when there are none."""
         if self._debounce is not None:
             self._debounce.stop()
             self._debounce = None
         if self.project is None or self.stored is None:
             return
         _typed, problems = self.values()
-        unsaved = bool(problems or self.changes())
+        edited = set(problems) | set(self.changes())
+        unsaved = bool(edited)
         try:
-            if unsaved:
-                drafts.save_draft(self.project, FORM, self.raw_values())
+            if unsaved:  # only the edited keys: a setting changed from the CLI meanwhile stays
+                raw = {k: v for k, v in self.raw_values().items() if k in edited}
+                drafts.save_draft(self.project, FORM, raw)
             elif self.unsaved:
                 drafts.clear_draft(self.project, FORM)
         except OSError as exc:
