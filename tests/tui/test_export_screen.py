@@ -155,10 +155,12 @@ async def test_unsaved_changes_are_kept_as_a_draft_across_a_restart(home: Path) 
         await pilot.pause()
         await pilot.press("escape")  # leaves at once (before the debounce): the draft is kept
         await wait_for(pilot, lambda: not isinstance(app.screen, ExportScreen))
-        assert drafts.load_draft(project, "export")["seed"] == "99"
+        assert drafts.load_draft(project, "export") == {"seed": "99", "chunk_tokens": "lots"}
 
     # a new app (a restart): the form shows the draft, marked unsaved; nothing was saved
     assert cfgmod.load_config(project).seed != 99
+    # the CLI saved another field meanwhile: the draft holds only the edits, so it stays
+    cfgmod.save_config(project, cfgmod.ExportConfig(min_chars=77))
     app = ScreenHost(lambda: ExportScreen(project.id))
     async with app.run_test(size=(100, 30)) as pilot:
         screen = app.screen
@@ -176,7 +178,7 @@ async def test_unsaved_changes_are_kept_as_a_draft_across_a_restart(home: Path) 
         assert "unsaved changes" not in screen_text(app)
         assert not drafts.draft_path(project, "export").exists()
         saved = cfgmod.load_config(project)
-        assert (saved.seed, saved.chunk_tokens) == (99, 256)
+        assert (saved.seed, saved.chunk_tokens, saved.min_chars) == (99, 256, 77)
 
         # discarding puts the saved configuration back and forgets the draft
         screen.query_one("#f-seed", Input).value = "7"

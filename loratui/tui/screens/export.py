@@ -219,14 +219,17 @@ class ExportScreen(Screen):
         self.query_one("#ex-title", Static).update(title)
 
     def _keep_draft(self) -> None:
-        """Write the form to the draft file while it differs from the saved configuration,
-        remove the file when it does not (small: on the event loop, after a debounce)."""
+        """Write the edited fields to the draft file while the form differs from the saved
+        configuration, remove the file when it does not (small: on the event loop, after a
+        debounce)."""
         if self.project is None or self.saved is None:
             return
         unsaved = self._unsaved()
         try:
-            if unsaved:
-                drafts.save_draft(self.project, FORM, self.form.raw_values())
+            if unsaved:  # only the edited fields: a change saved from the CLI meanwhile stays
+                base = self.form.raw_of(cfgmod.ExportConfig.from_dict(self.saved))
+                edited = {k: v for k, v in self.form.raw_values().items() if base.get(k) != v}
+                drafts.save_draft(self.project, FORM, edited)
             elif self.unsaved:
                 drafts.clear_draft(self.project, FORM)
         except OSError as exc:

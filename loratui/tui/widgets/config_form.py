@@ -245,6 +245,24 @@ class ConfigForm(VerticalScroll):
                 ]
         return out
 
+    def raw_of(self, cfg: cfgmod.ExportConfig) -> dict[str, Any]:
+        """What ``raw_values()`` reads once ``cfg`` is shown (to tell the fields edited)."""
+        values = cfg.to_dict()
+        out: dict[str, Any] = {}
+        for spec in self.specs:
+            value = values.get(spec.name)
+            if isinstance(value, bool):
+                out[spec.name] = value
+            elif isinstance(value, list) and spec.choices:
+                out[spec.name] = [kind for kind in spec.choices if kind in value]
+            elif spec.choices:
+                out[spec.name] = str(value) if value in spec.choices else ""
+            elif spec.multiline:
+                out[spec.name] = str(value)
+            else:
+                out[spec.name] = to_text(value)
+        return out
+
     def config(self) -> tuple[cfgmod.ExportConfig, dict[str, str]]:
         """The typed config and every problem: type errors first, then ``validate()``."""
         problems: dict[str, str] = {}
