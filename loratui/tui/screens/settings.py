@@ -119,6 +119,8 @@ class SettingsScreen(ProjectScreen):
     def __init__(self, project_id: int) -> None:
         super().__init__(project_id)
         self.keys = [k for _, keys in grouped_keys() for k in keys]
+        # the first setting has the focus (not the scrolling form), so its help shows at once
+        self.AUTO_FOCUS = f"#s-{self.keys[0]}"
         self.stored: dict[str, Any] | None = None  # what the project keeps (None: not read)
         self.problems: dict[str, str] = {}
         self._loading = True
