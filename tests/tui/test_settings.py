@@ -33,6 +33,11 @@ async def test_change_and_save_settings_as_the_cli_does(home: Path) -> None:
         screen = app.screen
         await wait_for(pilot, lambda: "✓ saved" in screen_text(app))
         assert "Settings · tuned" in screen_text(app)
+        # the focused setting says what it does, with the words it takes, from the core
+        engines = ", ".join(settings_mod.CHOICES["pdf_engine"])
+        assert f"pdf_engine: {settings_mod.DESCRIPTIONS['pdf_engine']} ({engines})" in (
+            screen_text(app)
+        )
         # every setting of the core's definition has a row; the engines come from the core
         for key in settings_mod.DEFAULTS:
             assert screen.query(f"#s-{key}")
