@@ -8,7 +8,8 @@ bookkeeping_ms_per_file, process_peak_rss_mb, export_mb_per_s_approx, export_mb_
 export_rss_ratio, lag_p99_ms, key_p95_ms, startup_10k_s, pdfium_speedup,
 fidelity_similarity_<engine> (with word recall, precision and artefacts per engine) and
 fidelity_clean_similarity, generate_requests_per_s, generate_bookkeeping_ms_per_request,
-generate_rss_ratio, ocr_s_per_page and ocr_word_recall (skipped without the ocr extra). A
+generate_rss_ratio, ocr_s_per_page and ocr_word_recall (skipped without the ocr extra),
+sessions_idle_cpu_ratio (every project's worker and watcher at rest, N projects over one). A
 script that fails prints ``{"bench": NAME, "error": ...}``
 and the run exits 1. ``--quick`` is the CI size: the figures are at small sizes and only
 show the machinery works; the README's table comes from a full run.
@@ -33,6 +34,7 @@ SCRIPTS = {
     "fidelity": "bench_fidelity.py",
     "generate": "bench_generate.py",
     "ocr": "bench_ocr.py",
+    "sessions": "bench_sessions.py",
 }
 KEYS = {
     "ingest": ("ratio_1_worker", "ratio_all", "process_peak_rss_mb"),
@@ -47,6 +49,7 @@ KEYS = {
         "generate_rss_ratio",
     ),
     "ocr": ("ocr_s_per_page", "ocr_word_recall"),
+    "sessions": ("sessions_idle_cpu_ratio",),
 }
 
 

@@ -185,6 +185,8 @@ async def _shoot(out: Path, size: tuple[int, int], project_id: int) -> list[Path
         await shot("11-preview")
         await pilot.press("escape", "d", "ctrl+l")
         await shot("12-dashboard-log-panel")
+        await pilot.press("ctrl+l", "comma")
+        await shot("13-settings")
     return written
 
 

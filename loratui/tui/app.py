@@ -1,9 +1,12 @@
 """LoratuiApp: the full-screen shell over loratui.core.
 
 The app holds only what can be rebuilt from the database: which project is open and the running
-ProjectSession (its Worker and DropWatcher). Worker progress arrives through ``on_update`` on the
-event loop; the app collects document ids and flushes them to the screen as one
-``DocumentsChanged`` message a few times a second, so thousands of updates never flood the UI.
+ProjectSessions, one per project (its Worker and DropWatcher): every project's drop folder is
+watched and its queue processed while the app runs, the open one with the most processes. Worker
+progress arrives through ``on_update`` on the event loop; the app collects the open project's
+document ids and flushes them to the screen as one ``DocumentsChanged`` message a few times a
+second, so thousands of updates never flood the UI; news of other projects refreshes the
+projects list at most once a second.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from textual.message import Message
 from textual.screen import ModalScreen, Screen
 
 from loratui.core import audit
+from loratui.core.session.all_projects import ProjectSessions
 from loratui.core.session.processes import prepare_process_spawning
 from loratui.core.session.project import ProjectSession, SessionProblem
 from loratui.core.store import home as home_mod
@@ -29,6 +33,7 @@ from loratui.tui.messages import (
     FileTaken,
     GenerationEnded,
     GenerationProgress,
+    ProjectsChanged,
     WatchNotice,
     WorkerStatus,
 )
@@ -37,6 +42,7 @@ from loratui.tui.worker_errors import error_text
 
 FLUSH_S = 0.3  # how often worker progress reaches the screen
 STATE_POLL_S = 1.0
+SYNC_S = 5.0  # how often projects created or deleted elsewhere get (or lose) a session
 
 
 class LoratuiApp(App[int]):
@@ -63,6 +69,7 @@ class LoratuiApp(App[int]):
         Binding("P", "section('pairs')", "Pairs", show=False),
         Binding("ctrl+l", "toggle_log_panel", "Log panel", show=False),
         Binding("q", "quit", "Quit"),
+        Binding("comma", "section('settings')", "Settings", key_display=","),
     ]
 
     GENERATE_QUIT_QUESTION = (
@@ -90,7 +97,18 @@ class LoratuiApp(App[int]):
         self.watch = watch
         self.worker_count = workers
         self.project_id: int | None = None
-        self.session: ProjectSession | None = None
+        self.sessions: ProjectSessions | None = None
+        if start_worker:
+            self.sessions = ProjectSessions(
+                workers=workers,
+                watch=watch,
+                on_update=self._worker_update_cb,
+                on_taken=self._file_taken_cb,
+                on_notice=self._watch_notice_cb,
+                on_error=self._session_error_cb,
+            )
+        self._syncing = False
+        self._projects_dirty = False
         self.log_panel_open = False
         self._initial_project = project
         self._dirty: set[int] = set()
@@ -117,46 +135,73 @@ class LoratuiApp(App[int]):
                 self.open_project(get_project(self._initial_project).id)
             except LoratuiError as exc:
                 self.notify(f"{exc.message}\n{exc.hint}", title="No such project", severity="error")
+        if self.sessions is not None:  # after the open project is the focus
+            self.sync_sessions()
+            self.set_interval(SYNC_S, self.sync_sessions)
 
     # -- the open project ------------------------------------------------------------------
+    @property
+    def session(self) -> ProjectSession | None:
+        """The open project's running session (its worker and watcher), if any."""
+        return self.sessions.get(self.project_id) if self.sessions is not None else None
+
     def open_project(self, project_id: int) -> None:
-        """Open a project: start its worker and watcher (unless open), show its dashboard."""
+        """Open a project: give it the most processes (its session runs already, like every
+        project's), show its dashboard."""
         from loratui.tui.screens.dashboard import DashboardScreen
 
         if self.project_id != project_id:
-            self.run_worker(self._switch_session(project_id), exclusive=True, group="session")
-            self.project_id = project_id
+            self.run_worker(self._switch_project(project_id), group="session")
+        self.project_id = project_id
+        self.action_projects()  # the sections of another project close
         self.show_section(DashboardScreen(project_id))
 
-    async def _switch_session(self, project_id: int) -> None:
-        await self.stop_generation()  # like the worker: a run belongs to its open project
-        if self.session is not None:
-            await self.session.stop()
-            self.session = None
-        if not self.start_worker or self.project_id != project_id:
+    async def _switch_project(self, project_id: int) -> None:
+        await self.stop_generation()  # like the worker's focus: a run belongs to its open project
+        if self.sessions is not None:
+            await self.sessions.focus(project_id)
+
+    def sync_sessions(self) -> None:
+        """Start sessions for new projects, stop those of deleted ones (never two at once)."""
+        if self.sessions is None or self._syncing or self._quitting:
             return
-        session = ProjectSession(
-            project_id,
-            workers=self.worker_count,
-            watch=self.watch,
-            on_update=self._worker_update_cb,
-            on_taken=self._file_taken_cb,
-            on_notice=self._watch_notice_cb,
-            on_error=self._session_error_cb,
-        )
-        self.session = session
-        await session.open()
+        self._syncing = True
+        self.run_worker(self._sync_now(), group="sessions-sync")
 
-    async def close_project(self) -> None:
-        """Stop the open project's worker, watcher and generation run (before deleting it)."""
-        await self.stop_generation()
-        if self.session is not None:
-            await self.session.stop()
-            self.session = None
-        self.project_id = None
+    async def _sync_now(self) -> None:
+        try:
+            if self.sessions is not None and await self.sessions.sync():
+                self._projects_dirty = True
+        finally:
+            self._syncing = False
 
-    def _worker_update_cb(self, update: Any) -> None:
+    async def close_project(self, project_id: int | None = None) -> None:
+        """Stop a project's worker and watcher, the open one's by default, and keep them
+        stopped (before deleting it, say) until ``reopen_sessions``."""
+        pid = self.project_id if project_id is None else project_id
+        if pid == self.project_id:
+            await self.stop_generation()
+        if self.sessions is not None and pid is not None:
+            await self.sessions.stop(pid)
+        if pid == self.project_id:
+            self.project_id = None
+
+    def reopen_sessions(self, project_id: int) -> None:
+        """After ``close_project``: run the project again if it still exists."""
+        if self.sessions is not None:
+            self.sessions.release(project_id)
+        self.sync_sessions()
+
+    def restart_session(self, project_id: int) -> None:
+        """Restart a project's worker and watcher so they read its changed settings."""
+        if self.sessions is not None:
+            self.run_worker(self.sessions.restart(project_id), group="session")
+
+    def _worker_update_cb(self, project_id: int, update: Any) -> None:
         """Worker callback (event loop thread): remember what changed; the timer flushes it."""
+        self._projects_dirty = True
+        if project_id != self.project_id:
+            return
         doc_id = getattr(update, "document_id", None)
         if doc_id is None:
             self._dirty_all = True
@@ -165,19 +210,29 @@ class LoratuiApp(App[int]):
         if getattr(update, "state", None) == "failed":
             self._failed.append(getattr(update, "message", None) or f"document {doc_id}")
 
-    def _file_taken_cb(self, taken: Any) -> None:
+    def _file_taken_cb(self, project_id: int, taken: Any) -> None:
         """Watcher callback (its own thread): post_message is thread-safe. The session has
-        already woken the worker."""
-        self.post_message(FileTaken(str(taken.rel_path).rsplit("/", 1)[-1]))
+        already woken the worker. A file of another project only refreshes the list."""
+        if project_id == self.project_id:
+            self.post_message(FileTaken(str(taken.rel_path).rsplit("/", 1)[-1]))
+        else:
+            self._projects_dirty = True
 
-    def _session_error_cb(self, problem: SessionProblem) -> None:
+    def _of_project(self, project_id: int, text: str) -> str:
+        """``text`` about another project than the open one says which."""
+        if project_id == self.project_id or self.sessions is None:
+            return text
+        return f"{self.sessions.name_of(project_id)}: {text}"
+
+    def _session_error_cb(self, project_id: int, problem: SessionProblem) -> None:
         """Session callback (event loop): a part that failed is shown, never a crash."""
         text = f"{problem.what}: {error_text(problem.error)}"  # with the hint (disk full: free)
+        text = self._of_project(project_id, text)
         self.call_later(self.notify, text, title="Error", severity="error")
 
-    def _watch_notice_cb(self, level: str, message: str) -> None:
+    def _watch_notice_cb(self, project_id: int, level: str, message: str) -> None:
         """Watcher thread: a problem or mode change worth telling the user."""
-        self.post_message(WatchNotice(level, message))
+        self.post_message(WatchNotice(level, self._of_project(project_id, message)))
 
     def on_watch_notice(self, message: WatchNotice) -> None:
         severity = {"error": "error", "warning": "warning"}.get(message.level, "information")
@@ -214,6 +269,9 @@ class LoratuiApp(App[int]):
     def _poll_states(self) -> None:
         if self.session is not None:
             self.session.keep_background_priority()
+        if self._projects_dirty and len(self.screen_stack) == 1:  # the projects list shows
+            self._projects_dirty = False
+            self._tell_screen(ProjectsChanged())
         state = self.worker_state
         if state != self._last_worker_state:
             self._last_worker_state = state
@@ -266,13 +324,23 @@ class LoratuiApp(App[int]):
         return True
 
     def show_section(self, screen: Screen) -> None:
-        """Show a project section right above the projects screen, closing what is on top."""
-        while len(self.screen_stack) > 2:
+        """Show a project section on top, so Escape goes back to where the user was.
+
+        A section already open below is closed with what is above it and opened afresh in
+        its place (d, f, e, d leaves projects > dashboard): the stack never holds a section
+        twice, and Escape walks back through the sections in the order they were opened.
+        """
+        stack = self.screen_stack
+        below = next((i for i in range(1, len(stack)) if type(stack[i]) is type(screen)), None)
+        if below is not None:
+            while len(self.screen_stack) > below:
+                self.pop_screen()
+        self.push_screen(screen)
+
+    def action_back(self) -> None:
+        """Escape on a project screen: the screen opened before it (the projects list last)."""
+        if len(self.screen_stack) > 1:
             self.pop_screen()
-        if len(self.screen_stack) == 2:
-            self.switch_screen(screen)
-        else:
-            self.push_screen(screen)
 
     def section_screen(self, name: str) -> Screen | None:
         """The screen of a section of the open project (imported when first opened)."""
@@ -307,6 +375,10 @@ class LoratuiApp(App[int]):
             from loratui.tui.screens.pairs import PairsScreen
 
             return PairsScreen(pid)
+        if name == "settings":
+            from loratui.tui.screens.settings import SettingsScreen
+
+            return SettingsScreen(pid)
         raise ValueError(f"no section {name!r}")
 
     def action_section(self, name: str) -> None:
@@ -361,7 +433,7 @@ class LoratuiApp(App[int]):
         if self._quitting:
             return
         generating = self.generation is not None and self.generation.running
-        if self.session is not None and self.session.busy():
+        if self.sessions is not None and self.sessions.busy():
             question = self.QUIT_QUESTION
             if generating:
                 question += "\n\n" + self.GENERATE_QUIT_QUESTION
@@ -385,17 +457,15 @@ class LoratuiApp(App[int]):
     async def _stop_and_exit(self) -> None:
         self._quitting = True
         await self.stop_generation()
-        if self.session is not None:
+        if self.sessions is not None:
             self.notify("Stopping the worker…", timeout=10)
-            await self.session.stop()
-            self.session = None
+            await self.sessions.stop_all()
         self.exit(0)
 
     async def on_unmount(self) -> None:
         await self.stop_generation()
-        if self.session is not None:
-            await self.session.stop()
-            self.session = None
+        if self.sessions is not None:
+            await self.sessions.stop_all()
 
 
 def run_app(home: str | None = None, project: str | int | None = None) -> int:

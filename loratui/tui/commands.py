@@ -34,6 +34,7 @@ class LoratuiCommands(Provider):
                 ("log", "Go to activity log"),
                 ("generate", "Go to Q/A generation"),
                 ("pairs", "Go to generated pairs"),
+                ("settings", "Go to project settings"),
             ):
                 help_text = f"open the {name} screen of the project"
                 commands.append((label, help_text, partial(app.action_section, name)))

@@ -47,7 +47,8 @@ class FileTaken(_ToScreen):
 
 
 class ProjectsChanged(_ToScreen):
-    """A project was created, renamed or deleted."""
+    """A project was created, renamed or deleted, or its documents changed (every project
+    is processed while the app runs: the projects list shows their counts live)."""
 
 
 class WatchNotice(_ToScreen):

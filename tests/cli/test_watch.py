@@ -284,3 +284,39 @@ def test_watch_reports_the_number_of_extraction_processes_it_runs(cli: CLI, tmp_
     # the number is checked as `process` checks it
     bad = cli.run("watch", "p", "--workers", "0", "--json")
     assert bad.returncode == 1 and json.loads(bad.stdout)["error"]["code"] == "invalid"
+
+
+def test_watch_all_takes_files_of_every_project_and_of_new_ones(cli: CLI, tmp_path: Path) -> None:
+    """``watch --all``: one process watches and processes every project, also one created
+    while it runs; each line names its project."""
+    drops = {name: new_project(cli, name) for name in ("alpha", "beta")}
+    w = Watch(cli, "--all", "--workers", "1")
+    wait_for(lambda: len(w.of("watching")) == 2, 30, "both projects watched")
+    assert {x["project"] for x in w.of("watching")} == {"alpha", "beta"}
+    assert all(x["workers"] == 1 for x in w.of("watching"))
+    for name, drop in drops.items():
+        for src in make_sources(tmp_path / name, 3, name):
+            shutil.copyfile(src, drop / src.name)
+    finished = lambda: [x for x in w.of("finished") if x["state"] == "done"]  # noqa: E731
+    wait_for(lambda: len(finished()) == 6, 90, "six documents done")
+    assert sorted(x["project"] for x in finished()) == ["alpha"] * 3 + ["beta"] * 3
+    assert {x["project"] for x in w.of("taken")} == {"alpha", "beta"}
+    assert all(x["name"].startswith(x["project"]) for x in finished())
+
+    late = new_project(cli, "gamma")  # created from another shell while watch runs
+    wait_for(lambda: any(x["project"] == "gamma" for x in w.of("watching")), 30, "gamma")
+    (late / "late.txt").write_text("Dropped into a project created later.\n")
+    wait_for(lambda: any(x["project"] == "gamma" for x in finished()), 60, "gamma's file")
+    assert w.terminate() == 0, w.output()
+    assert w.of("stopped")[0]["done"] == 7
+    states = db_rows(cli, "SELECT state, COUNT(*) FROM document GROUP BY state")
+    assert states == [("done", 7)]
+
+
+def test_watch_needs_a_project_or_all(cli: CLI) -> None:
+    new_project(cli)
+    for args in (("watch", "--json"), ("watch", "p", "--all", "--json")):
+        bad = cli.run(*args)
+        assert bad.returncode == 1 and json.loads(bad.stdout)["error"]["code"] == "invalid"
+    bad = cli.run("watch", "--all", "--workers", "0", "--json")
+    assert bad.returncode == 1 and json.loads(bad.stdout)["error"]["code"] == "invalid"

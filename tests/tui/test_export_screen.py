@@ -7,7 +7,7 @@ import random
 from pathlib import Path
 
 import pytest
-from textual.widgets import Input, Select, Static
+from textual.widgets import Input, Select, Static, TextArea
 
 from loratui.core.export import config as cfgmod
 from loratui.core.projects import workspace
@@ -135,23 +135,60 @@ async def test_an_export_that_cannot_run_says_why(home: Path) -> None:
         assert DatasetVersion.select().where(DatasetVersion.project == project).count() == 0
 
 
-async def test_leaving_with_unsaved_changes_warns_once(home: Path) -> None:
+async def test_unsaved_changes_are_kept_as_a_draft_across_a_restart(home: Path) -> None:
+    """Leaving the form (or quitting) never drops what was typed: the form opens with it,
+    marked unsaved, from a draft in the project folder; saving removes the draft."""
+    from loratui.core.store import drafts
+
     project = workspace.create_project("careful")
     app = ScreenHost(lambda: ExportScreen(project.id))
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(100, 30)) as pilot:
         await wait_for(pilot, lambda: app.screen.saved is not None)
-        await pilot.press("escape")  # nothing changed: leaves at once
+        await pilot.press("escape")  # nothing changed: leaves, no draft
         await wait_for(pilot, lambda: not isinstance(app.screen, ExportScreen))
+        assert not drafts.draft_path(project, "export").exists()
 
         app.push_screen(ExportScreen(project.id))
         await wait_for(pilot, lambda: isinstance(app.screen, ExportScreen) and app.screen.saved)
         app.screen.query_one("#f-seed", Input).value = "99"
+        app.screen.query_one("#f-chunk_tokens", Input).value = "lots"  # not valid yet: kept too
         await pilot.pause()
-        await pilot.press("escape")
-        await pilot.pause()
-        assert isinstance(app.screen, ExportScreen)
-        await pilot.press("escape")
+        await pilot.press("escape")  # leaves at once (before the debounce): the draft is kept
         await wait_for(pilot, lambda: not isinstance(app.screen, ExportScreen))
+        assert drafts.load_draft(project, "export") == {"seed": "99", "chunk_tokens": "lots"}
+
+    # a new app (a restart): the form shows the draft, marked unsaved; nothing was saved
+    assert cfgmod.load_config(project).seed != 99
+    # the CLI saved another field meanwhile: the draft holds only the edits, so it stays
+    cfgmod.save_config(project, cfgmod.ExportConfig(min_chars=77))
+    app = ScreenHost(lambda: ExportScreen(project.id))
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        await wait_for(pilot, lambda: screen.saved is not None and screen.unsaved)
+        assert screen.query_one("#f-seed", Input).value == "99"
+        assert screen.query_one("#f-chunk_tokens", Input).value == "lots"
+        assert "unsaved changes" in screen_text(app)
+        await pilot.press("ctrl+s")  # refused: chunk_tokens is not a number; the draft stays
+        await pilot.pause(0.3)
+        assert drafts.load_draft(project, "export") is not None
+        screen.query_one("#f-chunk_tokens", Input).value = "256"
+        await wait_for(pilot, lambda: not screen.form.config()[1])
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: not screen.unsaved)
+        assert "unsaved changes" not in screen_text(app)
+        assert not drafts.draft_path(project, "export").exists()
+        saved = cfgmod.load_config(project)
+        assert (saved.seed, saved.chunk_tokens, saved.min_chars) == (99, 256, 77)
+
+        # discarding puts the saved configuration back and forgets the draft
+        screen.query_one("#f-seed", Input).value = "7"
+        await wait_for(
+            pilot, lambda: screen.unsaved and drafts.draft_path(project, "export").exists()
+        )
+        screen.action_discard()
+        await pilot.pause(0.6)
+        assert screen.query_one("#f-seed", Input).value == "99"
+        assert not screen.unsaved and not drafts.draft_path(project, "export").exists()
 
 
 async def test_cancel_a_running_export(home: Path) -> None:
@@ -226,6 +263,41 @@ async def test_the_estimate_follows_the_format_and_warns_before_running(home: Pa
         fmt_select.value = "text"  # a text export has no template: every chunk is a record
         await wait_for(pilot, lambda: "4 records" in _summary(app), timeout=30)
         assert "no records would be written" not in _summary(app)
+        fmt_select.value = "sharegpt"  # back: the first chunks are dropped again
+        await wait_for(pilot, lambda: "0 records" in _summary(app), timeout=30)
+        # the template, as typed: a first-chunk template keeps every first chunk
+        first = app.screen.query_one("#f-first_user_template", TextArea)
+        first.focus()
+        await pilot.press(*"Open {title}.")
+        await wait_for(pilot, lambda: "4 records" in _summary(app), timeout=30)
+        assert "dropped" not in _summary(app) and "no records" not in _summary(app)
+        first.load_text("")
+        await wait_for(pilot, lambda: "0 records" in _summary(app), timeout=30)
+        # a user template without {previous} needs no previous chunk either
+        user = app.screen.query_one("#f-user_template", TextArea)
+        user.load_text("Tell me about {title}.")
+        await wait_for(pilot, lambda: "4 records" in _summary(app), timeout=30)
+        assert "dropped" not in _summary(app) and "no records" not in _summary(app)
+
+
+async def test_the_form_warns_when_most_chunks_would_be_dropped(home: Path) -> None:
+    """Not all, most: three one-chunk memos and a longer report, whose first chunk alone
+    is dropped; the warning says how many and why before anything runs."""
+    project = workspace.create_project("mixed")
+    rng = random.Random(5)
+    for n in range(3):
+        make_document(project, f"memo-{n}.pdf", [paragraph(rng, 4)])
+    make_document(project, "report.pdf", ["\n\n".join(paragraph(rng, 6) for _ in range(5))])
+    cfgmod.save_config(project, cfgmod.ExportConfig(format="messages", first_user_template=""))
+    app = ScreenHost(lambda: ExportScreen(project.id))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: "estimate" in _summary(app), timeout=30)
+        est = app.screen.estimate
+        assert est["dropped"]["no_previous"] == 4 and 0 < est["records"] < 4
+        assert f"! most chunks and rows would be dropped (4 of {est['records'] + 4}): " in (
+            _summary(app)
+        )
+        assert "no_previous 4: a document's first chunk has no {previous}" in _summary(app)
 
 
 async def test_checkboxes_read_ticked_or_not_without_colour(
@@ -259,3 +331,25 @@ async def test_checkboxes_read_ticked_or_not_without_colour(
         await pilot.pause()
         assert box.value is False and "[ ] email" in screen_text(app)
         assert app.screen.query_one(ConfigForm).config()[0].redact == []
+
+
+async def test_the_draft_is_kept_when_another_section_replaces_the_form(home: Path) -> None:
+    """A section key (or the palette) closes the form without its Escape: what was typed a
+    moment before, before the debounce ran, is kept too."""
+    from loratui.core.store import drafts
+    from loratui.tui.app import LoratuiApp
+    from loratui.tui.screens.dashboard import DashboardScreen
+
+    project = workspace.create_project("quick")
+    app = LoratuiApp(home=home, project=project.id, start_worker=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, ExportScreen) and app.screen.saved)
+        app.screen.query_one("#f-seed", Input).value = "99"
+        app.action_section("dashboard")
+        await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        assert drafts.load_draft(project, "export")["seed"] == "99"
+        await pilot.press("e")  # back: the form shows it, marked unsaved
+        await wait_for(pilot, lambda: isinstance(app.screen, ExportScreen) and app.screen.unsaved)
+        assert app.screen.query_one("#f-seed", Input).value == "99"

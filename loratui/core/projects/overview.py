@@ -249,6 +249,8 @@ def project_row(project: Project) -> dict[str, Any]:
         "drop_folder": str(folders.drop_dir(project)),
         "documents": sum(states.values()),
         "states": states,
+        "queued": states.get(QUEUED, 0),
+        "processing": states.get(PROCESSING, 0),
         "done": states.get(DONE, 0),
         "failed": states.get(FAILED, 0),
         "versions": DatasetVersion.select().where(DatasetVersion.project == project).count(),

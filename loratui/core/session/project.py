@@ -76,6 +76,7 @@ class ProjectSession:
         project_id: int,
         *,
         workers: int | None = None,
+        fallback_workers: int | None = None,
         watch: bool = False,
         watch_options: WatchOptions | None = None,
         on_update: Callable[[WorkerUpdate], None] | None = None,
@@ -85,8 +86,10 @@ class ProjectSession:
         pool_factory: Callable[[int, dict[str, Any]], Any] | None = None,
     ) -> None:
         """``on_update`` runs on the event loop; ``on_taken`` and ``on_notice`` on the
-        watcher's thread; ``on_error`` on the event loop. ``pool_factory``: where the
-        worker extracts (``Worker``'s; e.g. a Ray cluster's tasks), else its own processes."""
+        watcher's thread; ``on_error`` on the event loop. ``workers`` overrides the project's
+        ``workers`` setting; ``fallback_workers`` is used when neither names a number (None:
+        one per CPU), e.g. for a project processed in the background. ``pool_factory``: where
+        the worker extracts (``Worker``'s; e.g. a Ray cluster's tasks), else its own processes."""
         if workers is not None and workers < 1:
             raise LoratuiError(
                 "invalid",
@@ -99,6 +102,7 @@ class ProjectSession:
         self.worker: Worker | None = None
         self.watcher: DropWatcher | None = None
         self._workers_arg = workers
+        self.fallback_workers = fallback_workers
         self._watch = watch
         self._watch_options = watch_options or WatchOptions()
         self._on_update = on_update
@@ -157,7 +161,8 @@ class ProjectSession:
                 if project is None:  # deleted meanwhile: the worker says so when it starts
                     return None
                 stored = settings_mod.effective(project.settings)["workers"]
-                self.workers = settings_mod.workers(self._workers_arg or stored)
+                chosen = self._workers_arg or stored or self.fallback_workers
+                self.workers = settings_mod.workers(chosen)
             except Exception as exc:  # noqa: BLE001 - the worker reports it again if it must
                 return "could not read the project's settings", exc
             try:

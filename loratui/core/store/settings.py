@@ -34,6 +34,28 @@ DEFAULTS: dict[str, Any] = {
 CHOICES: dict[str, tuple[str, ...]] = {
     "ocr": ("auto", "off", "force"),
     "pdf_engine": ("pypdfium2", "pypdf"),
+    "watch_after": ("keep", "move"),
+}
+
+# What each setting does, in a line (the TUI's settings screen shows it for the focused row).
+DESCRIPTIONS: dict[str, str] = {
+    "max_file_mb": "files larger than this (MB) are refused when added",
+    "max_docx_inflated_mb": "a .docx that unpacks to more than this (MB) is refused",
+    "task_timeout_s": "seconds one extraction task may run before its process is killed",
+    "max_worker_memory_mb": "memory (MB) one extraction process may use",
+    "max_attempts": "tries before a document is marked failed",
+    "pdf_pages_per_task": "pages of a PDF extracted in one task (big PDFs run in parallel)",
+    "workers": "extraction processes; 0: one per CPU",
+    "lease_s": "seconds a claimed job is held before another worker may take it back",
+    "backoff_base_s": "seconds before the first retry (doubles each time)",
+    "pdf_engine": "the library that reads PDF text",
+    "watch_settle_s": "seconds a dropped file must stay unchanged before it is taken",
+    "watch_rescan_s": "seconds between full rescans of the drop folder",
+    "watch_after": "what happens to a taken file: keep it, or move it to .done/ or .failed/",
+    "watch_poll": "poll the drop folder instead of inotify (network file systems)",
+    "drop_group_writable": "let the folder's group drop files in (mode 0770 instead of 0700)",
+    "ocr": "read scanned pages with OCR: auto (pages without text), off, or force",
+    "ocr_timeout_s": "seconds OCR may spend on one page",
 }
 
 

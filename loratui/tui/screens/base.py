@@ -12,9 +12,9 @@ from loratui.tui.worker_errors import ReportsWorkerErrors
 
 
 class ProjectScreen(ReportsWorkerErrors, Screen[None]):
-    """A screen of one project. Escape goes back to the projects list."""
+    """A screen of one project. Escape goes back to the screen opened before it."""
 
-    BINDINGS = [Binding("escape", "app.projects", "Projects")]
+    BINDINGS = [Binding("escape", "app.back", "Back")]
 
     def __init__(self, project_id: int) -> None:
         super().__init__()

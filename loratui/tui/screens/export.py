@@ -4,6 +4,9 @@ A thin shell over ``loratui.core.export``: the form is read with the core's pars
 ``validate()``, the sample and estimates come from ``preview.preview_records`` (run in a
 thread worker, debounced while typing), saving uses ``config.save_config`` and TOML
 files ``read_toml``/``write_toml``, and Run calls ``version.run_export`` with progress.
+While the form differs from the saved configuration, what it holds is kept as a draft in
+the project folder (``drafts.save_draft``): leaving, quitting or a crash loses no typing,
+and the form opens with the draft, marked unsaved, until it is saved or discarded.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from textual.worker import Worker, WorkerState
 from loratui.core.errors import LoratuiError
 from loratui.core.export import config as cfgmod
 from loratui.core.projects import workspace
-from loratui.core.store import folders
+from loratui.core.store import drafts, folders
 from loratui.core.store.threads import thread_connection
 from loratui.tui.widgets import fmt
 from loratui.tui.widgets.config_form import ConfigForm
@@ -37,6 +40,7 @@ from loratui.tui.widgets.text_view import TextView
 from loratui.tui.worker_errors import error_text
 
 DEBOUNCE_S = 0.4
+FORM = "export"  # the name of this form's draft file
 SAMPLE_RECORDS = 5
 
 
@@ -74,11 +78,18 @@ class ExportScreen(Screen):
     ]
 
     class ConfigLoaded(Message):
-        def __init__(self, cfg: cfgmod.ExportConfig, source: str, project_name: str = "") -> None:
+        def __init__(
+            self,
+            cfg: cfgmod.ExportConfig,
+            source: str,
+            project_name: str = "",
+            draft: dict[str, Any] | None = None,
+        ) -> None:
             super().__init__()
             self.cfg = cfg
             self.source = source
             self.project_name = project_name
+            self.draft = draft
 
     class SampleReady(Message):
         def __init__(
@@ -142,7 +153,9 @@ class ExportScreen(Screen):
         self.last_version: Any | None = None
         self.estimate: dict[str, Any] = {}
         self.saved: dict[str, Any] | None = None  # the project's stored configuration
-        self._warned_unsaved = False
+        self.project: Any | None = None  # its row, read once (the draft's folder)
+        self.project_name = ""
+        self.unsaved = False  # the form differs from the saved configuration (a draft is kept)
         self._cancel = threading.Event()  # set by ctrl+e; the progress callback raises
 
     def compose(self) -> ComposeResult:
@@ -174,17 +187,77 @@ class ExportScreen(Screen):
             project = workspace.get_project(self.project_id)
             cfg = cfgmod.load_config(project)
             self.project_dir = str(folders.project_dir(project))
-        self.post_message(self.ConfigLoaded(cfg, "saved configuration", project.name))
+        self.project = project
+        draft = drafts.load_draft(project, FORM)
+        self.post_message(self.ConfigLoaded(cfg, "saved configuration", project.name, draft))
 
     @on(ConfigLoaded)
     def _on_loaded(self, message: ConfigLoaded) -> None:
         if message.project_name:
-            self.query_one("#ex-title", Static).update(f"Export · {message.project_name}")
+            self.project_name = message.project_name
         self.form.set_config(message.cfg)
         if message.project_name:  # the project's saved configuration
             self.saved = message.cfg.to_dict()
+            if message.draft is not None:  # what was typed last time, not saved
+                self.form.set_raw_values(message.draft)
+                self._mark_unsaved(True)
+                self.notify(
+                    "the form holds your unsaved changes from last time: ctrl+s saves them",
+                    title="Export",
+                )
+            else:
+                self._mark_unsaved(False)
         else:  # a file the user chose (not the initial load)
             self.notify(f"loaded the {message.source}", title="Export")
+
+    def _mark_unsaved(self, unsaved: bool) -> None:
+        """Say in the title whether the form differs from the saved configuration."""
+        self.unsaved = unsaved
+        title = "Export" + (f" · {escape(self.project_name)}" if self.project_name else "")
+        if unsaved:
+            title += " · [b]unsaved changes[/] (kept as a draft; ctrl+s saves)"
+        self.query_one("#ex-title", Static).update(title)
+
+    def _keep_draft(self) -> None:
+        """Write the edited fields to the draft file while the form differs from the saved
+        configuration, remove the file when it does not (small: on the event loop, after a
+        debounce)."""
+        if self.project is None or self.saved is None:
+            return
+        unsaved = self._unsaved()
+        try:
+            if unsaved:  # only the edited fields: a change saved from the CLI meanwhile stays
+                base = self.form.raw_of(cfgmod.ExportConfig.from_dict(self.saved))
+                edited = {k: v for k, v in self.form.raw_values().items() if base.get(k) != v}
+                drafts.save_draft(self.project, FORM, edited)
+            elif self.unsaved:
+                drafts.clear_draft(self.project, FORM)
+        except OSError as exc:
+            self.notify(f"could not keep the draft: {exc}", title="Export", severity="error")
+        if unsaved != self.unsaved:
+            self._mark_unsaved(unsaved)
+
+    def on_screen_suspend(self) -> None:
+        """Leaving by any way (a section key, the palette, a screen on top): keep the draft
+        now, the debounce may not have run."""
+        self._keep_draft()
+
+    def action_discard(self) -> None:
+        """Put the saved configuration back in the form and forget the draft."""
+        if self.saved is None:
+            return
+        self.form.set_config(cfgmod.ExportConfig.from_dict(self.saved))
+        if self.project is not None:
+            drafts.clear_draft(self.project, FORM)
+        self._mark_unsaved(False)
+        self.notify("unsaved changes discarded", title="Export")
+
+    def palette_commands(self) -> list[tuple[str, str, Any]]:
+        return [
+            ("Save export configuration", "store the form in the project", self.action_save),
+            ("Discard unsaved changes", "back to the saved configuration", self.action_discard),
+            ("Export defaults", "put the default configuration in the form", self.action_defaults),
+        ]
 
     def action_save(self) -> None:
         cfg = self._valid_config("save")
@@ -194,13 +267,15 @@ class ExportScreen(Screen):
     @work(thread=True, exclusive=True, group="export-save", exit_on_error=False)
     def _save(self, cfg: cfgmod.ExportConfig) -> None:
         with thread_connection():
-            cfgmod.save_config(workspace.get_project(self.project_id), cfg)
+            project = workspace.get_project(self.project_id)
+            cfgmod.save_config(project, cfg)
+        drafts.clear_draft(project, FORM)
         self.post_message(self.Saved(cfg))
 
     @on(Saved)
     def _on_saved(self, message: Saved) -> None:
         self.saved = message.cfg.to_dict()
-        self._warned_unsaved = False
+        self._keep_draft()  # edits typed while saving stay a draft
         self.notify("configuration saved to the project", title="Export")
 
     def action_load_toml(self) -> None:
@@ -266,12 +341,12 @@ class ExportScreen(Screen):
 
     @on(ConfigForm.Changed)
     def _form_changed(self) -> None:
-        self._warned_unsaved = False
         if self._debounce is not None:
             self._debounce.stop()
         self._debounce = self.set_timer(DEBOUNCE_S, self._refresh_sample)
 
     def _refresh_sample(self) -> None:
+        self._keep_draft()
         cfg, problems = self.form.config()
         self.problems = problems
         self.form.show_problems(problems)
@@ -500,14 +575,12 @@ class ExportScreen(Screen):
         return bool(problems) or cfg.to_dict() != self.saved
 
     def action_back(self) -> None:
-        if self._unsaved() and not self._warned_unsaved:
-            self._warned_unsaved = True
+        self._keep_draft()  # the debounce may not have run yet
+        if self.unsaved:
             self.notify(
-                "the form has unsaved changes: ctrl+s saves them, escape again leaves",
+                "unsaved changes kept as a draft: the form shows them when you come back",
                 title="Export",
-                severity="warning",
             )
-            return
         if self.running:
             self.notify("the export is still running; it continues if you leave", title="Export")
         self.app.pop_screen()

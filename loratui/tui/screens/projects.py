@@ -1,4 +1,5 @@
-"""The start screen: every project with its documents, done/failed, drop folder and last export.
+"""The start screen: every project with its documents (queued, being processed, done,
+failed: live, as every project is processed while the app runs), drop folder and last export.
 
 New, rename and delete go through loratui.core.projects.workspace; the dialogs validate as you
 type with the same rules the core applies, so what the dialog accepts the core accepts.
@@ -34,6 +35,8 @@ RELOAD_S = 5.0
 COLUMNS = (
     ("name", "Project"),
     ("documents", "Docs"),
+    ("queued", "Queued"),
+    ("processing", "Working"),
     ("done", "Done"),
     ("failed", "Failed"),
     ("drop", "Drop folder"),
@@ -150,9 +153,10 @@ class ProjectsScreen(ReportsWorkerErrors, Screen[None]):
     TITLE = "Projects"
     AUTO_FOCUS = "#projects"  # focused from the first frame, not drawn first without focus
     HELP = (
-        "Every project in this loratui home. Enter (or o) opens one: its worker starts and its "
-        "drop folder is watched while it is open. n creates a project, r renames, delete removes "
-        "one (after saying what goes). Type / to filter the list."
+        "Every project in this loratui home. While the app runs, every project's drop folder is "
+        "watched and its queue processed; the counts here follow live. Enter (or o) opens one "
+        "(and gives it the most processes). n creates a project, r renames, delete removes one "
+        "(after saying what goes). Type / to filter the list."
     )
     BINDINGS = [
         Binding("o", "open", "Open"),
@@ -219,6 +223,8 @@ class ProjectsScreen(ReportsWorkerErrors, Screen[None]):
             table.add_row(
                 Text(r["name"], style="bold"),
                 r["documents"],
+                r.get("queued", 0),
+                Text(str(r.get("processing", 0)), style="bold" if r.get("processing") else ""),
                 r["done"],
                 Text(str(r["failed"]), style="red" if r["failed"] else ""),
                 Text(_short(r["drop_folder"]), overflow="ellipsis"),
@@ -281,6 +287,9 @@ class ProjectsScreen(ReportsWorkerErrors, Screen[None]):
             return
         self.notify(f"Drop folder: {folders.drop_dir(project)}", title=f"Created {project.name}")
         self.load()
+        sync = getattr(self.app, "_sync_sessions", None)
+        if callable(sync):  # its drop folder is watched from now on, not at the next sync
+            sync()
 
     def _selected_project(self) -> Project | None:
         pid = self.selected_id()
@@ -339,9 +348,11 @@ class ProjectsScreen(ReportsWorkerErrors, Screen[None]):
     @work(exclusive=True, group="projects-delete", exit_on_error=False)
     async def _delete(self, project_id: int) -> None:
         app = self.lapp
-        if app.project_id == project_id:
-            await app.close_project()
-        summary = await asyncio.to_thread(self._delete_now, project_id)
+        await app.close_project(project_id)  # every project's worker and watcher run
+        try:
+            summary = await asyncio.to_thread(self._delete_now, project_id)
+        finally:
+            app.reopen_sessions(project_id)  # nothing when it is gone; again if not deleted
         if summary is None:
             return
         self.notify(f"{summary['documents']} documents removed", title=f"Deleted {summary['name']}")

@@ -361,7 +361,7 @@ class QueueScreen(QueueActions, ProjectScreen):
             self.code_filter = None
             self.rebuild()
             return
-        self.lapp.action_projects()
+        self.lapp.action_back()
 
     def palette_commands(self) -> list[tuple[str, str, Any]]:
         return [

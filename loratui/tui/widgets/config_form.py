@@ -245,6 +245,24 @@ class ConfigForm(VerticalScroll):
                 ]
         return out
 
+    def raw_of(self, cfg: cfgmod.ExportConfig) -> dict[str, Any]:
+        """What ``raw_values()`` reads once ``cfg`` is shown (to tell the fields edited)."""
+        values = cfg.to_dict()
+        out: dict[str, Any] = {}
+        for spec in self.specs:
+            value = values.get(spec.name)
+            if isinstance(value, bool):
+                out[spec.name] = value
+            elif isinstance(value, list) and spec.choices:
+                out[spec.name] = [kind for kind in spec.choices if kind in value]
+            elif spec.choices:
+                out[spec.name] = str(value) if value in spec.choices else ""
+            elif spec.multiline:
+                out[spec.name] = str(value)
+            else:
+                out[spec.name] = to_text(value)
+        return out
+
     def config(self) -> tuple[cfgmod.ExportConfig, dict[str, str]]:
         """The typed config and every problem: type errors first, then ``validate()``."""
         problems: dict[str, str] = {}
@@ -296,6 +314,33 @@ class ConfigForm(VerticalScroll):
                         self.query_one(f"#f-{spec.name}-{kind}", Checkbox).value = kind in (
                             value or []
                         )
+        finally:
+            self.call_after_refresh(self._done_loading)
+        self.post_message(self.Changed())
+
+    def set_raw_values(self, raw: dict[str, Any]) -> None:
+        """Put values as ``raw_values()`` read them (a kept draft) into the widgets; a name
+        the form does not have, or a value of the wrong shape, is left out."""
+        self._loading = True
+        try:
+            for spec in self.specs:
+                if spec.name not in raw:
+                    continue
+                value = raw[spec.name]
+                w = self.query_one(f"#f-{spec.name}")
+                if isinstance(w, Checkbox):
+                    if isinstance(value, bool):
+                        w.value = value
+                elif isinstance(w, Select):
+                    if value in spec.choices:
+                        w.value = value
+                elif isinstance(w, TextArea):
+                    w.load_text(str(value))
+                elif isinstance(w, Input):
+                    w.value = str(value)
+                elif isinstance(value, list):
+                    for kind in spec.choices:
+                        self.query_one(f"#f-{spec.name}-{kind}", Checkbox).value = kind in value
         finally:
             self.call_after_refresh(self._done_loading)
         self.post_message(self.Changed())
