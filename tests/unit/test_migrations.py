@@ -22,6 +22,7 @@ STEP_SHA256 = {
     1: "18f7cac78647d410db9f5f892c7c9060621761d69a2b49cc2b67223dffde4c0e",
     2: "86cd15a026fa9816f79282a1cc496138d444dc1a4224794a0534bfce5004bb2d",
     3: "faf2328340b11e58c4ac812503ee3a5b5d312bd9bb942abcfe422bd2eca62e8e",
+    4: "6e9918b4462b58423404cb6f2a5b618c25ebb4723e887d9449802e7f9c32b460",
 }
 
 # Rows inserted right after a database reaches each version, in that version's schema

@@ -316,8 +316,16 @@ _V3_PAGE_OCR = (
     'ALTER TABLE "page" ADD COLUMN "ocr_confidence" REAL',
 )
 
+# Version 4: indexes that keep the cost of a document flat as a project grows (issue 15):
+# the "same text as another document" check of every completion looked at every done
+# document of the project, and every claim sorted all queued jobs for its ORDER BY.
+_V4_SCALE_INDEXES = (
+    'CREATE INDEX "document_project_id_text_sha256" ON "document" ("project_id", "text_sha256")',
+    'CREATE INDEX "job_runnable" ON "job" ("project_id", "state", "priority" DESC, "id")',
+)
+
 # Append new steps here; never edit one that has shipped (see the docstring).
-MIGRATIONS: list[tuple[str, ...]] = [_V1_TABLES, _V2_GENERATION, _V3_PAGE_OCR]
+MIGRATIONS: list[tuple[str, ...]] = [_V1_TABLES, _V2_GENERATION, _V3_PAGE_OCR, _V4_SCALE_INDEXES]
 
 
 def user_version(db: peewee.SqliteDatabase) -> int:
