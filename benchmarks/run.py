@@ -33,6 +33,7 @@ SCRIPTS = {
     "fidelity": "bench_fidelity.py",
     "generate": "bench_generate.py",
     "ocr": "bench_ocr.py",
+    "scale": "bench_scale.py",
 }
 KEYS = {
     "ingest": ("ratio_1_worker", "ratio_all", "process_peak_rss_mb"),
@@ -47,6 +48,7 @@ KEYS = {
         "generate_rss_ratio",
     ),
     "ocr": ("ocr_s_per_page", "ocr_word_recall"),
+    "scale": ("ingest_speedup_max", "export_speedup_max", "bookkeeping_growth"),
 }
 
 

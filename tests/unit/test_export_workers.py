@@ -155,3 +155,14 @@ def test_a_worker_that_dies_fails_the_export_with_a_hint(
     assert (
         run_export(project, ExportConfig(chunk_tokens=96, chunk_overlap=16), workers=2).number == 1
     )
+
+
+def test_default_workers_is_one_per_core_without_a_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No fixed cap below the core count (it was 8): the text in flight is bounded anyway."""
+    import os
+
+    monkeypatch.delenv("LORATUI_EXPORT_WORKERS", raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 32)
+    assert workers.default_workers() == 32
+    monkeypatch.setenv("LORATUI_EXPORT_WORKERS", "3")
+    assert workers.default_workers() == 3

@@ -130,11 +130,15 @@ def read_spool(path: str) -> Iterator[Out]:
 
 
 def default_workers() -> int:
-    """Worker processes for an export: ``LORATUI_EXPORT_WORKERS``, else one per core."""
+    """Worker processes for an export: ``LORATUI_EXPORT_WORKERS``, else one per core.
+
+    No cap below the core count: the text in flight is bounded (``IN_FLIGHT_CHARS``)
+    whatever the number of workers, and a worker that waits on the writer costs only its
+    resident memory (``benchmarks/bench_scale.py`` prints both per worker count)."""
     env = os.environ.get("LORATUI_EXPORT_WORKERS", "").strip()
     if env.isdigit() and int(env) > 0:
         return int(env)
-    return max(1, min(os.cpu_count() or 1, 8))
+    return max(1, os.cpu_count() or 1)
 
 
 class DocumentFeed:
