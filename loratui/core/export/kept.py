@@ -25,7 +25,9 @@ class KeptRecords:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._fh = home_mod.open_private(path, "wb")
-        self._batch: list[tuple[int, Out]] = []
+        # plain tuples (doc_id, line, tokens, lineage, row): pickling ``Out`` (a slots
+        # dataclass) went through copyreg for every record, 5x the cost of a tuple
+        self._batch: list[tuple[int, str, int, str, int | None]] = []
         self.counts: dict[int, int] = {}  # records kept per document
         self.rows: dict[int, list[int]] = {}  # kept rows of each records file
 
@@ -34,7 +36,7 @@ class KeptRecords:
         if rec.row is not None:
             self.rows.setdefault(doc_id, []).append(rec.row)
         # the duplicate keys are done with: only what the split files need is kept
-        self._batch.append((doc_id, Out(rec.line, rec.tokens, rec.lineage, rec.row, None, None)))
+        self._batch.append((doc_id, rec.line, rec.tokens, rec.lineage, rec.row))
         if len(self._batch) >= BATCH:
             self._flush()
 
@@ -59,6 +61,7 @@ class KeptRecords:
                         batch = pickle.load(fh)
                     except EOFError:
                         return
-                    yield from batch
+                    for doc_id, line, tokens, lineage, row in batch:
+                        yield doc_id, Out(line, tokens, lineage, row, None, None)
         finally:
             self.path.unlink(missing_ok=True)

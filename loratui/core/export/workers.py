@@ -107,13 +107,17 @@ def _run(doc: DocRef) -> DocResult:
     count = 0
     with path.open("wb") as fh:
         for batch in batches(keyed(records, pipeline.cfg.dedup_exact, near), KEY_BATCH):
-            pickle.dump(batch, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            rows = [(o.line, o.tokens, o.lineage, o.row, o.exact, o.near) for o in batch]
+            pickle.dump(rows, fh, protocol=pickle.HIGHEST_PROTOCOL)
             count += len(batch)
     return DocResult(str(path), count, pipeline.stats, redacted, len(pages))
 
 
 def read_spool(path: str) -> Iterator[Out]:
-    """The records a worker spooled, a batch at a time; the file goes when they are read."""
+    """The records a worker spooled, a batch at a time; the file goes when they are read.
+
+    Spooled as plain tuples of ``Out``'s fields: pickling the dataclass itself went through
+    copyreg for every record, and the one writing process unpickles every record."""
     try:
         with open(path, "rb") as fh:
             while True:
@@ -121,7 +125,8 @@ def read_spool(path: str) -> Iterator[Out]:
                     batch = pickle.load(fh)
                 except EOFError:
                     return
-                yield from batch
+                for fields in batch:
+                    yield Out(*fields)
     finally:
         Path(path).unlink(missing_ok=True)
 
