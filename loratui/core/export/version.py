@@ -23,7 +23,7 @@ from typing import Any
 from loratui import __version__
 from loratui.core.audit import log_event
 from loratui.core.errors import LoratuiError, from_os_error
-from loratui.core.export import card
+from loratui.core.export import card, parts
 from loratui.core.export.check import check_report
 from loratui.core.export.config import ExportConfig
 from loratui.core.export.dedup import ExactDedup, NearDedup
@@ -273,9 +273,10 @@ def _write_version(
     """Write the version's files into ``tmp``, check them, and publish ``tmp`` as ``vN``
     (``config_and_same``: the configuration's hash and the version a forced export repeats)."""
     config_hash, same = config_and_same
-    out, plan, per_doc, ranges = _write_records(cfg, pipeline, docs, sizes, tmp, progress, workers)
+    written = _write_records(cfg, pipeline, docs, sizes, tmp, progress, workers)
+    out, plan, per_doc, ranges, reports = written
     _require_records(out, pipeline)
-    files = _check_files(tmp, out, cfg, pipeline)
+    files = _check_files(tmp, out, cfg, pipeline, reports)
     documents = _document_entries(docs, plan, per_doc, ranges)
     split = {
         **plan.as_dict(),
@@ -297,11 +298,18 @@ def _write_records(
     tmp: Path,
     progress: _Progress,
     workers: int,
-) -> tuple[SplitFiles, SplitPlan, dict[int, Counter[str]], dict[int, dict[str, list[int]]]]:
+) -> tuple[
+    SplitFiles,
+    SplitPlan,
+    dict[int, Counter[str]],
+    dict[int, dict[str, list[int]]],
+    dict[str, dict[str, Any]] | None,
+]:
     """Every record, in document order, duplicates dropped, kept until the split is planned
     from the real counts, then written into the split files. The files (closed), the plan,
-    how many records of each document went to each split, and the chunk range of each
-    split of a document cut in two."""
+    how many records of each document went to each split, the chunk range of each split of
+    a document cut in two, and the trainer-style check of each file when the workers wrote
+    them in parts (``parts``; None: check them)."""
     out = SplitFiles(tmp, with_validation=cfg.validation_fraction > 0)
     exact = ExactDedup() if cfg.dedup_exact else None
     near = NearDedup(cfg.near_threshold, cfg.minhash_perm, tmp) if cfg.dedup_near else None
@@ -319,24 +327,26 @@ def _write_records(
             near.close()
             near = None
         plan = plan_splits(docs, kept.counts, kept.rows, cfg.validation_fraction, cfg.seed)
-        index: Counter[int] = Counter()
-        for doc_id, rec in kept.read():
-            split = plan.split_of(doc_id, index[doc_id], rec.row)
-            index[doc_id] += 1
-            out.write(split, rec)
-            per_doc.setdefault(doc_id, Counter())[split] += 1
-            if doc_id in plan.cut:
-                chunk = json.loads("{" + rec.lineage + "}")["chunk"]
-                span = ranges.setdefault(doc_id, {}).setdefault(split, [chunk, chunk])
-                span[1] = chunk
+        kept.close()
+        reports = None
+        if feed.pooled and kept.path.stat().st_size >= parts.PARTS_MIN_BYTES:
+            # the workers write the split files in parts, the writer joins them
+            with_validation = cfg.validation_fraction > 0
+            fmt, limit = cfg.format, cfg.max_seq_len
+            tasks = parts.tasks(kept, plan, feed.workers, spool, with_validation, fmt, limit)
+            results = feed.map(parts.write_part, tasks)
+            reports = parts.join(results, tasks, out, per_doc, ranges)
+        else:
+            parts.write_kept(kept.read(), plan, out, per_doc, ranges, Counter())
     finally:
+        feed.close()
         kept.close()
         if near is not None:
             near.close()
         pipeline.close()
         out.close()
         shutil.rmtree(spool, ignore_errors=True)
-    return out, plan, per_doc, ranges
+    return out, plan, per_doc, ranges, reports
 
 
 def _keep_document(
@@ -377,18 +387,27 @@ def _require_records(out: SplitFiles, pipeline: Pipeline) -> None:
 
 
 def _check_files(
-    tmp: Path, out: SplitFiles, cfg: ExportConfig, pipeline: Pipeline
+    tmp: Path,
+    out: SplitFiles,
+    cfg: ExportConfig,
+    pipeline: Pipeline,
+    reports: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, dict[str, Any]]:
-    """The trainer-style check, on the bytes as written; the manifest's entry of each file
-    kept (an empty validation file is removed)."""
+    """The trainer-style check, on the bytes as written (``reports``: done by the workers
+    on the parts they wrote); the manifest's entry of each file kept (an empty validation
+    file is removed)."""
     files: dict[str, dict[str, Any]] = {}
     for split in out.names:
         path = tmp / f"{split}.jsonl"
         if split == "validation" and out.counts[split] == 0:
             path.unlink()
             continue
-        report = check_report(
-            path, cfg.format, cfg.max_seq_len, pipeline.counter, out.line_tokens[split]
+        report = (
+            reports[split]
+            if reports is not None
+            else check_report(
+                path, cfg.format, cfg.max_seq_len, pipeline.counter, out.line_tokens[split]
+            )
         )
         errors = [p for p in report["problems"] if p["level"] == "error"]
         if errors:

@@ -25,6 +25,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from loratui.core.errors import LoratuiError
 from loratui.core.export import formats
@@ -41,6 +42,9 @@ POOL_MIN_CHARS = 2_000_000  # below this much text the pool's start-up is not wo
 HUGE_DOC_CHARS = 16_000_000  # a document this big streams in the writing process
 IN_FLIGHT_CHARS = 48_000_000  # text given to workers and not yet written back
 WRITER_CHECK_S = 0.5  # how often a worker checks that the writing process still lives
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass
@@ -134,6 +138,14 @@ def read_spool(path: str) -> Iterator[Out]:
 # ---- in the writing process -------------------------------------------------------------
 
 
+def _crashed() -> LoratuiError:
+    return LoratuiError(
+        "crashed",
+        "an export worker process died (killed, or out of memory)",
+        "export again; if it happens again, use `--workers 1` (one process, page by page)",
+    )
+
+
 def default_workers() -> int:
     """Worker processes for an export: ``LORATUI_EXPORT_WORKERS``, else one per core.
 
@@ -171,6 +183,7 @@ class DocumentFeed:
         pooled = [d for d in docs if self._poolable(d)]
         enough = sum(sizes.get(d.id, 0) for d in pooled) >= POOL_MIN_CHARS
         self.workers = workers if workers > 1 and len(pooled) > 1 and enough else 1
+        self._pool: ProcessPoolExecutor | None = None
 
     def _poolable(self, doc: Document) -> bool:
         return doc.kind != RECORDS_KIND and self.sizes.get(doc.id, 0) < HUGE_DOC_CHARS
@@ -190,23 +203,47 @@ class DocumentFeed:
         records = self.pipeline.records(doc, on_page=lambda: on_page(doc))
         return keyed(records, cfg.dedup_exact, self.near)
 
+    def _start(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=multiprocessing.get_context("forkserver"),
+                initializer=_init,
+                initargs=(
+                    self.pipeline.cfg,
+                    self.near,
+                    str(db.database.obj.database),
+                    str(self.spool),
+                    os.getpid(),
+                    formats.REGISTRY.extensions(),
+                ),
+            )
+        return self._pool
+
+    @property
+    def pooled(self) -> bool:
+        """Whether the documents went to worker processes (they stay until ``close``)."""
+        return self._pool is not None
+
+    def map(self, fn: Callable[[T], R], items: list[T]) -> list[R]:
+        """``fn`` over ``items`` in the worker processes (after ``items``: writing the split
+        files in parts), results in order."""
+        try:
+            return list(self._start().map(fn, items))
+        except BrokenProcessPool as exc:
+            self.close()
+            raise _crashed() from exc
+
+    def close(self) -> None:
+        """Stop the worker processes (the writer calls it when the export ends, however)."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
     def _pooled(
         self, on_page: Callable[[Document], None]
     ) -> Iterator[tuple[Document, Iterator[Out]]]:
-        ctx = multiprocessing.get_context("forkserver")
-        pool = ProcessPoolExecutor(
-            max_workers=self.workers,
-            mp_context=ctx,
-            initializer=_init,
-            initargs=(
-                self.pipeline.cfg,
-                self.near,
-                str(db.database.obj.database),
-                str(self.spool),
-                os.getpid(),
-                formats.REGISTRY.extensions(),
-            ),
-        )
+        pool = self._start()
         window = 4 * self.workers
         # (document, its future or None when done here, its characters)
         pending: deque[tuple[Document, Future[DocResult] | None, int]] = deque()
@@ -237,13 +274,11 @@ class DocumentFeed:
                     on_page(doc)
                 yield doc, read_spool(result.spool)
         except BrokenProcessPool as exc:
-            raise LoratuiError(
-                "crashed",
-                "an export worker process died (killed, or out of memory)",
-                "export again; if it happens again, use `--workers 1` (one process, page by page)",
-            ) from exc
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+            self.close()
+            raise _crashed() from exc
+        except BaseException:  # cancelled, or the writer failed: stop the workers now
+            self.close()
+            raise
 
     def _merge(self, result: DocResult) -> None:
         stats = self.pipeline.stats
