@@ -75,12 +75,11 @@ def test_pool_writes_the_same_files_as_one_process(
 
     # the workers write the split files in parts (small batches: documents and records
     # files span parts), the writer joins them: the same bytes with 2 and 3 workers
-    monkeypatch.setattr(parts, "PARTS_MIN_BYTES", 0)
     monkeypatch.setattr(kept, "BATCH", 7)
     joins = _count_joins(monkeypatch)
     for n in (2, 3):
         joined = run_export(project, cfg, workers=n, force=True)
-        assert joins[-1] == n, "the files were written in one part per worker"
+        assert joins[-1] >= 2, "the files were written in parts"
         assert _files(Path(joined.path)) == a, n
         mj = json.loads((Path(joined.path) / "manifest.json").read_text())
         for key in ("records", "documents", "split", "tokens", "files", "eval_left_out"):
@@ -101,16 +100,19 @@ def _count_joins(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 
 def test_parts_keep_a_document_cut_in_two(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """One long document and a short one: the long one's tail goes to validation, its chunk
-    ranges and lines are the same when several workers write the files in parts."""
+    """One long document and two short ones: the long one's tail goes to validation. The
+    long one is done in the writing process (over ``HUGE_DOC_CHARS``), so its records are
+    in the kept file's small batches and span several parts; the short ones come from the
+    workers' own files. Lines, chunk ranges and files are those of one process."""
     project = workspace.create_project("cut")
     rng = random.Random(9)
     add_doc(project, "long.pdf", [page_text(rng, 6) for _ in range(12)])
     add_doc(project, "short.pdf", [page_text(rng, 1)])
+    add_doc(project, "short-2.pdf", [page_text(rng, 1)])
     cfg = ExportConfig(chunk_tokens=64, chunk_overlap=8, validation_fraction=0.2)
     one = run_export(project, cfg, workers=1)
     monkeypatch.setattr(workers, "POOL_MIN_CHARS", 0)
-    monkeypatch.setattr(parts, "PARTS_MIN_BYTES", 0)
+    monkeypatch.setattr(workers, "HUGE_DOC_CHARS", 5000)
     monkeypatch.setattr(kept, "BATCH", 5)
     joins = _count_joins(monkeypatch)
     three = run_export(project, cfg, workers=3, force=True)

@@ -6,13 +6,16 @@ in document order, then reads them back to write the split files. One sequential
 read of the records: memory holds only a count per document and the kept row numbers of
 records files.
 
-The file is a sequence of pickled batches; ``batches`` says where each starts and which
+The file is a sequence of pickled batches; ``units`` says where each starts and which
 records it holds (``Segment``s), so several processes can write the split files from
-ranges of it (``parts``) without reading it first.
+ranges of it (``parts``) without reading it first. A document done by an export worker is
+not copied here: the worker left its records in a file of the same batches, and its unit
+names that file and the records the writer dropped from it (``add_file``).
 """
 
 from __future__ import annotations
 
+import os
 import pickle
 from collections.abc import Iterator
 from pathlib import Path
@@ -36,6 +39,18 @@ class Segment(NamedTuple):
     has_rows: bool
 
 
+class Unit(NamedTuple):
+    """Kept records in order in one file: the batches from ``start`` to ``end`` (None: the
+    end of the file), skipping the records at positions ``skip`` (a document's own file)."""
+
+    path: str
+    start: int
+    end: int | None
+    segments: list[Segment]
+    skip: frozenset[int] | None
+    size: int  # bytes, to cut the units into parts of about equal size
+
+
 class KeptRecords:
     """Append (document, record) in order; then ``read()`` them back in the same order."""
 
@@ -47,7 +62,7 @@ class KeptRecords:
         self._batch: list[tuple[int, str, int, str, int | None]] = []
         self.counts: dict[int, int] = {}  # records kept per document
         self.rows: dict[int, list[int]] = {}  # kept rows of each records file
-        self.batches: list[tuple[int, list[Segment]]] = []  # (file offset, its segments)
+        self.units: list[Unit] = []  # every kept record, in order
         self._segments: list[list[Any]] = []  # the open batch's, as Segment's fields
 
     def add(self, doc_id: int, rec: Out) -> None:
@@ -69,10 +84,25 @@ class KeptRecords:
 
     def _flush(self) -> None:
         if self._batch:
-            self.batches.append((self._fh.tell(), [Segment(*f) for f in self._segments]))
+            start = self._fh.tell()
             pickle.dump(self._batch, self._fh, protocol=pickle.HIGHEST_PROTOCOL)
+            end = self._fh.tell()
+            segments = [Segment(*f) for f in self._segments]
+            self.units.append(Unit(str(self.path), start, end, segments, None, end - start))
             self._batch = []
             self._segments = []
+
+    def add_file(self, doc_id: int, path: str, records: int, dropped: set[int]) -> None:
+        """A document's ``records`` (no rows), in its own file of batches, less those at
+        the positions ``dropped``."""
+        self._flush()  # the records added before it come before it
+        n = records - len(dropped)
+        if n <= 0:
+            return
+        self.counts[doc_id] = self.counts.get(doc_id, 0) + n
+        segment = Segment(doc_id, 0, n, 0, False)
+        size = os.path.getsize(path)
+        self.units.append(Unit(path, 0, None, [segment], frozenset(dropped), size))
 
     def close(self) -> None:
         """Finish writing (``read`` calls it)."""
@@ -84,19 +114,24 @@ class KeptRecords:
         """Every kept record, in the order added; the file goes once read."""
         self.close()
         try:
-            yield from read_range(self.path, 0, None)
+            for unit in self.units:
+                yield from read_unit(unit)
         finally:
             self.path.unlink(missing_ok=True)
 
 
-def read_range(path: Path, start: int, end: int | None) -> Iterator[tuple[int, Out]]:
-    """The kept records of the batches from offset ``start`` up to ``end`` (None: the end)."""
-    with path.open("rb") as fh:
-        fh.seek(start)
-        while end is None or fh.tell() < end:
+def read_unit(unit: Unit) -> Iterator[tuple[int, Out]]:
+    """The kept records of one unit, in order."""
+    skip = unit.skip or ()
+    position = 0
+    with open(unit.path, "rb") as fh:
+        fh.seek(unit.start)
+        while unit.end is None or fh.tell() < unit.end:
             try:
                 batch = pickle.load(fh)
             except EOFError:
                 return
             for doc_id, line, tokens, lineage, row in batch:
-                yield doc_id, Out(line, tokens, lineage, row, None, None)
+                if position not in skip:
+                    yield doc_id, Out(line, tokens, lineage, row, None, None)
+                position += 1

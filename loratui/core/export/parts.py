@@ -22,11 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from loratui.core.export.check import MAX_REPORTED, check_report
-from loratui.core.export.kept import KeptRecords, Segment, read_range
+from loratui.core.export.kept import KeptRecords, Segment, Unit, read_unit
 from loratui.core.export.keyed import Out
 from loratui.core.export.split import SplitFiles, SplitPlan
-
-PARTS_MIN_BYTES = 16 * 1024 * 1024  # kept records below this: one process writes the files
 
 Ranges = dict[int, dict[str, list[int]]]  # cut document -> split -> [first, last chunk]
 
@@ -57,9 +55,7 @@ def write_kept(
 class PartTask:
     """One range of the kept file for one worker."""
 
-    kept: str
-    start: int  # file offsets of its first batch and of the next range (None: the end)
-    end: int | None
+    units: list[Unit]  # its kept records, in order
     first: dict[int, int]  # each document's index of its first record in the range
     plan: SplitPlan  # the plan of the range's documents
     lines: dict[str, int]  # lines of each split written before the range
@@ -90,7 +86,7 @@ def write_part(task: PartTask) -> PartResult:
     per_doc: dict[int, Counter[str]] = {}
     ranges: Ranges = {}
     try:
-        records = read_range(Path(task.kept), task.start, task.end)
+        records = (record for unit in task.units for record in read_unit(unit))
         write_kept(records, task.plan, out, per_doc, ranges, Counter(task.first))
     finally:
         out.close(sync=False)  # temporary: the joined files are synced
@@ -128,40 +124,33 @@ def tasks(
     fmt: str,
     max_seq_len: int | None,
 ) -> list[PartTask]:
-    """The kept file cut into up to ``parts`` ranges of whole batches, about equal in size."""
+    """The kept records cut into up to ``parts`` runs of whole units, about equal in size."""
     kept.close()
-    batches = kept.batches
-    size = kept.path.stat().st_size
-    offsets = [offset for offset, _ in batches] + [size]
+    units = kept.units
+    total = sum(u.size for u in units) or 1
+    groups: list[list[Unit]] = [[]]
+    done = 0
+    for unit in units:
+        if groups[-1] and done >= total * len(groups) // parts:
+            groups.append([])
+        groups[-1].append(unit)
+        done += unit.size
     out: list[PartTask] = []
     lines = {"train": 0, "validation": 0}
-    b = 0
-    for p in range(parts):
-        target = size * (p + 1) // parts
-        e = b + 1
-        while e < len(batches) and offsets[e] < target:
-            e += 1
-        if p == parts - 1:
-            e = len(batches)
-        if b >= len(batches):
-            break
-        segments = [seg for _, segs in batches[b:e] for seg in segs]
+    for p, group in enumerate(g for g in groups if g):
+        segments = [seg for unit in group for seg in unit.segments]
         first: dict[int, int] = {}
         for seg in segments:
             first.setdefault(seg.doc_id, seg.first)
-        ids = set(first)
         sub = SplitPlan(
             plan.fraction,
-            whole={d: s for d, s in plan.whole.items() if d in ids},
-            cut={d: c for d, c in plan.cut.items() if d in ids},
-            rows={d: r for d, r in plan.rows.items() if d in ids},
+            whole={d: s for d, s in plan.whole.items() if d in first},
+            cut={d: c for d, c in plan.cut.items() if d in first},
+            rows={d: r for d, r in plan.rows.items() if d in first},
         )
-        end = offsets[e] if e < len(batches) else None
         out.append(
             PartTask(
-                str(kept.path),
-                offsets[b],
-                end,
+                group,
                 first,
                 sub,
                 dict(lines),
@@ -176,7 +165,6 @@ def tasks(
             train, validation = _counts(seg, plan, kept.rows)
             lines["train"] += train
             lines["validation"] += validation
-        b = e
     return out
 
 

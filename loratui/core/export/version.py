@@ -320,7 +320,8 @@ def _write_records(
     ranges: dict[int, dict[str, list[int]]] = {}
     try:
         for doc, records in feed.items(lambda d: progress.step(d.name)):
-            _keep_document(doc, records, kept, exact, near, pipeline.stats.dropped)
+            lines = feed.lines.get(doc.id)
+            _keep_document(doc, records, kept, exact, near, pipeline.stats.dropped, lines)
             if doc.kind == RECORDS_KIND:
                 progress.step(doc.name)
         if near is not None:
@@ -329,8 +330,9 @@ def _write_records(
         plan = plan_splits(docs, kept.counts, kept.rows, cfg.validation_fraction, cfg.seed)
         kept.close()
         reports = None
-        if feed.pooled and kept.path.stat().st_size >= parts.PARTS_MIN_BYTES:
-            # the workers write the split files in parts, the writer joins them
+        if feed.pooled:
+            # the workers write the split files in parts, the writer joins them (the
+            # lines of the documents they did are only in their files: ``feed.lines``)
             with_validation = cfg.validation_fraction > 0
             fmt, limit = cfg.format, cfg.max_seq_len
             tasks = parts.tasks(kept, plan, feed.workers, spool, with_validation, fmt, limit)
@@ -356,22 +358,32 @@ def _keep_document(
     exact: ExactDedup | None,
     near: NearDedup | None,
     dropped: Counter[str],
+    lines: str | None = None,
 ) -> None:
     """One document's records kept, each exact or near duplicate of a record kept before it
-    dropped (and counted in ``dropped``)."""
+    dropped (and counted in ``dropped``). ``lines``: the file that holds the document's
+    records (an export worker's): only which of them were dropped is noted."""
+    position = 0
+    skipped: set[int] = set()
     for batch in batches(records, DEDUP_BATCH):
         if near is not None:  # one index query for the whole batch
             near.prefetch([rec.near[1] for rec in batch if rec.near is not None])
         for rec in batch:
+            position += 1
             if exact is not None and rec.exact is not None and exact.seen(rec.exact):
                 dropped["duplicate"] += 1
+                skipped.add(position - 1)
                 continue
             if near is not None and rec.near is not None and near.seen(*rec.near):
                 dropped["near_duplicate"] += 1
+                skipped.add(position - 1)
                 continue
-            kept.add(doc.id, rec)
+            if lines is None:
+                kept.add(doc.id, rec)
         if near is not None:
             near.flush()
+    if lines is not None:
+        kept.add_file(doc.id, lines, position, skipped)
 
 
 def _require_records(out: SplitFiles, pipeline: Pipeline) -> None:

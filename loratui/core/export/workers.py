@@ -53,7 +53,8 @@ class DocResult:
     goes down the pipe in one atomic write; a worker killed mid-send (out of memory) cannot
     leave half a message that would block the pool forever."""
 
-    spool: str  # the records, pickled in batches
+    spool: str  # the records' duplicate keys (and rows), pickled in batches
+    lines: str  # the records as the kept file holds them (``kept``), in batches
     records: int
     stats: Stats
     redacted: Counter[str]
@@ -107,21 +108,26 @@ def _run(doc: DocRef) -> DocResult:
     if pipeline.redactor is not None:
         pipeline.redactor.counts = redacted
     records = pipeline.records(doc, pages=pages)
-    path = spool / f"doc-{doc.id}.pickle"
+    keys = spool / f"doc-{doc.id}.keys"
+    lines = spool / f"doc-{doc.id}.lines"
     count = 0
-    with path.open("wb") as fh:
+    # apart: the writer reads only the keys (the duplicate decisions are its own work);
+    # the lines go from this file straight into the split files' parts (``parts``)
+    with keys.open("wb") as kf, lines.open("wb") as lf:
         for batch in batches(keyed(records, pipeline.cfg.dedup_exact, near), KEY_BATCH):
-            rows = [(o.line, o.tokens, o.lineage, o.row, o.exact, o.near) for o in batch]
-            pickle.dump(rows, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump([(o.row, o.exact, o.near) for o in batch], kf, pickle.HIGHEST_PROTOCOL)
+            rows = [(doc.id, o.line, o.tokens, o.lineage, o.row) for o in batch]
+            pickle.dump(rows, lf, protocol=pickle.HIGHEST_PROTOCOL)
             count += len(batch)
-    return DocResult(str(path), count, pipeline.stats, redacted, len(pages))
+    return DocResult(str(keys), str(lines), count, pipeline.stats, redacted, len(pages))
 
 
 def read_spool(path: str) -> Iterator[Out]:
-    """The records a worker spooled, a batch at a time; the file goes when they are read.
+    """The duplicate keys of the records a worker spooled (``Out`` without its line), a
+    batch at a time; the file goes when they are read.
 
-    Spooled as plain tuples of ``Out``'s fields: pickling the dataclass itself went through
-    copyreg for every record, and the one writing process unpickles every record."""
+    Spooled as plain tuples: pickling the dataclass itself went through copyreg for every
+    record, and the one writing process unpickles every record."""
     try:
         with open(path, "rb") as fh:
             while True:
@@ -129,8 +135,8 @@ def read_spool(path: str) -> Iterator[Out]:
                     batch = pickle.load(fh)
                 except EOFError:
                     return
-                for fields in batch:
-                    yield Out(*fields)
+                for row, exact, near in batch:
+                    yield Out("", 0, "", row, exact, near)
     finally:
         Path(path).unlink(missing_ok=True)
 
@@ -184,6 +190,9 @@ class DocumentFeed:
         enough = sum(sizes.get(d.id, 0) for d in pooled) >= POOL_MIN_CHARS
         self.workers = workers if workers > 1 and len(pooled) > 1 and enough else 1
         self._pool: ProcessPoolExecutor | None = None
+        # the lines file of each document the workers did (``DocResult.lines``): its
+        # records, read by ``items`` without their lines, are written from there
+        self.lines: dict[int, str] = {}
 
     def _poolable(self, doc: Document) -> bool:
         return doc.kind != RECORDS_KIND and self.sizes.get(doc.id, 0) < HUGE_DOC_CHARS
@@ -191,7 +200,8 @@ class DocumentFeed:
     def items(
         self, on_page: Callable[[Document], None]
     ) -> Iterator[tuple[Document, Iterator[Out]]]:
-        """(document, its records) in order; ``on_page(doc)`` once per page read."""
+        """(document, its records) in order; ``on_page(doc)`` once per page read. The
+        records of a document in ``lines`` come without their lines (``line`` empty)."""
         if self.workers == 1:
             for doc in self.docs:
                 yield doc, self._here(doc, on_page)
@@ -272,6 +282,7 @@ class DocumentFeed:
                 self._merge(result)
                 for _ in range(result.pages):
                     on_page(doc)
+                self.lines[doc.id] = result.lines
                 yield doc, read_spool(result.spool)
         except BrokenProcessPool as exc:
             self.close()
