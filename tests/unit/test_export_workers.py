@@ -77,7 +77,8 @@ def test_pool_writes_the_same_files_as_one_process(
     # files span parts), the writer joins them: the same bytes with 2 and 3 workers
     monkeypatch.setattr(kept, "BATCH", 7)
     joins = _count_joins(monkeypatch)
-    for n in (2, 3):
+    for n, per_worker in ((2, 8), (3, 8), (2, 1)):  # 1: several documents to a task
+        monkeypatch.setattr(workers, "TASKS_PER_WORKER", per_worker)
         joined = run_export(project, cfg, workers=n, force=True)
         assert joins[-1] >= 2, "the files were written in parts"
         assert _files(Path(joined.path)) == a, n

@@ -41,6 +41,8 @@ from loratui.core.store.owners import pid_alive
 POOL_MIN_CHARS = 2_000_000  # below this much text the pool's start-up is not worth it
 HUGE_DOC_CHARS = 16_000_000  # a document this big streams in the writing process
 IN_FLIGHT_CHARS = 48_000_000  # text given to workers and not yet written back
+TASK_CHARS = 1_000_000  # small documents share a task up to this much text
+TASKS_PER_WORKER = 8  # ...or less, so that each worker gets at least this many tasks
 WRITER_CHECK_S = 0.5  # how often a worker checks that the writing process still lives
 
 T = TypeVar("T")
@@ -120,6 +122,12 @@ def _run(doc: DocRef) -> DocResult:
             pickle.dump(rows, lf, protocol=pickle.HIGHEST_PROTOCOL)
             count += len(batch)
     return DocResult(str(keys), str(lines), count, pipeline.stats, redacted, len(pages))
+
+
+def _run_many(docs: list[DocRef]) -> list[DocResult]:
+    """Several small documents in one task: a task costs the writing process a hand-over
+    to the pool and back (its threads, the pipes), ~0.4 ms, whatever its size."""
+    return [_run(doc) for doc in docs]
 
 
 def read_spool(path: str) -> Iterator[Out]:
@@ -250,40 +258,65 @@ class DocumentFeed:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
 
+    def _tasks(self) -> Iterator[tuple[list[Document], int]]:
+        """The documents in order, in tasks: consecutive poolable documents share one up to
+        a task's share of the text (``TASK_CHARS``, less when there is little text, so every
+        worker has several); a document done here is a task alone (its characters: -1)."""
+        pooled = sum(self.sizes.get(d.id, 0) for d in self.docs if self._poolable(d))
+        limit = max(1, min(TASK_CHARS, pooled // (TASKS_PER_WORKER * self.workers)))
+        group: list[Document] = []
+        chars = 0
+        for doc in self.docs:
+            if not self._poolable(doc):
+                if group:
+                    yield group, chars
+                    group, chars = [], 0
+                yield [doc], -1
+                continue
+            group.append(doc)
+            chars += self.sizes.get(doc.id, 0)
+            if chars >= limit:
+                yield group, chars
+                group, chars = [], 0
+        if group:
+            yield group, chars
+
     def _pooled(
         self, on_page: Callable[[Document], None]
     ) -> Iterator[tuple[Document, Iterator[Out]]]:
         pool = self._start()
         window = 4 * self.workers
-        # (document, its future or None when done here, its characters)
-        pending: deque[tuple[Document, Future[DocResult] | None, int]] = deque()
-        todo = iter(self.docs)
+        # (documents, their future or None when done here, their characters)
+        pending: deque[tuple[list[Document], Future[list[DocResult]] | None, int]] = deque()
+        todo = self._tasks()
         in_flight = 0
         try:
             while True:
                 while len(pending) < window and in_flight < IN_FLIGHT_CHARS:
-                    doc = next(todo, None)
-                    if doc is None:
+                    task = next(todo, None)
+                    if task is None:
                         break
-                    if not self._poolable(doc):
-                        pending.append((doc, None, 0))
+                    docs, chars = task
+                    if chars < 0:
+                        pending.append((docs, None, 0))
                         continue
-                    chars = self.sizes.get(doc.id, 0)  # the workers read the pages
-                    pending.append((doc, pool.submit(_run, DocRef.of(doc)), chars))
+                    refs = [DocRef.of(d) for d in docs]  # the workers read the pages
+                    pending.append((docs, pool.submit(_run_many, refs), chars))
                     in_flight += chars
                 if not pending:
                     return
-                doc, future, chars = pending.popleft()
+                docs, future, chars = pending.popleft()
                 if future is None:
-                    yield doc, self._here(doc, on_page)
+                    yield docs[0], self._here(docs[0], on_page)
                     continue
-                result = future.result()
+                results = future.result()
                 in_flight -= chars
-                self._merge(result)
-                for _ in range(result.pages):
-                    on_page(doc)
-                self.lines[doc.id] = result.lines
-                yield doc, read_spool(result.spool)
+                for doc, result in zip(docs, results, strict=True):
+                    self._merge(result)
+                    for _ in range(result.pages):
+                        on_page(doc)
+                    self.lines[doc.id] = result.lines
+                    yield doc, read_spool(result.spool)
         except BrokenProcessPool as exc:
             self.close()
             raise _crashed() from exc
