@@ -3,11 +3,13 @@
 Why: once the split is planned, writing every kept record into ``train.jsonl``,
 ``validation.jsonl`` and ``lineage.jsonl`` and reading the files back for the trainer-style
 check was about a third of the writing process's work, done while the export workers
-waited: with many workers, that one process bounded the speed-up. The kept file is cut
-into ranges of whole batches (``KeptRecords.batches``). From the plan and the batches'
-segments the writer knows how many lines of each split come before each range, so each
-worker writes the part files of its range with the right line numbers and checks them,
-and the writer joins the parts in order: the same bytes as one process writing them all.
+waited: with many workers, that one process bounded the speed-up. The kept records
+(``KeptRecords.units``: batches of the kept file, and the files the workers left for their
+documents, less the records dropped) are cut into runs of whole units. From the plan and
+the units' segments the writer knows how many lines of each split come before each run,
+so each worker writes the part files of its run with the right line numbers and checks
+them, and the writer joins the parts in order: the same bytes as one process writing them
+all.
 """
 
 from __future__ import annotations
