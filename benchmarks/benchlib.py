@@ -109,6 +109,7 @@ class TreeRSS:
         self.peak = 0
         self.samples = 0
         self._cpu: dict[int, float] = {}  # last CPU seconds seen per process
+        self.peaks: dict[int, int] = {}  # peak RSS of each process (bytes)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True)
 
@@ -123,7 +124,9 @@ class TreeRSS:
         for proc in procs:
             with contextlib.suppress(psutil.Error):
                 with proc.oneshot():
-                    total += proc.memory_info().rss
+                    rss = proc.memory_info().rss
+                    total += rss
+                    self.peaks[proc.pid] = max(rss, self.peaks.get(proc.pid, 0))
                     cpu = proc.cpu_times()
                     self._cpu[proc.pid] = cpu.user + cpu.system
         if total > self.peak:
@@ -154,6 +157,11 @@ class TreeRSS:
         return sum(self._cpu.values())
 
     @property
+    def max_child_mb(self) -> float:
+        """The largest peak RSS of one descendant (a worker, for loratui)."""
+        return max((v for k, v in self.peaks.items() if k != self.pid), default=0) / MB
+
+    @property
     def cpu_root_s(self) -> float:
         """CPU seconds of the root process alone (for loratui: orchestrator and database)."""
         return self._cpu.get(self.pid, 0.0)
@@ -166,8 +174,9 @@ def loratui_env(home: Path) -> dict[str, str]:
     return env
 
 
-# CPU seconds of the last ``run_cli(measure_rss=True)``: the whole tree and its root alone
-LAST_CPU_S = {"value": 0.0, "root": 0.0}
+# CPU seconds of the last ``run_cli(measure_rss=True)``: the whole tree and its root alone;
+# and the largest peak RSS (MB) of one process under the root (a pool worker)
+LAST_CPU_S = {"value": 0.0, "root": 0.0, "max_child_mb": 0.0}
 
 
 def run_cli(
@@ -198,6 +207,7 @@ def run_cli(
             rss.__exit__()
             LAST_CPU_S["value"] = rss.cpu_s
             LAST_CPU_S["root"] = rss.cpu_root_s
+            LAST_CPU_S["max_child_mb"] = rss.max_child_mb
     seconds = time.perf_counter() - start
     if proc.returncode != 0:
         raise RuntimeError(

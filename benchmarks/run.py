@@ -35,6 +35,7 @@ SCRIPTS = {
     "generate": "bench_generate.py",
     "ocr": "bench_ocr.py",
     "sessions": "bench_sessions.py",
+    "scale": "bench_scale.py",
 }
 KEYS = {
     "ingest": ("ratio_1_worker", "ratio_all", "process_peak_rss_mb"),
@@ -50,6 +51,7 @@ KEYS = {
     ),
     "ocr": ("ocr_s_per_page", "ocr_word_recall"),
     "sessions": ("sessions_idle_cpu_ratio",),
+    "scale": ("ingest_speedup_max", "export_speedup_max", "bookkeeping_growth"),
 }
 
 

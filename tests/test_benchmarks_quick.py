@@ -30,6 +30,9 @@ KEYS = [
     "generate_requests_per_s",
     "generate_bookkeeping_ms_per_request",
     "generate_rss_ratio",
+    "ingest_speedup_max",
+    "export_speedup_max",
+    "bookkeeping_growth",
 ]
 
 
@@ -54,6 +57,7 @@ def test_quick_benchmarks_report_every_key(tmp_path: Path) -> None:
         "fidelity",
         "generate",
         "ocr",
+        "scale",
     }, proc.stderr
     for result in results:
         assert "error" not in result, result
@@ -79,6 +83,7 @@ def test_quick_benchmarks_report_every_key(tmp_path: Path) -> None:
     export = by_bench["export"]
     assert export["large_text_mb"] > export["small_text_mb"] > 0
     assert export["runs"]["large_bpe"]["tokens"] > 0
+    assert by_bench["scale"]["export_identical"] is True  # same bytes at every worker count
     tui = by_bench["tui"]
     assert tui["settled"] == tui["files"]
     assert tui["scroll_rows"] == tui["docs"]

@@ -7,6 +7,7 @@ fields, so editing or deleting any row breaks the chain from there on.
 from __future__ import annotations
 
 import contextlib
+import functools
 import getpass
 import hashlib
 import json
@@ -25,7 +26,10 @@ def set_origin(origin: str) -> None:
     _origin = origin
 
 
+@functools.cache
 def actor() -> str:
+    """The user this process acts for (read once: ``getpass`` asks the password database
+    when no LOGNAME/USER is set, and every event of every document records it)."""
     try:
         return getpass.getuser()
     except Exception:  # noqa: BLE001 - no user name in some containers

@@ -143,6 +143,13 @@ def _big_project(home: Path) -> None:
         home_mod.close_home()
 
 
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:  # a spool file read and removed meanwhile
+        return 0
+
+
 def test_killed_export_leaves_no_version(cli: CLI) -> None:
     _big_project(cli.home)
     exports = next((cli.home / "projects").iterdir()) / "exports"
@@ -151,11 +158,12 @@ def test_killed_export_leaves_no_version(cli: CLI) -> None:
     tmp_dirs: list[Path] = []
     while time.monotonic() < deadline and proc.poll() is None:
         tmp_dirs = [p for p in exports.iterdir() if p.name.startswith(".tmp-export-")]
-        # records are being kept (the spool the split is planned from) or written
+        # records are being kept (the workers' spools and the kept file the split is
+        # planned from) or written
         written = [p / "train.jsonl" for p in tmp_dirs] + [
-            p / ".spool" / "kept.pickle" for p in tmp_dirs
+            f for p in tmp_dirs for f in (p / ".spool").glob("*") if f.is_file()
         ]
-        if any(f.exists() and f.stat().st_size for f in written):
+        if any(_size(f) for f in written):
             break
         time.sleep(0.05)
     assert proc.poll() is None, "the export finished before it could be killed; grow the fixture"

@@ -6,6 +6,7 @@ import json
 import random
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from loratui.core.errors import LoratuiError
@@ -196,3 +197,47 @@ def test_redaction_replaces_and_counts() -> None:
     assert r.counts == {"email": 1, "phone": 2, "ip": 2, "secret": 3}
     only_mail = Redactor(["email"], placeholder="<{kind}>")
     assert only_mail("a@b.co 10.0.0.1") == "<email> 10.0.0.1"
+
+
+def test_near_dedup_in_batches_decides_as_a_plain_scan(tmp_path: Path) -> None:
+    """Prefetched batches and flushes (as the writer drives them) drop exactly the records
+    a plain scan drops: a record is a near duplicate when an earlier kept one shares a band
+    with it and its estimated similarity reaches the threshold. Many records share bands
+    within one batch and across flushes (the slow path), most share none (the fast path)."""
+    from loratui.core.export import minhash
+    from loratui.core.export.keyed import batches
+
+    rng = random.Random(3)
+    bases = [paragraph(rng, 6) for _ in range(12)]
+    texts = []
+    for i in range(300):
+        if i % 3:
+            texts.append(paragraph(rng, 6))
+            continue
+        words = rng.choice(bases).split()
+        for _ in range(rng.randrange(0, 6)):
+            words[rng.randrange(len(words))] = "edit"
+        texts.append(" ".join(words))
+    near = NearDedup(threshold=0.8, folder=tmp_path)
+    keys = near.keys.sign(texts)
+    got = []
+    for batch in batches(list(enumerate(keys)), 37):
+        near.prefetch([k[1] for _, k in batch if k is not None])
+        got += [i for i, k in batch if k is not None and near.seen(*k)]
+        near.flush()
+    near.close()
+
+    kept: list[tuple[object, set[int]]] = []
+    want = []
+    for i, k in enumerate(keys):
+        assert k is not None
+        sig = np.frombuffer(k[0], dtype=np.uint64)
+        bands = set(k[1])
+        if any(
+            bands & other_bands and minhash.similarity(o, sig) >= 0.8 for o, other_bands in kept
+        ):
+            want.append(i)
+        else:
+            kept.append((sig, bands))
+    assert got == want
+    assert 40 < len(want) < 100, len(want)  # both paths ran: duplicates and new records

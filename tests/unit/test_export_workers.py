@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from loratui.core.errors import LoratuiError
-from loratui.core.export import workers
+from loratui.core.export import kept, parts, workers
 from loratui.core.export.config import ExportConfig
 from loratui.core.export.version import run_export
 from loratui.core.projects import workspace
@@ -72,6 +72,57 @@ def test_pool_writes_the_same_files_as_one_process(
     lineage = [json.loads(x) for x in (Path(pooled.path) / "lineage.jsonl").open()]
     assert {x["document"] for x in lineage} >= {"a.pdf", "qa.jsonl", "doc-4.pdf"}
     assert "copy-of-a.pdf" not in {x["document"] for x in lineage}
+
+    # the workers write the split files in parts (small batches: documents and records
+    # files span parts), the writer joins them: the same bytes with 2 and 3 workers
+    monkeypatch.setattr(kept, "BATCH", 7)
+    joins = _count_joins(monkeypatch)
+    for n, per_worker in ((2, 8), (3, 8), (2, 1)):  # 1: several documents to a task
+        monkeypatch.setattr(workers, "TASKS_PER_WORKER", per_worker)
+        joined = run_export(project, cfg, workers=n, force=True)
+        assert joins[-1] >= 2, "the files were written in parts"
+        assert _files(Path(joined.path)) == a, n
+        mj = json.loads((Path(joined.path) / "manifest.json").read_text())
+        for key in ("records", "documents", "split", "tokens", "files", "eval_left_out"):
+            assert ma[key] == mj[key], (n, key)
+
+
+def _count_joins(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The number of parts of each join of part files (in the writing process)."""
+    seen: list[int] = []
+    real = parts.join
+
+    def spy(results, tasks, *args):  # type: ignore[no-untyped-def]
+        seen.append(len(tasks))
+        return real(results, tasks, *args)
+
+    monkeypatch.setattr(parts, "join", spy)
+    return seen
+
+
+def test_parts_keep_a_document_cut_in_two(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One long document and two short ones: the long one's tail goes to validation. The
+    long one is done in the writing process (over ``HUGE_DOC_CHARS``), so its records are
+    in the kept file's small batches and span several parts; the short ones come from the
+    workers' own files. Lines, chunk ranges and files are those of one process."""
+    project = workspace.create_project("cut")
+    rng = random.Random(9)
+    add_doc(project, "long.pdf", [page_text(rng, 6) for _ in range(12)])
+    add_doc(project, "short.pdf", [page_text(rng, 1)])
+    add_doc(project, "short-2.pdf", [page_text(rng, 1)])
+    cfg = ExportConfig(chunk_tokens=64, chunk_overlap=8, validation_fraction=0.2)
+    one = run_export(project, cfg, workers=1)
+    monkeypatch.setattr(workers, "POOL_MIN_CHARS", 0)
+    monkeypatch.setattr(workers, "HUGE_DOC_CHARS", 5000)
+    monkeypatch.setattr(kept, "BATCH", 5)
+    joins = _count_joins(monkeypatch)
+    three = run_export(project, cfg, workers=3, force=True)
+    assert joins == [3]
+    assert _files(Path(one.path)) == _files(Path(three.path))
+    m1 = json.loads((Path(one.path) / "manifest.json").read_text())
+    m3 = json.loads((Path(three.path) / "manifest.json").read_text())
+    assert m1["split"]["split_documents"], "the long document was cut in two"
+    assert m1["split"] == m3["split"] and m1["documents"] == m3["documents"]
 
 
 def _pooled_project(name: str, docs: int, monkeypatch: pytest.MonkeyPatch) -> Project:
@@ -155,3 +206,14 @@ def test_a_worker_that_dies_fails_the_export_with_a_hint(
     assert (
         run_export(project, ExportConfig(chunk_tokens=96, chunk_overlap=16), workers=2).number == 1
     )
+
+
+def test_default_workers_is_one_per_core_without_a_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No fixed cap below the core count (it was 8): the text in flight is bounded anyway."""
+    import os
+
+    monkeypatch.delenv("LORATUI_EXPORT_WORKERS", raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 32)
+    assert workers.default_workers() == 32
+    monkeypatch.setenv("LORATUI_EXPORT_WORKERS", "3")
+    assert workers.default_workers() == 3

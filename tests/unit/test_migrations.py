@@ -23,6 +23,7 @@ STEP_SHA256 = {
     2: "86cd15a026fa9816f79282a1cc496138d444dc1a4224794a0534bfce5004bb2d",
     3: "faf2328340b11e58c4ac812503ee3a5b5d312bd9bb942abcfe422bd2eca62e8e",
     4: "0e36f37a1f5d64f62879ad6c5bcbded300d487cdb617346b069c4e809d1254be",
+    5: "6e9918b4462b58423404cb6f2a5b618c25ebb4723e887d9449802e7f9c32b460",
 }
 
 # Rows inserted right after a database reaches each version, in that version's schema

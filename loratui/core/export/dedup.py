@@ -127,7 +127,10 @@ class NearDedup:
         self._flushed = 0  # records written to the index and the signature file
         self._looked_up: set[int] = set()
         self._found: dict[int, list[int]] = {}  # band hash -> indexed records
-        self._new_bands: dict[int, list[int]] = {}  # band hash -> records since the flush
+        # band hash -> the first record since the flush with it, and the later ones (rare):
+        # most records share no band, and a dict of ints is filled and emptied in C
+        self._new_first: dict[int, int] = {}
+        self._new_more: dict[int, list[int]] = {}
         self._new_sigs: list[bytes] = []
 
     def is_duplicate(self, text: str) -> bool:
@@ -141,7 +144,7 @@ class NearDedup:
 
     def prefetch(self, band_keys: list[list[int]]) -> None:
         """Look up all these band hashes (of the next records) at once."""
-        wanted = list({k for keys in band_keys for k in keys} - self._looked_up)
+        wanted = list(set().union(*band_keys) - self._looked_up)
         self._looked_up.update(wanted)
         self._found.update(self._index.lookup(wanted))
 
@@ -149,10 +152,20 @@ class NearDedup:
         """True when a seen record is near this signature; otherwise index it."""
         if not self._looked_up.issuperset(band_keys):
             self.prefetch([band_keys])
+        first, more = self._new_first, self._new_more
+        if self._found.keys().isdisjoint(band_keys) and first.keys().isdisjoint(band_keys):
+            # no record shares a band with this one (the common case): index it, all in C
+            key = self._count
+            self._count += 1
+            self._new_sigs.append(signature)
+            first.update(dict.fromkeys(band_keys, key))
+            return False
         candidates: set[int] = set()
         for k in band_keys:
             candidates.update(self._found.get(k, ()))
-            candidates.update(self._new_bands.get(k, ()))
+            if k in first:
+                candidates.add(first[k])
+                candidates.update(more.get(k, ()))
         if candidates:
             hv = np.frombuffer(signature, dtype=np.uint64)
             bands = hv[: self._bands * self._rows].reshape(self._bands, self._rows)
@@ -166,7 +179,10 @@ class NearDedup:
         self._count += 1
         self._new_sigs.append(signature)
         for k in band_keys:
-            self._new_bands.setdefault(k, []).append(key)
+            if k in first:
+                more.setdefault(k, []).append(key)
+            else:
+                first[k] = key
         return False
 
     def _signature(self, key: int) -> bytes:
@@ -180,11 +196,14 @@ class NearDedup:
             if self._sig_fd < 0:
                 self._open()
             os.write(self._sig_fd, b"".join(self._new_sigs))
-            pairs = [(k, key) for k, keys in self._new_bands.items() for key in keys]
-            self._index.add([k for k, _ in pairs], [key for _, key in pairs])
+            first, more = self._new_first, self._new_more
+            keys = [*first.keys(), *(k for k, recs in more.items() for _ in recs)]
+            records = [*first.values(), *(r for recs in more.values() for r in recs)]
+            self._index.add(keys, records)
             self._flushed = self._count
         self._new_sigs = []
-        self._new_bands = {}
+        self._new_first = {}
+        self._new_more = {}
         self._looked_up = set()
         self._found = {}
 

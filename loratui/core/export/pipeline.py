@@ -134,14 +134,16 @@ def page_counts(docs: list[Document]) -> dict[int, int]:
 
 
 def text_chars(docs: list[Document]) -> dict[int, int]:
-    """Characters of stored text per document id, summed in SQL."""
+    """Characters of stored text per document id, summed in SQL from each page's ``chars``
+    (``LENGTH(text)`` read and counted every character of the project: 0.1 s of the
+    writing process per 20 MB)."""
     from peewee import fn
 
     ids = [d.id for d in docs]
     out: dict[int, int] = {}
     for i in range(0, len(ids), 500):
         q = (
-            Page.select(Page.document, fn.SUM(fn.LENGTH(Page.text)))
+            Page.select(Page.document, fn.SUM(Page.chars))
             .where(Page.document.in_(ids[i : i + 500]))
             .group_by(Page.document)
             .tuples()

@@ -202,13 +202,22 @@ def _cut_one(plan: SplitPlan, docs: list[Document], counts: dict[int, int], need
 class SplitFiles:
     """The open output files of one export and what has gone into them."""
 
-    def __init__(self, folder: Path, with_validation: bool) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        with_validation: bool,
+        part: str = "",
+        start: dict[str, int] | None = None,
+    ) -> None:
+        """``part``: a suffix of the file names, for one part of the files written by one
+        of several processes (``parts``), whose lines are numbered from ``start``."""
         self.folder = folder
         self.names = ["train"] + (["validation"] if with_validation else [])
         self.files: dict[str, IO[str]] = {
-            s: home_mod.open_private(folder / f"{s}.jsonl") for s in self.names
+            s: home_mod.open_private(folder / f"{s}.jsonl{part}") for s in self.names
         }
-        self.lineage = home_mod.open_private(folder / "lineage.jsonl")
+        self.lineage = home_mod.open_private(folder / f"lineage.jsonl{part}")
+        self.start = start or {}
         self.counts: Counter[str] = Counter()
         self.token_hist: Counter[int] = Counter()
         self.tokens = 0
@@ -223,15 +232,17 @@ class SplitFiles:
         self.line_tokens[split].append(out.tokens)
         self.tokens += out.tokens
         # the same bytes as dumps({"split": split, "line": n, **lineage, "tokens": t})
+        line = self.counts[split] + self.start.get(split, 0)
         self.lineage.write(
-            f'{{"split":"{split}","line":{self.counts[split]},{out.lineage},'
-            f'"tokens":{out.tokens}}}\n'
+            f'{{"split":"{split}","line":{line},{out.lineage},"tokens":{out.tokens}}}\n'
         )
 
-    def close(self) -> None:
+    def close(self, sync: bool = True) -> None:
+        """Close the files (``sync``: on disk first)."""
         for fh in [*self.files.values(), self.lineage]:
             fh.flush()
-            os.fsync(fh.fileno())
+            if sync:
+                os.fsync(fh.fileno())
             fh.close()
 
 

@@ -23,7 +23,7 @@ from typing import Any
 from loratui import __version__
 from loratui.core.audit import log_event
 from loratui.core.errors import LoratuiError, from_os_error
-from loratui.core.export import card
+from loratui.core.export import card, parts
 from loratui.core.export.check import check_report
 from loratui.core.export.config import ExportConfig
 from loratui.core.export.dedup import ExactDedup, NearDedup
@@ -279,11 +279,10 @@ def _write_version(
     """Write the version's files into ``tmp``, check them, and publish ``tmp`` as ``vN``
     (``config_and_same``: the configuration's hash and the version a forced export repeats)."""
     config_hash, same = config_and_same
-    out, plan, per_doc, ranges = _write_records(
-        cfg, pipeline, docs, sizes, tmp, progress, workers, feed
-    )
+    written = _write_records(cfg, pipeline, docs, sizes, tmp, progress, workers, feed)
+    out, plan, per_doc, ranges, reports = written
     _require_records(out, pipeline)
-    files = _check_files(tmp, out, cfg, pipeline)
+    files = _check_files(tmp, out, cfg, pipeline, reports)
     documents = _document_entries(docs, plan, per_doc, ranges)
     split = {
         **plan.as_dict(),
@@ -306,11 +305,18 @@ def _write_records(
     progress: _Progress,
     workers: int,
     make_feed: FeedFactory = DocumentFeed,
-) -> tuple[SplitFiles, SplitPlan, dict[int, Counter[str]], dict[int, dict[str, list[int]]]]:
+) -> tuple[
+    SplitFiles,
+    SplitPlan,
+    dict[int, Counter[str]],
+    dict[int, dict[str, list[int]]],
+    dict[str, dict[str, Any]] | None,
+]:
     """Every record, in document order, duplicates dropped, kept until the split is planned
     from the real counts, then written into the split files. The files (closed), the plan,
-    how many records of each document went to each split, and the chunk range of each
-    split of a document cut in two."""
+    how many records of each document went to each split, the chunk range of each split of
+    a document cut in two, and the trainer-style check of each file when the workers wrote
+    them in parts (``parts``; None: check them)."""
     out = SplitFiles(tmp, with_validation=cfg.validation_fraction > 0)
     exact = ExactDedup() if cfg.dedup_exact else None
     near = NearDedup(cfg.near_threshold, cfg.minhash_perm, tmp) if cfg.dedup_near else None
@@ -321,31 +327,35 @@ def _write_records(
     ranges: dict[int, dict[str, list[int]]] = {}
     try:
         for doc, records in feed.items(lambda d: progress.step(d.name)):
-            _keep_document(doc, records, kept, exact, near, pipeline.stats.dropped)
+            lines = feed.lines.get(doc.id)
+            _keep_document(doc, records, kept, exact, near, pipeline.stats.dropped, lines)
             if doc.kind == RECORDS_KIND:
                 progress.step(doc.name)
         if near is not None:
             near.close()
             near = None
         plan = plan_splits(docs, kept.counts, kept.rows, cfg.validation_fraction, cfg.seed)
-        index: Counter[int] = Counter()
-        for doc_id, rec in kept.read():
-            split = plan.split_of(doc_id, index[doc_id], rec.row)
-            index[doc_id] += 1
-            out.write(split, rec)
-            per_doc.setdefault(doc_id, Counter())[split] += 1
-            if doc_id in plan.cut:
-                chunk = json.loads("{" + rec.lineage + "}")["chunk"]
-                span = ranges.setdefault(doc_id, {}).setdefault(split, [chunk, chunk])
-                span[1] = chunk
+        kept.close()
+        reports = None
+        if feed.pooled:
+            # the workers write the split files in parts, the writer joins them (the
+            # lines of the documents they did are only in their files: ``feed.lines``)
+            with_validation = cfg.validation_fraction > 0
+            fmt, limit = cfg.format, cfg.max_seq_len
+            tasks = parts.tasks(kept, plan, feed.workers, spool, with_validation, fmt, limit)
+            results = feed.map(parts.write_part, tasks)
+            reports = parts.join(results, tasks, out, per_doc, ranges)
+        else:
+            parts.write_kept(kept.read(), plan, out, per_doc, ranges, Counter())
     finally:
+        feed.close()
         kept.close()
         if near is not None:
             near.close()
         pipeline.close()
         out.close()
         shutil.rmtree(spool, ignore_errors=True)
-    return out, plan, per_doc, ranges
+    return out, plan, per_doc, ranges, reports
 
 
 def _keep_document(
@@ -355,22 +365,32 @@ def _keep_document(
     exact: ExactDedup | None,
     near: NearDedup | None,
     dropped: Counter[str],
+    lines: str | None = None,
 ) -> None:
     """One document's records kept, each exact or near duplicate of a record kept before it
-    dropped (and counted in ``dropped``)."""
+    dropped (and counted in ``dropped``). ``lines``: the file that holds the document's
+    records (an export worker's): only which of them were dropped is noted."""
+    position = 0
+    skipped: set[int] = set()
     for batch in batches(records, DEDUP_BATCH):
         if near is not None:  # one index query for the whole batch
             near.prefetch([rec.near[1] for rec in batch if rec.near is not None])
         for rec in batch:
+            position += 1
             if exact is not None and rec.exact is not None and exact.seen(rec.exact):
                 dropped["duplicate"] += 1
+                skipped.add(position - 1)
                 continue
             if near is not None and rec.near is not None and near.seen(*rec.near):
                 dropped["near_duplicate"] += 1
+                skipped.add(position - 1)
                 continue
-            kept.add(doc.id, rec)
+            if lines is None:
+                kept.add(doc.id, rec)
         if near is not None:
             near.flush()
+    if lines is not None:
+        kept.add_file(doc.id, lines, position, skipped)
 
 
 def _require_records(out: SplitFiles, pipeline: Pipeline) -> None:
@@ -386,18 +406,27 @@ def _require_records(out: SplitFiles, pipeline: Pipeline) -> None:
 
 
 def _check_files(
-    tmp: Path, out: SplitFiles, cfg: ExportConfig, pipeline: Pipeline
+    tmp: Path,
+    out: SplitFiles,
+    cfg: ExportConfig,
+    pipeline: Pipeline,
+    reports: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, dict[str, Any]]:
-    """The trainer-style check, on the bytes as written; the manifest's entry of each file
-    kept (an empty validation file is removed)."""
+    """The trainer-style check, on the bytes as written (``reports``: done by the workers
+    on the parts they wrote); the manifest's entry of each file kept (an empty validation
+    file is removed)."""
     files: dict[str, dict[str, Any]] = {}
     for split in out.names:
         path = tmp / f"{split}.jsonl"
         if split == "validation" and out.counts[split] == 0:
             path.unlink()
             continue
-        report = check_report(
-            path, cfg.format, cfg.max_seq_len, pipeline.counter, out.line_tokens[split]
+        report = (
+            reports[split]
+            if reports is not None
+            else check_report(
+                path, cfg.format, cfg.max_seq_len, pipeline.counter, out.line_tokens[split]
+            )
         )
         errors = [p for p in report["problems"] if p["level"] == "error"]
         if errors:

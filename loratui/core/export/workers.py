@@ -25,6 +25,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from loratui.core.errors import LoratuiError
 from loratui.core.export import formats
@@ -40,7 +41,12 @@ from loratui.core.store.owners import pid_alive
 POOL_MIN_CHARS = 2_000_000  # below this much text the pool's start-up is not worth it
 HUGE_DOC_CHARS = 16_000_000  # a document this big streams in the writing process
 IN_FLIGHT_CHARS = 48_000_000  # text given to workers and not yet written back
+TASK_CHARS = 1_000_000  # small documents share a task up to this much text
+TASKS_PER_WORKER = 8  # ...or less, so that each worker gets at least this many tasks
 WRITER_CHECK_S = 0.5  # how often a worker checks that the writing process still lives
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass
@@ -49,7 +55,8 @@ class DocResult:
     goes down the pipe in one atomic write; a worker killed mid-send (out of memory) cannot
     leave half a message that would block the pool forever."""
 
-    spool: str  # the records, pickled in batches
+    spool: str  # the records' duplicate keys (and rows), pickled in batches
+    lines: str  # the records as the kept file holds them (``kept``), in batches
     records: int
     stats: Stats
     redacted: Counter[str]
@@ -103,17 +110,32 @@ def _run(doc: DocRef) -> DocResult:
     if pipeline.redactor is not None:
         pipeline.redactor.counts = redacted
     records = pipeline.records(doc, pages=pages)
-    path = spool / f"doc-{doc.id}.pickle"
+    keys = spool / f"doc-{doc.id}.keys"
+    lines = spool / f"doc-{doc.id}.lines"
     count = 0
-    with path.open("wb") as fh:
+    # apart: the writer reads only the keys (the duplicate decisions are its own work);
+    # the lines go from this file straight into the split files' parts (``parts``)
+    with keys.open("wb") as kf, lines.open("wb") as lf:
         for batch in batches(keyed(records, pipeline.cfg.dedup_exact, near), KEY_BATCH):
-            pickle.dump(batch, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump([(o.row, o.exact, o.near) for o in batch], kf, pickle.HIGHEST_PROTOCOL)
+            rows = [(doc.id, o.line, o.tokens, o.lineage, o.row) for o in batch]
+            pickle.dump(rows, lf, protocol=pickle.HIGHEST_PROTOCOL)
             count += len(batch)
-    return DocResult(str(path), count, pipeline.stats, redacted, len(pages))
+    return DocResult(str(keys), str(lines), count, pipeline.stats, redacted, len(pages))
+
+
+def _run_many(docs: list[DocRef]) -> list[DocResult]:
+    """Several small documents in one task: a task costs the writing process a hand-over
+    to the pool and back (its threads, the pipes), ~0.4 ms, whatever its size."""
+    return [_run(doc) for doc in docs]
 
 
 def read_spool(path: str) -> Iterator[Out]:
-    """The records a worker spooled, a batch at a time; the file goes when they are read."""
+    """The duplicate keys of the records a worker spooled (``Out`` without its line), a
+    batch at a time; the file goes when they are read.
+
+    Spooled as plain tuples: pickling the dataclass itself went through copyreg for every
+    record, and the one writing process unpickles every record."""
     try:
         with open(path, "rb") as fh:
             while True:
@@ -121,7 +143,8 @@ def read_spool(path: str) -> Iterator[Out]:
                     batch = pickle.load(fh)
                 except EOFError:
                     return
-                yield from batch
+                for row, exact, near in batch:
+                    yield Out("", 0, "", row, exact, near)
     finally:
         Path(path).unlink(missing_ok=True)
 
@@ -129,12 +152,24 @@ def read_spool(path: str) -> Iterator[Out]:
 # ---- in the writing process -------------------------------------------------------------
 
 
+def _crashed() -> LoratuiError:
+    return LoratuiError(
+        "crashed",
+        "an export worker process died (killed, or out of memory)",
+        "export again; if it happens again, use `--workers 1` (one process, page by page)",
+    )
+
+
 def default_workers() -> int:
-    """Worker processes for an export: ``LORATUI_EXPORT_WORKERS``, else one per core."""
+    """Worker processes for an export: ``LORATUI_EXPORT_WORKERS``, else one per core.
+
+    No cap below the core count: the text in flight is bounded (``IN_FLIGHT_CHARS``)
+    whatever the number of workers, and a worker that waits on the writer costs only its
+    resident memory (``benchmarks/bench_scale.py`` prints both per worker count)."""
     env = os.environ.get("LORATUI_EXPORT_WORKERS", "").strip()
     if env.isdigit() and int(env) > 0:
         return int(env)
-    return max(1, min(os.cpu_count() or 1, 8))
+    return max(1, os.cpu_count() or 1)
 
 
 class DocumentFeed:
@@ -162,6 +197,10 @@ class DocumentFeed:
         pooled = [d for d in docs if self._poolable(d)]
         enough = sum(sizes.get(d.id, 0) for d in pooled) >= POOL_MIN_CHARS
         self.workers = workers if workers > 1 and len(pooled) > 1 and enough else 1
+        self._pool: ProcessPoolExecutor | None = None
+        # the lines file of each document the workers did (``DocResult.lines``): its
+        # records, read by ``items`` without their lines, are written from there
+        self.lines: dict[int, str] = {}
 
     def _poolable(self, doc: Document) -> bool:
         return doc.kind != RECORDS_KIND and self.sizes.get(doc.id, 0) < HUGE_DOC_CHARS
@@ -169,7 +208,8 @@ class DocumentFeed:
     def items(
         self, on_page: Callable[[Document], None]
     ) -> Iterator[tuple[Document, Iterator[Out]]]:
-        """(document, its records) in order; ``on_page(doc)`` once per page read."""
+        """(document, its records) in order; ``on_page(doc)`` once per page read. The
+        records of a document in ``lines`` come without their lines (``line`` empty)."""
         if self.workers == 1:
             for doc in self.docs:
                 yield doc, self._here(doc, on_page)
@@ -181,60 +221,108 @@ class DocumentFeed:
         records = self.pipeline.records(doc, on_page=lambda: on_page(doc))
         return keyed(records, cfg.dedup_exact, self.near)
 
+    def _start(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=multiprocessing.get_context("forkserver"),
+                initializer=_init,
+                initargs=(
+                    self.pipeline.cfg,
+                    self.near,
+                    str(db.database.obj.database),
+                    str(self.spool),
+                    os.getpid(),
+                    formats.REGISTRY.extensions(),
+                ),
+            )
+        return self._pool
+
+    @property
+    def pooled(self) -> bool:
+        """Whether the documents went to worker processes (they stay until ``close``)."""
+        return self._pool is not None
+
+    def map(self, fn: Callable[[T], R], items: list[T]) -> list[R]:
+        """``fn`` over ``items`` in the worker processes (after ``items``: writing the split
+        files in parts), results in order."""
+        try:
+            return list(self._start().map(fn, items))
+        except BrokenProcessPool as exc:
+            self.close()
+            raise _crashed() from exc
+
+    def close(self) -> None:
+        """Stop the worker processes (the writer calls it when the export ends, however)."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def _tasks(self) -> Iterator[tuple[list[Document], int]]:
+        """The documents in order, in tasks: consecutive poolable documents share one up to
+        a task's share of the text (``TASK_CHARS``, less when there is little text, so every
+        worker has several); a document done here is a task alone (its characters: -1)."""
+        pooled = sum(self.sizes.get(d.id, 0) for d in self.docs if self._poolable(d))
+        limit = max(1, min(TASK_CHARS, pooled // (TASKS_PER_WORKER * self.workers)))
+        group: list[Document] = []
+        chars = 0
+        for doc in self.docs:
+            if not self._poolable(doc):
+                if group:
+                    yield group, chars
+                    group, chars = [], 0
+                yield [doc], -1
+                continue
+            group.append(doc)
+            chars += self.sizes.get(doc.id, 0)
+            if chars >= limit:
+                yield group, chars
+                group, chars = [], 0
+        if group:
+            yield group, chars
+
     def _pooled(
         self, on_page: Callable[[Document], None]
     ) -> Iterator[tuple[Document, Iterator[Out]]]:
-        ctx = multiprocessing.get_context("forkserver")
-        pool = ProcessPoolExecutor(
-            max_workers=self.workers,
-            mp_context=ctx,
-            initializer=_init,
-            initargs=(
-                self.pipeline.cfg,
-                self.near,
-                str(db.database.obj.database),
-                str(self.spool),
-                os.getpid(),
-                formats.REGISTRY.extensions(),
-            ),
-        )
+        pool = self._start()
         window = 4 * self.workers
-        # (document, its future or None when done here, its characters)
-        pending: deque[tuple[Document, Future[DocResult] | None, int]] = deque()
-        todo = iter(self.docs)
+        # (documents, their future or None when done here, their characters)
+        pending: deque[tuple[list[Document], Future[list[DocResult]] | None, int]] = deque()
+        todo = self._tasks()
         in_flight = 0
         try:
             while True:
                 while len(pending) < window and in_flight < IN_FLIGHT_CHARS:
-                    doc = next(todo, None)
-                    if doc is None:
+                    task = next(todo, None)
+                    if task is None:
                         break
-                    if not self._poolable(doc):
-                        pending.append((doc, None, 0))
+                    docs, chars = task
+                    if chars < 0:
+                        pending.append((docs, None, 0))
                         continue
-                    chars = self.sizes.get(doc.id, 0)  # the workers read the pages
-                    pending.append((doc, pool.submit(_run, DocRef.of(doc)), chars))
+                    refs = [DocRef.of(d) for d in docs]  # the workers read the pages
+                    pending.append((docs, pool.submit(_run_many, refs), chars))
                     in_flight += chars
                 if not pending:
                     return
-                doc, future, chars = pending.popleft()
+                docs, future, chars = pending.popleft()
                 if future is None:
-                    yield doc, self._here(doc, on_page)
+                    yield docs[0], self._here(docs[0], on_page)
                     continue
-                result = future.result()
+                results = future.result()
                 in_flight -= chars
-                self._merge(result)
-                for _ in range(result.pages):
-                    on_page(doc)
-                yield doc, read_spool(result.spool)
+                for doc, result in zip(docs, results, strict=True):
+                    self._merge(result)
+                    for _ in range(result.pages):
+                        on_page(doc)
+                    self.lines[doc.id] = result.lines
+                    yield doc, read_spool(result.spool)
         except BrokenProcessPool as exc:
-            raise LoratuiError(
-                "crashed",
-                "an export worker process died (killed, or out of memory)",
-                "export again; if it happens again, use `--workers 1` (one process, page by page)",
-            ) from exc
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+            self.close()
+            raise _crashed() from exc
+        except BaseException:  # cancelled, or the writer failed: stop the workers now
+            self.close()
+            raise
 
     def _merge(self, result: DocResult) -> None:
         stats = self.pipeline.stats

@@ -219,6 +219,26 @@ def _insert_documents(rows: list[dict[str, Any]]) -> list[int]:
     return _insert_rows(Document, rows)
 
 
+_LOOKUP_BATCH = 5000  # hashes per query (SQLite caps the bound values of one statement)
+
+
+def known_by_sha(project_id: int, shas: list[str]) -> peewee.ModelSelect:
+    """(id, sha256) of the project's documents (not duplicates) with one of ``shas``.
+
+    No ORDER BY: sorting by id made SQLite walk every document of the project instead of
+    looking each hash up in ``(project_id, sha256)``; callers keep the smallest id.
+    """
+    return (
+        Document.select(Document.id, Document.sha256)
+        .where(
+            (Document.project == project_id)
+            & (Document.sha256.in_(shas))
+            & (Document.state != DUPLICATE)
+        )
+        .tuples()
+    )
+
+
 def _record(
     project: Project, prepared: list[_Prepared], limits: dict[str, Any], origin: str
 ) -> None:
@@ -228,19 +248,10 @@ def _record(
     max_attempts = int(limits.get("max_attempts") or 3)
     with write_txn():
         known: dict[str, int] = {}
-        if shas:
-            rows = (
-                Document.select(Document.id, Document.sha256)
-                .where(
-                    (Document.project == project)
-                    & (Document.sha256.in_(list(shas)))
-                    & (Document.state != DUPLICATE)
-                )
-                .order_by(Document.id)
-                .tuples()
-            )
-            for doc_id, sha in rows:
-                known.setdefault(sha, doc_id)
+        listed = sorted(shas)
+        for at in range(0, len(listed), _LOOKUP_BATCH):
+            for doc_id, sha in known_by_sha(project.id, listed[at : at + _LOOKUP_BATCH]):
+                known[sha] = min(doc_id, known.get(sha, doc_id))
         firsts: list[_Prepared] = []
         dups: list[_Prepared] = []
         seen: set[str] = set()

@@ -56,14 +56,20 @@ def claim(project_id: int, owner: str, lease_s: float) -> Job | None:
 
 
 _PROJECT_SQL = "SELECT paused, settings, name FROM project WHERE id = ?"
+# Both run for every few documents processed, so their cost must not grow with the queue:
+# the claim walks the ``job_runnable`` index in its order and stops at LIMIT (the ``+``
+# keeps SQLite from taking the ``not_before`` index instead and sorting every queued job),
+# and the next time reads the first row of ``(project_id, state, not_before)`` that is not
+# excluded (``MIN`` over a join would look at every queued job).
 _RUNNABLE_SQL = (
     "SELECT j.* FROM job j JOIN document d ON d.id = j.document_id"
-    " WHERE j.project_id = ? AND j.kind = ? AND j.state = ? AND j.not_before <= ?"
+    " WHERE j.project_id = ? AND j.kind = ? AND j.state = ? AND +j.not_before <= ?"
     " AND d.excluded = 0 ORDER BY j.priority DESC, j.id LIMIT ?"
 )
 _NEXT_SQL = (
-    "SELECT MIN(j.not_before) FROM job j JOIN document d ON d.id = j.document_id"
+    "SELECT j.not_before FROM job j JOIN document d ON d.id = j.document_id"
     " WHERE j.project_id = ? AND j.kind = ? AND j.state = ? AND d.excluded = 0"
+    " ORDER BY j.not_before LIMIT 1"
 )
 
 
@@ -227,5 +233,5 @@ def next_runnable_at(project_id: int) -> float | None:
     row = database.execute_sql(_PROJECT_SQL, (project_id,)).fetchone()
     if row is None or row[0]:
         return None
-    t = database.execute_sql(_NEXT_SQL, (project_id, EXTRACT, JOB_QUEUED)).fetchone()[0]
-    return None if t is None else float(t)
+    first = database.execute_sql(_NEXT_SQL, (project_id, EXTRACT, JOB_QUEUED)).fetchone()
+    return None if first is None or first[0] is None else float(first[0])

@@ -119,7 +119,7 @@ class RayDocumentFeed(DocumentFeed):
                     continue
                 out, stats, redacted, n_pages = self._result(ray, ref)
                 in_flight -= chars
-                self._merge(DocResult("", len(out), stats, redacted, n_pages))
+                self._merge(DocResult("", "", len(out), stats, redacted, n_pages))
                 for _ in range(n_pages):
                     on_page(doc)
                 yield doc, iter(out)

@@ -325,8 +325,22 @@ _V4_ENGINE = (
     'ALTER TABLE "document" ADD COLUMN "engine" VARCHAR(255)',
 )
 
+# Version 5: indexes that keep the cost of a document flat as a project grows (issue 15):
+# the "same text as another document" check of every completion looked at every done
+# document of the project, and every claim sorted all queued jobs for its ORDER BY.
+_V5_SCALE_INDEXES = (
+    'CREATE INDEX "document_project_id_text_sha256" ON "document" ("project_id", "text_sha256")',
+    'CREATE INDEX "job_runnable" ON "job" ("project_id", "state", "priority" DESC, "id")',
+)
+
 # Append new steps here; never edit one that has shipped (see the docstring).
-MIGRATIONS: list[tuple[str, ...]] = [_V1_TABLES, _V2_GENERATION, _V3_PAGE_OCR, _V4_ENGINE]
+MIGRATIONS: list[tuple[str, ...]] = [
+    _V1_TABLES,
+    _V2_GENERATION,
+    _V3_PAGE_OCR,
+    _V4_ENGINE,
+    _V5_SCALE_INDEXES,
+]
 
 
 def user_version(db: peewee.SqliteDatabase) -> int:

@@ -101,7 +101,11 @@ class Document(BaseModel):
     engine = peewee.CharField(null=True)
 
     class Meta:
-        indexes = ((("project", "sha256"), False), (("project", "state"), False))
+        indexes = (
+            (("project", "sha256"), False),
+            (("project", "state"), False),
+            (("project", "text_sha256"), False),
+        )
 
 
 class Page(BaseModel):
@@ -142,6 +146,10 @@ class Job(BaseModel):
 
     class Meta:
         indexes = ((("project", "state", "not_before"), False),)
+
+
+# The claim's order (``queue._RUNNABLE_SQL``), walked in the index instead of sorted.
+Job.add_index(Job.project, Job.state, Job.priority.desc(), Job.id, name="job_runnable")
 
 
 class Event(BaseModel):
