@@ -33,7 +33,7 @@ from loratui.core.scale.runtime import check_store  # noqa: E402
 from loratui.core.store.models import Document, Event, Job, Project  # noqa: E402
 from tests.conftest import CLI, REPO  # noqa: E402
 from tests.export_support import add_doc, add_records_file, page_text  # noqa: E402
-from tests.unit.queue_docs import numbered_pdf, slow_pdf, text_files  # noqa: E402
+from tests.unit.queue_docs import SLOW_ENGINE, numbered_pdf, slow_pdf, text_files  # noqa: E402
 
 CRASH_KIND = "tests.ray.crashing_kind"
 
@@ -165,7 +165,8 @@ async def test_a_ray_task_past_its_time_limit_is_stopped_and_the_others_go_on(
 ) -> None:
     project = workspace.create_project("slow")
     # the slow PDF takes many seconds; the small files, a fresh Ray worker included, less
-    workspace.update_settings(project, {"task_timeout_s": 5, "max_attempts": 1})
+    limits = {"task_timeout_s": 5, "max_attempts": 1, **SLOW_ENGINE}  # slow in pypdf only
+    workspace.update_settings(project, limits)
     ingest.add_paths(project, [slow_pdf(tmp_path / "slow.pdf"), *text_files(tmp_path / "t", 3)])
     with RayEngine.open(project, "process") as engine:
         worker = await _process(project, engine)
