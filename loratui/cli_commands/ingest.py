@@ -18,6 +18,7 @@ from loratui.cli_commands.common import (
 from loratui.core.errors import LoratuiError
 from loratui.core.extract.shared import PageText
 from loratui.core.ingest import add as ingest
+from loratui.core.ingest.add_summary import taken_line
 from loratui.core.projects import documents, files, overview
 from loratui.core.store.models import DOC_STATES, FAILED, Document, Project
 
@@ -32,6 +33,9 @@ def cmd_add(args: argparse.Namespace) -> int:
         lines.append(f"{r.state:<9} {ident:>6}  {r.path}  {detail}".rstrip())
     tally = Counter(r.state for r in results)
     lines.append(", ".join(f"{n} {state}" for state, n in sorted(tally.items())) or "nothing added")
+    taken = taken_line(results)
+    if taken:
+        lines.append(taken)
     print_result(args.json, [r.as_dict() for r in results], "\n".join(lines))
     missing = [r for r in results if r.document_id is None and r.state == FAILED]
     return 1 if missing else 0

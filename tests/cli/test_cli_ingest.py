@@ -63,7 +63,9 @@ def test_add_files_show_status(cli: CLI, tmp_path: Path, real_corpus: Path) -> N
         ".DS_Store": ("skipped", None),
         "upload.part": ("skipped", None),
     }
-    assert all(set(r) == {"path", "state", "document_id", "reason", "error_code"} for r in added)
+    assert all(
+        set(r) == {"path", "state", "document_id", "reason", "error_code", "kind"} for r in added
+    )
 
     before = cli.json("files", "docs")
     assert all(FILE_FIELDS <= set(row) for row in before)

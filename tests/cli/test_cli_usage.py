@@ -75,3 +75,18 @@ def test_files_columns_and_excluded(cli: CLI, tmp_path: Path) -> None:
     assert len(excluded) == 2 and "b.txt" in excluded[1]
     as_json = cli.json("files", "p", "--state", "excluded")
     assert [r["name"] for r in as_json] == ["b.txt"]
+
+
+def test_add_summary_shows_what_was_taken_by_kind(cli: CLI, tmp_path: Path) -> None:
+    folder = tmp_path / "release"
+    folder.mkdir()
+    for n in range(4):
+        (folder / f"note-{n}.md").write_text(f"# Note {n}\n\nThe pump {n} was checked.\n")
+    (folder / "LICENSE").write_text("Permission is hereby granted, free of charge.\n")
+    (folder / "manifest.json").write_text('[{"name": "pump", "id": 1}]\n')
+    cli.run("new", "p", check=True)
+    out = cli.run("add", "p", str(folder), check=True).stdout.splitlines()
+    assert out[-2] == "6 queued"
+    assert out[-1] == "taken: 5 text (4 .md, LICENSE), 1 records (manifest.json)"
+    again = cli.run("add", "p", str(folder), check=True).stdout.splitlines()
+    assert again[-1] == "6 duplicate"  # nothing taken: no "taken" line
