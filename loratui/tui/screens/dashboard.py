@@ -83,6 +83,9 @@ class DashboardScreen(ProjectScreen):
             yield Static("", id="totals-line")
             yield Static("", id="drop-line")
             yield Static("", id="export-line")
+            note = Static("", id="note-line")
+            note.display = False  # shown when there is a note (the demo's password)
+            yield note
             with Vertical(id="problems-box"):
                 yield Label("Failures and warnings (enter shows the files)", classes="section")
                 yield OptionList(id="problems")
@@ -118,7 +121,18 @@ class DashboardScreen(ProjectScreen):
     def load_where(self) -> None:
         with thread_connection():
             rows = where(workspace.get_project(self.project_id))
+            from loratui.core.projects.demo import password_note
+
+            note = password_note(self.project_id)
         self.app.call_from_thread(self._show_where, rows)
+        self.app.call_from_thread(self._show_note, note)
+
+    def _show_note(self, note: str | None) -> None:
+        """A note about this project (the demo's password), or nothing."""
+        line = self.query_one("#note-line", Static)
+        line.display = note is not None
+        if note:
+            line.update(Text(note, style="bold"))
 
     def _show_where(self, rows: list[dict[str, Any]]) -> None:
         box = self.query_one("#where", Static)

@@ -25,6 +25,7 @@ from loratui.core.projects import workspace
 from loratui.core.store.models import DatasetVersion
 from loratui.core.store.threads import thread_connection
 from loratui.tui.widgets import fmt
+from loratui.tui.widgets.fast_table import FastTable
 from loratui.tui.widgets.footer import QuietFooter
 from loratui.tui.widgets.text_view import TextView
 from loratui.tui.worker_errors import error_text
@@ -152,7 +153,7 @@ class VersionsScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Static("Versions", id="vs-title")
-        table = DataTable(cursor_type="row", zebra_stripes=True)
+        table = FastTable(cursor_type="row", zebra_stripes=True)
         table.add_column("", key="mark", width=1)
         table.add_column("ver", key="ver")
         table.add_column("train", key="train")
