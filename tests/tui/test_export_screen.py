@@ -259,3 +259,18 @@ async def test_checkboxes_read_ticked_or_not_without_colour(
         await pilot.pause()
         assert box.value is False and "[ ] email" in screen_text(app)
         assert app.screen.query_one(ConfigForm).config()[0].redact == []
+
+
+async def test_the_progress_text_stands_apart_from_the_percentage(home: Path) -> None:
+    """It read `17%0065-approach…` (issue 13 item 12)."""
+    from tests.tui.conftest import screen_text
+
+    project = workspace.create_project("apart")
+    app = ScreenHost(lambda: ExportScreen(project.id))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.screen.query_one("#ex-run"))
+        app.screen.query_one("#ex-run").add_class("-shown")
+        app.screen.post_message(ExportScreen.Progress(17, 100, "0065-approach.pdf"))
+        await wait_for(pilot, lambda: "0065-approach.pdf" in screen_text(app))
+        line = next(x for x in screen_text(app).splitlines() if "0065-approach.pdf" in x)
+        assert "17%  0065-approach.pdf" in line or "17%   0065-approach.pdf" in line, line
