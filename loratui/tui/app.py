@@ -29,6 +29,9 @@ from loratui.tui.worker_errors import error_text
 
 FLUSH_S = 0.3  # how often worker progress reaches the screen
 STATE_POLL_S = 1.0
+# sections kept mounted once opened (per project): going back to one is a repaint, not a
+# rebuild (Files -> Dashboard took 0.6-2.2 s while the worker ran)
+KEPT_SECTIONS = ("dashboard", "files")
 
 
 class LoratuiApp(App[int]):
@@ -108,8 +111,9 @@ class LoratuiApp(App[int]):
 
         if self.project_id != project_id:
             self.run_worker(self._switch_session(project_id), exclusive=True, group="session")
+            self._forget_sections()
             self.project_id = project_id
-        self.show_section(DashboardScreen(project_id))
+        self.show_section(self._kept("dashboard") or DashboardScreen(project_id))
 
     async def _switch_session(self, project_id: int) -> None:
         if self.session is not None:
@@ -134,7 +138,20 @@ class LoratuiApp(App[int]):
         if self.session is not None:
             await self.session.stop()
             self.session = None
+        self._forget_sections()
         self.project_id = None
+
+    def _kept_name(self, name: str) -> str:
+        return f"section-{name}-{self.project_id}"
+
+    def _forget_sections(self) -> None:
+        """Let go of the open project's kept section screens that are not shown."""
+        for name in KEPT_SECTIONS:
+            key = self._kept_name(name)
+            if self.is_screen_installed(key) and self.get_screen(key) not in self.screen_stack:
+                screen = self.get_screen(key)
+                self.uninstall_screen(key)
+                screen.remove()  # unmounted: its timers and workers stop
 
     def _worker_update_cb(self, update: Any) -> None:
         """Worker callback (event loop thread): remember what changed; the timer flushes it."""
@@ -254,9 +271,22 @@ class LoratuiApp(App[int]):
             return LogScreen(pid)
         raise ValueError(f"no section {name!r}")
 
+    def _kept(self, name: str) -> Screen | None:
+        """The open project's screen of section ``name``, made once and kept (for the
+        sections in ``KEPT_SECTIONS``; the others are made each time)."""
+        if name not in KEPT_SECTIONS:
+            return self.section_screen(name)
+        key = self._kept_name(name)
+        if not self.is_screen_installed(key):
+            screen = self.section_screen(name)
+            if screen is None:
+                return None
+            self.install_screen(screen, key)
+        return self.get_screen(key)
+
     def action_section(self, name: str) -> None:
-        screen = self.section_screen(name)
-        if screen is not None:
+        screen = self._kept(name)
+        if screen is not None and screen is not self.screen:
             self.show_section(screen)
 
     def action_projects(self) -> None:

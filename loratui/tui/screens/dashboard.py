@@ -94,9 +94,13 @@ class DashboardScreen(ProjectScreen):
         yield QuietFooter(compact=True)
 
     def on_mount(self) -> None:
-        self.set_interval(REFRESH_S, self.refresh_stats)
+        self.set_interval(REFRESH_S, self._tick)
         self.refresh_stats()
         self.load_where()
+
+    def _tick(self) -> None:
+        if self.is_current:  # kept mounted while another section shows: no reads then
+            self.refresh_stats()
 
     def on_screen_resume(self) -> None:
         super().on_screen_resume()

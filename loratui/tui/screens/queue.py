@@ -100,7 +100,7 @@ class QueueScreen(QueueActions, ProjectScreen):
     def on_mount(self) -> None:
         self.sub_title = workspace.get_project(self.project_id).name
         self._fit_columns(self.app.size.width)
-        self.set_interval(POLL_S, self.poll)
+        self.set_interval(POLL_S, self._tick)
         self.load_all()
 
     def on_resize(self, event: events.Resize) -> None:
@@ -120,6 +120,10 @@ class QueueScreen(QueueActions, ProjectScreen):
         for key, label, width in columns:
             table.add_column(label, key=key, width=width)
         return True
+
+    def _tick(self) -> None:
+        if self._loaded and self.is_current:  # kept while hidden: it catches up on resume
+            self.poll()
 
     def on_screen_resume(self) -> None:
         super().on_screen_resume()
