@@ -67,8 +67,9 @@ async def test_the_demo_password_is_on_the_dashboard(home: Path) -> None:
         await pilot.pause(0.3)
         await wait_for(pilot, lambda: "password is 'demo'" in " ".join(screen_text(app).split()))
         assert demo.LOCKED_SAMPLE in screen_text(app)
-    # unlocked (queued again): no note
-    Document.update(state="queued", error_code=None).where(Document.id == locked.id).execute()
+        # unlocked (queued again): the note goes
+        Document.update(state="queued", error_code=None).where(Document.id == locked.id).execute()
+        await wait_for(pilot, lambda: "password is" not in " ".join(screen_text(app).split()))
     assert demo.password_note(project.id) is None
 
 

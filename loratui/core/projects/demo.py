@@ -6,6 +6,7 @@ encrypted PDF (password ``demo``) so the failure and unlock path is visible too.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from importlib import resources
 from pathlib import Path
@@ -39,11 +40,16 @@ def create_demo(name: str = DEMO_NAME) -> tuple[Project, list[ingest.AddResult]]
     return project, results
 
 
+@functools.cache
+def _locked_sample_sha() -> str:
+    return hashlib.sha256((samples_dir() / LOCKED_SAMPLE).read_bytes()).hexdigest()
+
+
 def password_note(project_id: int) -> str | None:
     """The demo's password, said where it is needed: while a project holds the locked
     sample (found by its bytes, whatever it is called) and it still waits for a password.
     ``loratui demo`` printed it on the terminal, where the app then covered it."""
-    sha = hashlib.sha256((samples_dir() / LOCKED_SAMPLE).read_bytes()).hexdigest()
+    sha = _locked_sample_sha()
     doc = (
         Document.select(Document.name)
         .where(

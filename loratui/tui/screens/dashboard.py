@@ -66,6 +66,7 @@ class DashboardScreen(ProjectScreen):
         super().__init__(project_id)
         self._throughput = Throughput()
         self._stats: Overview | None = None
+        self._note: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -105,6 +106,8 @@ class DashboardScreen(ProjectScreen):
     def on_screen_resume(self) -> None:
         super().on_screen_resume()
         self.refresh_stats()
+        if self._stats is not None:  # kept mounted: the sizes may have grown meanwhile
+            self.load_where()
 
     def on_documents_changed(self, _: DocumentsChanged) -> None:
         self.refresh_stats()
@@ -117,22 +120,25 @@ class DashboardScreen(ProjectScreen):
 
     @work(thread=True, exclusive=True, group="dashboard", exit_on_error=False)
     def refresh_stats(self) -> None:
+        from loratui.core.projects.demo import password_note
+
         with thread_connection():
             stats = overview(self.project_id)
+            note = password_note(self.project_id)  # gone once the file is unlocked
         self.app.call_from_thread(self._show, stats)
+        self.app.call_from_thread(self._show_note, note)
 
     @work(thread=True, group="dashboard-where", exit_on_error=False)
     def load_where(self) -> None:
         with thread_connection():
             rows = where(workspace.get_project(self.project_id))
-            from loratui.core.projects.demo import password_note
-
-            note = password_note(self.project_id)
         self.app.call_from_thread(self._show_where, rows)
-        self.app.call_from_thread(self._show_note, note)
 
     def _show_note(self, note: str | None) -> None:
         """A note about this project (the demo's password), or nothing."""
+        if note == self._note:  # read every refresh; drawn only when it changes
+            return
+        self._note = note
         line = self.query_one("#note-line", Static)
         line.display = note is not None
         if note:
