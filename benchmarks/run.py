@@ -41,7 +41,13 @@ KEYS = {
     "ingest": ("ratio_1_worker", "ratio_all", "process_peak_rss_mb"),
     "bookkeeping": ("bookkeeping_ms_per_file",),
     "export": ("export_mb_per_s_approx", "export_mb_per_s_bpe", "export_rss_ratio"),
-    "tui": ("lag_p99_ms", "key_p95_ms", "startup_10k_s"),
+    "tui": (
+        "lag_p99_ms",
+        "key_p95_ms",
+        "startup_10k_s",
+        "switch_busy_p95_ms",
+        "preview_rss_growth_mb",
+    ),
     "pdfium": ("pdfium_speedup",),
     "fidelity": ("fidelity_similarity_loratui_pypdf", "fidelity_clean_similarity"),
     "generate": (

@@ -13,6 +13,7 @@ import os
 import sqlite3
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 import peewee
 
@@ -32,8 +33,37 @@ COMMAND_MODULES = (
 )
 
 
+class UsageError(Exception):
+    """A command line argparse rejects, raised instead of printing and exiting so that
+    ``main`` can answer in the form asked for (JSON with ``--json``)."""
+
+    def __init__(self, message: str, usage: str, prog: str) -> None:
+        super().__init__(message)
+        self.message, self.usage, self.prog = message, usage, prog
+
+
+class CliParser(argparse.ArgumentParser):
+    """argparse with usage errors raised as ``UsageError`` (subcommand parsers inherit it)."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message, self.format_usage(), self.prog)
+
+
+def _usage_error(exc: UsageError, as_json: bool) -> int:
+    """Exit code 2; with ``--json`` the error is a JSON object like every other error."""
+    from loratui.cli_commands.common import print_error
+
+    if as_json:
+        hint = f"run `{exc.prog} --help` for the arguments it takes"
+        print_error(LoratuiError("usage", exc.message, hint), as_json=True)
+    else:
+        sys.stderr.write(exc.usage)
+        sys.stderr.write(f"{exc.prog}: error: {exc.message}\n")
+    return 2
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = CliParser(
         prog="loratui",
         description="Turn a pile of documents into versioned LoRA fine-tuning datasets.",
     )
@@ -47,7 +77,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        args = parser.parse_args(argv)
+    except UsageError as exc:
+        return _usage_error(exc, "--json" in argv)
     from loratui.cli_commands.common import print_error
 
     try:

@@ -87,6 +87,8 @@ def test_quick_benchmarks_report_every_key(tmp_path: Path) -> None:
     tui = by_bench["tui"]
     assert tui["settled"] == tui["files"]
     assert tui["scroll_rows"] == tui["docs"]
+    assert tui["switch_busy_samples"] > 0 and tui["switch_idle_samples"] > 0
+    assert tui["preview_shown_chars"] <= 100_000 < tui["page_chars"]  # a slice, not the page
     if "skipped" not in by_bench["pdfium"]:
         quality = by_bench["pdfium"]["generated_quality"]
         assert quality["pypdf"]["recall"] > 0.99 and quality["pypdfium2"]["recall"] > 0.99

@@ -218,10 +218,9 @@ def _add_config_source(p: argparse.ArgumentParser) -> None:
     p.add_argument("--name", default="default", help="saved configuration name (default)")
     p.add_argument(
         "--set",
-        action="extend",
-        nargs="+",
+        action="append",
         metavar="KEY=VALUE",
-        help="change settings, e.g. --set chunk_tokens=256 seed=7 (repeatable)",
+        help="change one setting; repeat for more: --set chunk_tokens=256 --set seed=7",
     )
 
 

@@ -283,10 +283,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         _add_genconfig_action,
         arg(
             "--set",
-            action="extend",
-            nargs="+",
+            action="append",
             metavar="KEY=VALUE",
-            help="change settings, e.g. --set template=instruction judge=true (repeatable)",
+            help="change one setting; repeat for more: --set template=qa --set judge=true",
         ),
     )
 

@@ -18,6 +18,7 @@ from loratui.cli_commands.common import (
 from loratui.core.errors import LoratuiError
 from loratui.core.extract.shared import PageText
 from loratui.core.ingest import add as ingest
+from loratui.core.ingest.add_summary import taken_line
 from loratui.core.projects import documents, files, overview
 from loratui.core.store.models import DOC_STATES, FAILED, Document, Project
 
@@ -32,6 +33,9 @@ def cmd_add(args: argparse.Namespace) -> int:
         lines.append(f"{r.state:<9} {ident:>6}  {r.path}  {detail}".rstrip())
     tally = Counter(r.state for r in results)
     lines.append(", ".join(f"{n} {state}" for state, n in sorted(tally.items())) or "nothing added")
+    taken = taken_line(results)
+    if taken:
+        lines.append(taken)
     print_result(args.json, [r.as_dict() for r in results], "\n".join(lines))
     missing = [r for r in results if r.document_id is None and r.state == FAILED]
     return 1 if missing else 0
@@ -54,8 +58,18 @@ def cmd_files(args: argparse.Namespace) -> int:
     if not rows:
         print("no documents" + (f" in state {args.state!r}" if args.state else ""))
         return 0
+    print(files_table(rows))
+    return 0
+
+
+FILES_HEADER = ("ID", "STATE", "KIND", "PAGES", "CHARS", "NAME", "NOTE")
+
+
+def files_table(rows: list[dict[str, Any]]) -> str:
+    """``files`` for people: one aligned column each, a header, and the error (or warnings,
+    or what it duplicates) last, where a long message can run on."""
+    table = []
     for r in rows:
-        pages = "-" if r["pages"] is None else str(r["pages"])
         note = ""
         if r["error_code"]:
             note = f"[{r['error_code']}] {r['error']}"
@@ -63,12 +77,22 @@ def cmd_files(args: argparse.Namespace) -> int:
             note = "warnings: " + ", ".join(w.get("code", "?") for w in r["warnings"])
         elif r["duplicate_of"]:
             note = f"duplicate of {r['duplicate_of']}"
-        mark = " (excluded)" if r["excluded"] else ""
-        print(
-            f"{r['id']:>6} {r['state']:<10} {r['kind'] or '-':<7} {pages:>5}p "
-            f"{r['chars']:>9,}c  {r['name']}{mark}  {note}".rstrip()
+        state = r["state"] + (" (excluded)" if r["excluded"] else "")
+        pages = "-" if r["pages"] is None else str(r["pages"])
+        table.append(
+            (str(r["id"]), state, r["kind"] or "-", pages, f"{r['chars']:,}", r["name"], note)
         )
-    return 0
+    widths = [max(len(row[i]) for row in [FILES_HEADER, *table]) for i in range(6)]
+    right = {0, 3, 4}  # numbers
+
+    def line(cells: tuple[str, ...]) -> str:
+        out = [
+            c.rjust(w) if i in right else c.ljust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=False))
+        ]
+        return "  ".join([*out, cells[6]]).rstrip()
+
+    return "\n".join(line(row) for row in [FILES_HEADER, *table])
 
 
 def _no_text(doc: Document) -> LoratuiError:
@@ -127,7 +151,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         if i:  # a form feed for scripts; a visible rule for people
             sys.stdout.write(f"\n──── page {number} ────\n" if tty else "\f")
         sys.stdout.write(text)
-    if tty:
+    if tty or not text.endswith("\n"):  # end on a newline, like every text a tool prints
         sys.stdout.write("\n")
     sys.stdout.flush()
     return 0
@@ -146,7 +170,7 @@ def _how_read(page: PageText) -> dict[str, Any]:
 
 def _write(text: str) -> None:
     sys.stdout.write(text)
-    if sys.stdout.isatty() and not text.endswith("\n"):
+    if not text.endswith("\n"):
         sys.stdout.write("\n")
     sys.stdout.flush()
 
@@ -190,7 +214,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "files",
         cmd_files,
         "list a project's documents",
-        arg("--state", choices=DOC_STATES, help="only documents in this state"),
+        arg(
+            "--state",
+            choices=(*DOC_STATES, "excluded"),
+            help="only documents in this state (excluded: those left out of exports)",
+        ),
     )
     add_command(
         sub,

@@ -189,6 +189,11 @@ CATALOGUE: dict[str, ErrorInfo] = {
             "a smaller chunk_tokens (export settings) or max_tokens",
         ),
         ErrorInfo(
+            "usage",
+            "the command line is not valid",
+            "run `loratui COMMAND --help` for the arguments it takes",
+        ),
+        ErrorInfo(
             "tampered",
             "the audit trail does not verify: an event was edited, removed or inserted",
             "run `loratui log PROJECT --json` to inspect the events around the one named",

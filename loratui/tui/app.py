@@ -43,6 +43,9 @@ from loratui.tui.worker_errors import error_text
 FLUSH_S = 0.3  # how often worker progress reaches the screen
 STATE_POLL_S = 1.0
 SYNC_S = 5.0  # how often projects created or deleted elsewhere get (or lose) a session
+# sections kept mounted once opened (per project): going back to one is a repaint, not a
+# rebuild (Files -> Dashboard took 0.6-2.2 s while the worker ran)
+KEPT_SECTIONS = ("dashboard", "files")
 
 
 class LoratuiApp(App[int]):
@@ -150,11 +153,14 @@ class LoratuiApp(App[int]):
         project's), show its dashboard."""
         from loratui.tui.screens.dashboard import DashboardScreen
 
-        if self.project_id != project_id:
+        changed = self.project_id != project_id
+        if changed:
             self.run_worker(self._switch_project(project_id), group="session")
-        self.project_id = project_id
         self.action_projects()  # the sections of another project close
-        self.show_section(DashboardScreen(project_id))
+        if changed:
+            self._forget_sections()
+        self.project_id = project_id
+        self.show_section(self._kept("dashboard") or DashboardScreen(project_id))
 
     async def _switch_project(self, project_id: int) -> None:
         await self.stop_generation()  # like the worker's focus: a run belongs to its open project
@@ -184,6 +190,7 @@ class LoratuiApp(App[int]):
         if self.sessions is not None and pid is not None:
             await self.sessions.stop(pid)
         if pid == self.project_id:
+            self._forget_sections()
             self.project_id = None
 
     def reopen_sessions(self, project_id: int) -> None:
@@ -196,6 +203,18 @@ class LoratuiApp(App[int]):
         """Restart a project's worker and watcher so they read its changed settings."""
         if self.sessions is not None:
             self.run_worker(self.sessions.restart(project_id), group="session")
+
+    def _kept_name(self, name: str) -> str:
+        return f"section-{name}-{self.project_id}"
+
+    def _forget_sections(self) -> None:
+        """Let go of the open project's kept section screens that are not shown."""
+        for name in KEPT_SECTIONS:
+            key = self._kept_name(name)
+            if self.is_screen_installed(key) and self.get_screen(key) not in self.screen_stack:
+                screen = self.get_screen(key)
+                self.uninstall_screen(key)
+                screen.remove()  # unmounted: its timers and workers stop
 
     def _worker_update_cb(self, project_id: int, update: Any) -> None:
         """Worker callback (event loop thread): remember what changed; the timer flushes it."""
@@ -381,9 +400,22 @@ class LoratuiApp(App[int]):
             return SettingsScreen(pid)
         raise ValueError(f"no section {name!r}")
 
+    def _kept(self, name: str) -> Screen | None:
+        """The open project's screen of section ``name``, made once and kept (for the
+        sections in ``KEPT_SECTIONS``; the others are made each time)."""
+        if name not in KEPT_SECTIONS:
+            return self.section_screen(name)
+        key = self._kept_name(name)
+        if not self.is_screen_installed(key):
+            screen = self.section_screen(name)
+            if screen is None:
+                return None
+            self.install_screen(screen, key)
+        return self.get_screen(key)
+
     def action_section(self, name: str) -> None:
-        screen = self.section_screen(name)
-        if screen is not None:
+        screen = self._kept(name)
+        if screen is not None and screen is not self.screen:
             self.show_section(screen)
 
     def action_projects(self) -> None:

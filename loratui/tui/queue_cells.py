@@ -2,6 +2,10 @@
 
 Pure formatting, no widgets: ``cell_values`` gives the plain values behind each cell (the screen
 patches a cell only when its value changes) and ``render_cell`` turns one into Rich text.
+``columns_for`` fits the columns to the screen: the name takes the room the others leave (a
+long name keeps its end, where names differ), the error code has its own column (the
+message is on the detail line under the table), and less needed columns go first when the
+terminal is narrow, so nothing is cut to one letter or pushed off-screen.
 """
 
 from __future__ import annotations
@@ -37,16 +41,48 @@ COLUMNS: list[tuple[str, str, int | None, Callable[[DocRow], Any]]] = [
     ("mark", " ", 1, lambda r: 0),
     ("id", "#", 5, lambda r: r.id),
     ("name", "Name", 24, lambda r: r.name.lower()),
-    ("kind", "Type", 5, lambda r: r.kind),
+    ("kind", "Type", 7, lambda r: r.kind),
     ("state", "State", 10, lambda r: (r.shown_state, r.id)),
     ("progress", "Progress", 11, lambda r: (r.pages_done / r.pages) if r.pages else 0),
     ("pages", "Pages", 5, lambda r: r.pages or 0),
     ("chars", "Chars", 7, lambda r: r.chars),
     ("tokens", "Tokens", 7, lambda r: r.tokens),
     ("attempts", "Try", 3, lambda r: r.attempts),
-    ("error", "Error", None, lambda r: (r.error_code or "", r.error_message or "")),
+    ("error", "Error", 14, lambda r: (r.error_code or "", r.error_message or "")),
 ]
 SORTABLE = [c[0] for c in COLUMNS if c[0] not in ("mark",)]
+PADDING = 2  # a cell's padding, one column each side
+NAME_MIN = 20  # the name never gets less than this ...
+NAME_COMFORT = 32  # ... and the optional columns only come while it keeps this much
+# columns shown when there is room, first the most needed; the others are always shown
+OPTIONAL = (("kind", False), ("progress", False), ("tokens", True), ("pages", True))
+OPTIONAL += (("chars", True), ("attempts", True))
+
+
+def columns_for(width: int) -> list[tuple[str, str, int]]:
+    """The (key, label, width) of the columns to show in a table ``width`` cells wide."""
+    widths = {key: w or 0 for key, _, w, _ in COLUMNS}
+    shown = {"mark", "id", "name", "state", "error"}
+    used = sum(widths[k] + PADDING for k in shown if k != "name") + PADDING
+    for key, only_if_comfortable in OPTIONAL:
+        need = widths[key] + PADDING
+        floor = NAME_COMFORT if only_if_comfortable else NAME_MIN
+        if width - used - need >= floor:
+            shown.add(key)
+            used += need
+    name = max(NAME_MIN, width - used)
+    return [
+        (k, label, name if k == "name" else widths[k]) for k, label, *_ in COLUMNS if k in shown
+    ]
+
+
+def fit_name(name: str, width: int) -> str:
+    """``name`` in ``width`` cells: cut in the middle, so that the end (a number, the
+    extension: where names of one batch differ) stays."""
+    if len(name) <= width or width < 5:
+        return name
+    tail = max(1, (width - 1) // 2)
+    return name[: width - 1 - tail] + "…" + name[-tail:]
 
 
 def _num(n: int | None) -> Text:
@@ -76,13 +112,14 @@ def cell_values(row: DocRow, marked: bool) -> dict[str, Any]:
     }
 
 
-def render_cell(key: str, value: Any) -> Any:
+def render_cell(key: str, value: Any, width: int | None = None) -> Any:
     if key == "mark":
         return Text("●" if value else " ", style="bold yellow")
     if key == "id":
         return Text(str(value), justify="right", style="dim")
     if key == "name":
-        return Text(value, no_wrap=True, overflow="ellipsis")
+        shown = fit_name(value, width) if width else value
+        return Text(shown, no_wrap=True, overflow="ellipsis")
     if key == "kind":
         return Text(value, style="dim")
     if key == "state":
@@ -101,11 +138,13 @@ def render_cell(key: str, value: Any) -> Any:
         return _num(value)
     if key == "attempts":
         return Text(str(value) if value else "", justify="right")
-    if key == "error":
-        code, message, warnings = value
+    if key == "error":  # the code only: the message is on the detail line
+        code, _message, warnings = value
         if code:
-            return Text.assemble((code, "red"), f" {message or ''}".rstrip())
+            return Text(code, style="red", no_wrap=True, overflow="ellipsis")
         if warnings:
-            return Text("warn: " + ", ".join(warnings), style="yellow")
+            return Text(
+                "⚠ " + ",".join(warnings), style="yellow", no_wrap=True, overflow="ellipsis"
+            )
         return Text("")
     return Text(str(value))

@@ -64,7 +64,9 @@ def test_add_files_show_status(cli: CLI, tmp_path: Path, real_corpus: Path) -> N
         ".DS_Store": ("skipped", None),
         "upload.part": ("skipped", None),
     }
-    assert all(set(r) == {"path", "state", "document_id", "reason", "error_code"} for r in added)
+    assert all(
+        set(r) == {"path", "state", "document_id", "reason", "error_code", "kind"} for r in added
+    )
 
     before = cli.json("files", "docs")
     assert all(FILE_FIELDS <= set(row) for row in before)
@@ -94,10 +96,11 @@ def test_add_files_show_status(cli: CLI, tmp_path: Path, real_corpus: Path) -> N
     failed = cli.json("files", "docs", "--state", "failed")
     assert [r["name"] for r in failed] == ["locked.pdf", "photo.txt"]
 
-    # show: all pages joined by form feeds, hashing to text_sha256
+    # show: all pages joined by form feeds, hashing to text_sha256, and a newline at the end
+    # (the PDF's text has none: without it a shell prompt ran on from the last line)
     text = cli.run("show", "docs", "guide.pdf", check=True).stdout
-    assert text.split("\f")[1].startswith("Chapter two.")
-    assert hashlib.sha256(text.encode()).hexdigest() == guide["text_sha256"]
+    assert text.split("\f")[1].startswith("Chapter two.") and text.endswith(".\n")
+    assert hashlib.sha256(text[:-1].encode()).hexdigest() == guide["text_sha256"]
     page = cli.json("show", "docs", str(guide["id"]), "--page", "3")
     assert page["page"] == 3 and "Chapter three." in page["text"]
     memo = cli.json("show", "docs", "memo.docx")

@@ -50,3 +50,25 @@ async def test_mark_files_in_the_tree_and_add_them(home: Path, tmp_path: Path) -
         await pilot.press("up", "up", "space", "a")
         await wait_for(pilot, lambda: "1 duplicate" in screen_text(app))
         assert Document.select().where(Document.project == project).count() == 3
+
+
+async def test_the_summary_names_files_taken_as_a_rare_kind(home: Path, tmp_path: Path) -> None:
+    src = tmp_path / "release"
+    src.mkdir()
+    for n in range(4):
+        (src / f"note-{n}.md").write_text(f"# Note {n}\n\nThe pump {n} was checked.\n")
+    (src / "LICENSE").write_text("Permission is hereby granted, free of charge.\n")
+    (src / "manifest.json").write_text('[{"name": "pump", "id": 1}]\n')
+    project = workspace.create_project("strays")
+    app = LoratuiApp(home=home, start_worker=False, project="strays")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.3)
+        app.push_screen(AddFilesScreen(project.id, start=tmp_path))
+        await wait_for(pilot, lambda: "release" in screen_text(app))
+        app.screen.query_one("#add-path").value = str(src)
+        app.screen.query_one("#add-path").focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "6 queued" in screen_text(app))
+        shown = app.screen.query_one("#add-summary").render()
+        assert "taken: 5 text (4 .md, LICENSE), 1 records (manifest.json)" in str(shown)
+        assert "LICENSE" in screen_text(app)

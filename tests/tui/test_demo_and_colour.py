@@ -9,7 +9,7 @@ import pytest
 
 from loratui.core.projects.demo import sample_files
 from loratui.tui.app import LoratuiApp
-from tests.tui.conftest import screen_text
+from tests.tui.conftest import screen_text, wait_for
 
 
 def test_samples_are_small_real_documents() -> None:
@@ -48,3 +48,40 @@ async def test_no_color_gives_a_monochrome_app(home: Path, monkeypatch: pytest.M
     greys = {c for c in colours if c[1:3] == c[3:5] == c[5:7]}
     svg_default_text = {"#c5c8c6"}  # the SVG exporter's own default foreground
     assert colours - greys <= svg_default_text, sorted(colours - greys)
+
+
+async def test_the_demo_password_is_on_the_dashboard(home: Path) -> None:
+    """`loratui demo` printed the password on the terminal the app then covered; the
+    dashboard says it while the locked sample waits for it (issue 13 item 13)."""
+    from loratui.core.projects import demo
+    from loratui.core.store.models import Document
+
+    project, _ = demo.create_demo()
+    locked = Document.get(Document.name == demo.LOCKED_SAMPLE)
+    # what the worker leaves for the encrypted sample
+    Document.update(state="failed", error_code="encrypted").where(
+        Document.id == locked.id
+    ).execute()
+    app = LoratuiApp(home=home, start_worker=False, project="demo")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.3)
+        await wait_for(pilot, lambda: "password is 'demo'" in " ".join(screen_text(app).split()))
+        assert demo.LOCKED_SAMPLE in screen_text(app)
+        # unlocked (queued again): the note goes
+        Document.update(state="queued", error_code=None).where(Document.id == locked.id).execute()
+        await wait_for(pilot, lambda: "password is" not in " ".join(screen_text(app).split()))
+    assert demo.password_note(project.id) is None
+
+
+async def test_an_empty_project_name_says_why_nothing_happened(home: Path) -> None:
+    app = LoratuiApp(home=home, start_worker=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.3)
+        await pilot.press("n")
+        await pilot.pause(0.3)
+        error = app.screen.query_one("#name-error")
+        assert str(error.render()).strip() == ""  # nothing typed yet: no scolding
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        assert "name" in str(error.render()).lower()
+        assert " ".join(str(error.render()).split()) in " ".join(screen_text(app).split())

@@ -353,3 +353,18 @@ async def test_the_draft_is_kept_when_another_section_replaces_the_form(home: Pa
         await pilot.press("e")  # back: the form shows it, marked unsaved
         await wait_for(pilot, lambda: isinstance(app.screen, ExportScreen) and app.screen.unsaved)
         assert app.screen.query_one("#f-seed", Input).value == "99"
+
+
+async def test_the_progress_text_stands_apart_from_the_percentage(home: Path) -> None:
+    """It read `17%0065-approach…` (issue 13 item 12)."""
+    from tests.tui.conftest import screen_text
+
+    project = workspace.create_project("apart")
+    app = ScreenHost(lambda: ExportScreen(project.id))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.screen.query_one("#ex-run"))
+        app.screen.query_one("#ex-run").add_class("-shown")
+        app.screen.post_message(ExportScreen.Progress(17, 100, "0065-approach.pdf"))
+        await wait_for(pilot, lambda: "0065-approach.pdf" in screen_text(app))
+        line = next(x for x in screen_text(app).splitlines() if "0065-approach.pdf" in x)
+        assert "17%  0065-approach.pdf" in line or "17%   0065-approach.pdf" in line, line

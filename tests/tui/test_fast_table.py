@@ -150,4 +150,25 @@ async def test_fast_table_draws_what_data_table_draws() -> None:
         await pilot.pause()
         screens = _screens(app)
         assert screens[0] == screens[1]
-        assert any("encrypted locked" in "".join(t for t, _ in line) for line in screens[1])
+        assert any("encrypted" in "".join(t for t, _ in line) for line in screens[1])
+
+
+async def test_end_and_home_go_to_the_last_and_first_row() -> None:
+    """In a row-cursor table End is the last row and Home the first (DataTable scrolled to
+    the last column instead, which in a table that fits its width did nothing)."""
+
+    class Host(App):
+        def compose(self) -> ComposeResult:
+            table = FastTable(cursor_type="row")
+            table.add_columns("n", "name")
+            table.add_rows([(str(n), f"file-{n}") for n in range(200)])
+            yield table
+
+    app = Host()
+    async with app.run_test(size=(60, 20)) as pilot:
+        table = app.query_one(FastTable)
+        table.focus()
+        await pilot.press("end")
+        assert table.cursor_row == 199
+        await pilot.press("home")
+        assert table.cursor_row == 0

@@ -160,3 +160,44 @@ async def test_a_duplicate_points_to_its_original(home: Path) -> None:
         await wait_for(pilot, lambda: app.screen.document_id == first.id)
         view = app.screen.query_one(TextView)
         await wait_for(pilot, lambda: view.text == "the original text")
+
+
+def test_page_slice_reads_only_the_part_asked_for(home: Path) -> None:
+    from loratui.core.projects.documents import page_slice
+
+    project = workspace.create_project("slices")
+    text = "".join(f"line {n:06d}\n" for n in range(30_000))  # 360,000 characters
+    doc = make_document(project, "big.txt", [text], kind="text")
+    first = page_slice(doc.id, 1, 0, size=100_000)
+    assert (first.part, first.parts) == (0, 4) and first.text == text[:100_000]
+    last = page_slice(doc.id, 1, 3, size=100_000)
+    assert last.text == text[300_000:]
+    assert page_slice(doc.id, 1, 99, size=100_000).part == 3  # clamped
+    assert page_slice(doc.id, 2) is None
+    # a character cut at a slice's edge belongs whole to the part before
+    wide = "é" * 150_000  # two bytes each: 300,000 bytes
+    other = make_document(project, "wide.txt", [wide], kind="text")
+    pieces = [page_slice(other.id, 1, n, size=100_001) for n in range(3)]
+    assert {p.parts for p in pieces} == {3}
+    assert "".join(p.text for p in pieces) == wide
+
+
+async def test_a_huge_one_page_text_is_shown_a_slice_at_a_time(home: Path) -> None:
+    """A 300 MB one-page text took 8 s and 2.2 GB to preview: the whole page was read and
+    drawn. The preview holds one slice and pages through the parts (issue 13 item 14)."""
+    from loratui.core.projects.documents import SLICE_BYTES
+
+    project = workspace.create_project("huge")
+    text = "".join(f"record {n:07d} of the long log\n" for n in range(12_000))  # ~384k chars
+    doc = make_document(project, "log.txt", [text], kind="text")
+    parts = -(-len(text) // SLICE_BYTES)
+    app = ScreenHost(lambda: PreviewScreen(project.id, doc.id))
+    async with app.run_test(size=(100, 30)) as pilot:
+        view = app.screen.query_one(TextView)
+        await wait_for(pilot, lambda: f"part 1 / {parts}" in _static(app, "#pv-page"))
+        assert view.text == text[:SLICE_BYTES]
+        await pilot.press("right_square_bracket")
+        await wait_for(pilot, lambda: f"part 2 / {parts}" in _static(app, "#pv-page"))
+        assert view.text == text[SLICE_BYTES : 2 * SLICE_BYTES]
+        await pilot.press("left_square_bracket")
+        await wait_for(pilot, lambda: f"part 1 / {parts}" in _static(app, "#pv-page"))

@@ -180,3 +180,11 @@ def test_settings(snap_compare, demo_project):
 
 def test_settings_80x24(snap_compare, demo_project):
     assert snap_compare(make_app(), terminal_size=(80, 24), run_before=steady("comma"))
+
+
+def test_queue_80x24(snap_compare, demo_project):
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=steady("f"))
+
+
+def test_log_panel_on_queue_80x24(snap_compare, demo_project):
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=steady("f", "ctrl+l"))

@@ -11,6 +11,7 @@ from loratui.core.export import version
 from loratui.core.projects import workspace
 from loratui.tui.screens.versions import VersionsScreen
 from loratui.tui.widgets.text_view import TextView
+from tests.tui.conftest import screen_text
 from tests.tui.screen_host import ScreenHost, make_document, wait_for
 
 TEXT = "The lighthouse keeper wrote down the passing ships and the colour of the sea. "
@@ -33,8 +34,16 @@ async def test_view_versions_files_diff_and_copy_path(home: Path) -> None:
         await wait_for(pilot, lambda: table.row_count == 2)
         # newest first, with counts
         row = table.get_row_at(0)
-        assert row[1] == "v2" and row[2] == f"{v2.records_train:,}" and row[7] == "alpaca"
+        assert row[1] == "v2" and str(row[2]) == f"{v2.records_train:,}" and row[7] == "alpaca"
         assert table.get_row_at(1)[1] == "v1"
+        # numbers end where their labels end (right-aligned under right-aligned labels)
+        lines = screen_text(app).splitlines()
+        header = next(line for line in lines if " train " in line)
+        v2_line = next(line for line in lines if " v2 " in line)
+        tokens = f"{v2.tokens:,}"
+        assert header.index("tokens") + len("tokens") == v2_line.index(tokens) + len(tokens)
+        train = f"{v2.records_train:,}"
+        assert header.index("train") + len("train") == v2_line.index(f" {train} ") + 1 + len(train)
         path_line = str(app.screen.query_one("#vs-path", Static).render())
         assert v2.path in path_line and "3 documents" in path_line and "dropped:" in path_line
         # the manifest is shown first; then the card and the trainer snippets

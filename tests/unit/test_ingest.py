@@ -215,3 +215,52 @@ def test_names_that_are_not_utf8_or_hold_control_characters(home: Path, tmp_path
     # the escape is stable: applying it again changes nothing; plain names are untouched
     assert path_text(docs[0].name) == docs[0].name
     assert path_text("Rapport annuel – été 2024.pdf") == "Rapport annuel – été 2024.pdf"
+
+
+def test_re_adding_a_too_large_file_replaces_its_failed_row(home: Path, tmp_path: Path) -> None:
+    project = workspace.update_settings(workspace.create_project("big"), {"max_file_mb": 1})
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"word " * 300_000)
+    (first,) = ingest.add_paths(project, [big])
+    assert first.error_code == "too_large"
+    (again,) = ingest.add_paths(project, [big])  # still too large: still one row
+    assert again.document_id == first.document_id and again.error_code == "too_large"
+    project = workspace.update_settings(project, {"max_file_mb": 5})
+    (taken,) = ingest.add_paths(project, [big])
+    assert (taken.state, taken.document_id) == ("queued", first.document_id)
+    (doc,) = Document.select().where(Document.project == project)
+    assert (doc.state, doc.error_code, doc.kind) == ("queued", None, "text")
+    assert doc.sha256 == hashlib.sha256(big.read_bytes()).hexdigest()
+    assert Job.select().where(Job.document == doc).count() == 1
+
+
+def test_a_second_empty_file_is_empty_not_a_duplicate(home: Path, tmp_path: Path) -> None:
+    project = workspace.create_project("hollow")
+    for name in ("a.md", "b.md"):
+        (tmp_path / name).write_bytes(b"")
+    results = ingest.add_paths(project, [tmp_path / "a.md", tmp_path / "b.md"])
+    assert [(r.state, r.error_code) for r in results] == [("failed", "empty")] * 2
+    (tmp_path / "c.md").write_bytes(b"")
+    (later,) = ingest.add_paths(project, [tmp_path / "c.md"])  # another batch: same answer
+    assert (later.state, later.error_code) == ("failed", "empty")
+    docs = list(Document.select().where(Document.project == project))
+    assert [(d.state, d.duplicate_of_id) for d in docs] == [("failed", None)] * 3
+
+
+def test_the_add_summary_names_rare_kinds(home: Path, tmp_path: Path) -> None:
+    from loratui.core.ingest.add_summary import taken_line
+
+    project = workspace.create_project("stray")
+    folder = tmp_path / "release"
+    folder.mkdir()
+    for n in range(4):
+        (folder / f"note-{n}.md").write_text(f"# Note {n}\n\nThe pump {n} was checked.\n")
+    (folder / "LICENSE").write_text("Permission is hereby granted, free of charge.\n")
+    (folder / "manifest.json").write_text('[{"name": "pump", "id": 1}]\n')
+    for n in range(5):
+        (folder / f"scan-{n}.pdf").write_bytes(
+            make_pdf(tmp_path / f"s{n}.pdf", [f"Scan {n}."]).read_bytes()
+        )
+    results = ingest.add_paths(project, [folder])
+    # the notes and scans by count; the strays by name, under the kind they were taken as
+    assert taken_line(results) == "taken: 5 pdf, 5 text (4 .md, LICENSE), 1 records (manifest.json)"

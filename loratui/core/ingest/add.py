@@ -55,6 +55,7 @@ class AddResult:
     document_id: int | None = None
     reason: str | None = None
     error_code: str | None = None
+    kind: str | None = None  # the document kind it was taken as (pdf, text, records, …)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -223,7 +224,8 @@ _LOOKUP_BATCH = 5000  # hashes per query (SQLite caps the bound values of one st
 
 
 def known_by_sha(project_id: int, shas: list[str]) -> peewee.ModelSelect:
-    """(id, sha256) of the project's documents (not duplicates) with one of ``shas``.
+    """(id, sha256) of the project's documents (not duplicates, not empty) with one of
+    ``shas``.
 
     No ORDER BY: sorting by id made SQLite walk every document of the project instead of
     looking each hash up in ``(project_id, sha256)``; callers keep the smallest id.
@@ -234,19 +236,68 @@ def known_by_sha(project_id: int, shas: list[str]) -> peewee.ModelSelect:
             (Document.project == project_id)
             & (Document.sha256.in_(shas))
             & (Document.state != DUPLICATE)
+            & (Document.size > 0)  # empty files are each ``empty``, never a duplicate
         )
         .tuples()
     )
+
+
+def _dedup_key(prep: _Prepared) -> str:
+    """The bytes' hash, or "" for a file that is not compared with others: an empty file
+    (every empty file has the same hash, and each is ``empty``, not a duplicate of the
+    first) and a file never stored (too large: no hash)."""
+    return prep.sha256 if prep.size > 0 else ""
+
+
+def _too_large_rows(project: Project, prepared: list[_Prepared]) -> dict[str, int]:
+    """The failed ``too_large`` rows of this project for the batch's source paths: adding
+    the file again (the limit raised) replaces that row instead of leaving it beside."""
+    sources = list({path_text(p.source) for p in prepared})
+    found: dict[str, int] = {}
+    for start in range(0, len(sources), 500):
+        rows = (
+            Document.select(Document.id, Document.source_path)
+            .where(
+                (Document.project == project)
+                & (Document.state == FAILED)
+                & (Document.error_code == "too_large")
+                & (Document.source_path.in_(sources[start : start + 500]))
+            )
+            .order_by(Document.id)
+            .tuples()
+        )
+        for doc_id, source in rows:
+            found.setdefault(source, doc_id)
+    return found
+
+
+def _replace_rows(rows: list[dict[str, Any]], replace: dict[str, int]) -> list[int]:
+    """Insert ``rows``, except those whose source path has a row to replace: that row is
+    overwritten in place (same id) and claimed, so two copies in one batch replace it once."""
+    ids: list[int | None] = [None] * len(rows)
+    fresh: list[tuple[int, dict[str, Any]]] = []
+    for i, row in enumerate(rows):
+        old = replace.pop(row["source_path"], None)
+        if old is None:
+            fresh.append((i, row))
+            continue
+        values = {k: v for k, v in row.items() if k not in ("project", "created_at")}
+        Document.update(**values).where(Document.id == old).execute()
+        ids[i] = old
+    for (i, _), doc_id in zip(fresh, _insert_documents([r for _, r in fresh]), strict=True):
+        ids[i] = doc_id
+    return [i for i in ids if i is not None]
 
 
 def _record(
     project: Project, prepared: list[_Prepared], limits: dict[str, Any], origin: str
 ) -> None:
     """Create the documents, jobs and events of one batch in one transaction."""
-    shas = {p.sha256 for p in prepared if p.sha256}
+    shas = {_dedup_key(p) for p in prepared} - {""}
     ts = now()
     max_attempts = int(limits.get("max_attempts") or 3)
     with write_txn():
+        replace = _too_large_rows(project, prepared)
         known: dict[str, int] = {}
         listed = sorted(shas)
         for at in range(0, len(listed), _LOOKUP_BATCH):
@@ -256,16 +307,17 @@ def _record(
         dups: list[_Prepared] = []
         seen: set[str] = set()
         for prep in prepared:
-            if prep.sha256 and (prep.sha256 in known or prep.sha256 in seen):
+            key = _dedup_key(prep)
+            if key and (key in known or key in seen):
                 dups.append(prep)
             else:
                 firsts.append(prep)
-                if prep.sha256:
-                    seen.add(prep.sha256)
-        ids = _insert_documents([_doc_row(project, p, origin, ts) for p in firsts])
+                if key:
+                    seen.add(key)
+        ids = _replace_rows([_doc_row(project, p, origin, ts) for p in firsts], replace)
         for prep, doc_id in zip(firsts, ids, strict=True):
             prep.result.document_id = doc_id
-            if prep.sha256:
+            if _dedup_key(prep):
                 known.setdefault(prep.sha256, doc_id)
         dup_rows = []
         for prep in dups:
@@ -273,7 +325,7 @@ def _record(
             row.update(state=DUPLICATE, duplicate_of=known[prep.sha256], error_code=None)
             row.update(error_message=None, hint=None, finished_at=None)
             dup_rows.append(row)
-        for prep, doc_id in zip(dups, _insert_documents(dup_rows), strict=True):
+        for prep, doc_id in zip(dups, _replace_rows(dup_rows, replace), strict=True):
             prep.result.document_id = doc_id
         jobs = [
             {
@@ -326,7 +378,7 @@ _Entry = tuple[str, str, str, int | None, dict[str, Any]]
 def _describe(prep: _Prepared, known: dict[str, int]) -> _Entry:
     """Fill in the result of one recorded file; return its event."""
     res, doc_id, name = prep.result, prep.result.document_id, path_text(prep.source.name)
-    original = known.get(prep.sha256) if prep.sha256 else None
+    original = known.get(prep.sha256) if _dedup_key(prep) else None
     if original is not None and original != doc_id:
         res.state, res.reason = DUPLICATE, f"same bytes as document {original}"
         return (
@@ -346,7 +398,7 @@ def _describe(prep: _Prepared, known: dict[str, int]) -> _Entry:
             doc_id,
             {"code": err.code, "message": err.message, "hint": err.hint, "sha256": prep.sha256},
         )
-    res.state, res.reason = QUEUED, f"{prep.kind} document"
+    res.state, res.reason, res.kind = QUEUED, f"{prep.kind} document", prep.kind
     return (
         "document.added",
         f"{name} added ({prep.kind}, {prep.size:,} bytes)",

@@ -177,9 +177,13 @@ def file_row(doc: Document, attempts: int = 0) -> dict[str, Any]:
 
 
 def file_rows(project: Project, state: str | None = None) -> list[dict[str, Any]]:
-    """Every document of the project (or those in ``state``) as ``files --json`` rows."""
+    """Every document of the project (or those in ``state``, or the ``"excluded"`` ones:
+    the flag that leaves a document out of exports, whatever its state) as ``files --json``
+    rows."""
     query = Document.select().where(Document.project == project)
-    if state:
+    if state == "excluded":
+        query = query.where(Document.excluded == True)  # noqa: E712 - peewee expression
+    elif state:
         query = query.where(Document.state == state)
     docs = list(query.order_by(Document.id))
     wanted = None if len(docs) > WHOLE_PROJECT_AT else [d.id for d in docs]

@@ -203,11 +203,16 @@ class AddFilesScreen(ReportsWorkerErrors, Screen[None]):
         self.app.call_from_thread(self._show, results)
 
     def _show(self, results: list[Any]) -> None:
+        from loratui.core.ingest.add_summary import taken_line
+
         counts = Counter(r.state for r in results)
         summary = Text()
         for state in ("queued", "duplicate", "skipped", "failed"):
             summary.append(f"{counts.get(state, 0)} {state}", style=STATE_STYLE[state])
             summary.append("  ")
+        taken = taken_line(results)
+        if taken:  # by kind, with the names of rare kinds: a stray LICENSE shows here
+            summary.append("\n" + taken)
         self.query_one("#add-summary", Static).update(summary)
         table = self.query_one("#add-table", DataTable)
         with self.app.batch_update():
@@ -224,6 +229,7 @@ class AddFilesScreen(ReportsWorkerErrors, Screen[None]):
             self.lapp.session.wake()
         self.notify(
             f"{counts.get('queued', 0)} queued, {counts.get('duplicate', 0)} duplicate, "
-            f"{counts.get('skipped', 0)} skipped, {counts.get('failed', 0)} failed",
+            f"{counts.get('skipped', 0)} skipped, {counts.get('failed', 0)} failed"
+            + (f"\n{taken}" if taken else ""),
             title="Files added",
         )

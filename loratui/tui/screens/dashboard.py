@@ -67,6 +67,7 @@ class DashboardScreen(ProjectScreen):
         super().__init__(project_id)
         self._throughput = Throughput()
         self._stats: Overview | None = None
+        self._note: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -84,6 +85,9 @@ class DashboardScreen(ProjectScreen):
             yield Static("", id="totals-line")
             yield Static("", id="drop-line")
             yield Static("", id="export-line")
+            note = Static("", id="note-line")
+            note.display = False  # shown when there is a note (the demo's password)
+            yield note
             with Vertical(id="problems-box"):
                 yield Label("Failures and warnings (enter shows the files)", classes="section")
                 yield OptionList(id="problems")
@@ -92,13 +96,19 @@ class DashboardScreen(ProjectScreen):
         yield QuietFooter(compact=True)
 
     def on_mount(self) -> None:
-        self.set_interval(REFRESH_S, self.refresh_stats)
+        self.set_interval(REFRESH_S, self._tick)
         self.refresh_stats()
         self.load_where()
+
+    def _tick(self) -> None:
+        if self.is_current:  # kept mounted while another section shows: no reads then
+            self.refresh_stats()
 
     def on_screen_resume(self) -> None:
         super().on_screen_resume()
         self.refresh_stats()
+        if self._stats is not None:  # kept mounted: the sizes may have grown meanwhile
+            self.load_where()
 
     def on_documents_changed(self, _: DocumentsChanged) -> None:
         self.refresh_stats()
@@ -111,15 +121,29 @@ class DashboardScreen(ProjectScreen):
 
     @work(thread=True, exclusive=True, group="dashboard", exit_on_error=False)
     def refresh_stats(self) -> None:
+        from loratui.core.projects.demo import password_note
+
         with thread_connection():
             stats = overview(self.project_id)
+            note = password_note(self.project_id)  # gone once the file is unlocked
         self.app.call_from_thread(self._show, stats)
+        self.app.call_from_thread(self._show_note, note)
 
     @work(thread=True, group="dashboard-where", exit_on_error=False)
     def load_where(self) -> None:
         with thread_connection():
             rows = where(workspace.get_project(self.project_id))
         self.app.call_from_thread(self._show_where, rows)
+
+    def _show_note(self, note: str | None) -> None:
+        """A note about this project (the demo's password), or nothing."""
+        if note == self._note:  # read every refresh; drawn only when it changes
+            return
+        self._note = note
+        line = self.query_one("#note-line", Static)
+        line.display = note is not None
+        if note:
+            line.update(Text(note, style="bold"))
 
     def _show_where(self, rows: list[dict[str, Any]]) -> None:
         box = self.query_one("#where", Static)

@@ -65,6 +65,8 @@ class PreviewScreen(Screen):
         Binding("g", "goto", "Go to page"),
         Binding("less_than_sign", "first_page", "First page", show=False, key_display="<"),
         Binding("greater_than_sign", "last_page", "Last page", show=False, key_display=">"),
+        Binding("right_square_bracket", "part(1)", "Next part", show=False, key_display="]"),
+        Binding("left_square_bracket", "part(-1)", "Prev part", show=False, key_display="["),
         Binding("p", "password", "Password"),
         Binding("t", "toggle_traceback", "Traceback"),
         Binding("r", "reload", "Reload"),
@@ -77,10 +79,11 @@ class PreviewScreen(Screen):
             self.info = info
 
     class PageLoaded(Message):
-        def __init__(self, number: int, text: str | None) -> None:
+        def __init__(self, number: int, part: int, piece: documents.PageSlice | None) -> None:
             super().__init__()
             self.number = number
-            self.text = text
+            self.part = part
+            self.piece = piece
 
     class Unlocked(Message):
         def __init__(self, ok: bool, message: str, hint: str = "") -> None:
@@ -95,9 +98,11 @@ class PreviewScreen(Screen):
         self.document_id = document_id
         self.info: DocumentDetail | None = None
         self.page = 1
+        self.part = 0  # which slice of a long page is shown (documents.page_slice)
         self.showing_traceback = False
         self.unlock_message: str | None = None
-        self._pages: LRUCache[int, str | None] = LRUCache(maxsize=16)
+        # (page, part) -> the slice read; a few slices, never whole huge pages
+        self._pages: LRUCache[tuple[int, int], documents.PageSlice | None] = LRUCache(maxsize=16)
 
     def compose(self) -> ComposeResult:
         yield Static("Preview", id="pv-title")
@@ -124,14 +129,18 @@ class PreviewScreen(Screen):
         self.post_message(self.InfoLoaded(info))
 
     @work(thread=True, exclusive=True, group="preview-page", exit_on_error=False)
-    def load_page(self, number: int) -> None:
+    def load_page(self, number: int, part: int = 0) -> None:
+        """Read the slice shown, then the one after it (the next part, or the next page)."""
         with thread_connection():
-            text = documents.page_text(self.document_id, number)
-            self.post_message(self.PageLoaded(number, text))
-            if text is not None and number + 1 not in self._pages:
-                nxt = documents.page_text(self.document_id, number + 1)
+            piece = documents.page_slice(self.document_id, number, part)
+            self.post_message(self.PageLoaded(number, part, piece))
+            if piece is None:
+                return
+            after = (number, part + 1) if part + 1 < piece.parts else (number + 1, 0)
+            if after not in self._pages:
+                nxt = documents.page_slice(self.document_id, *after)
                 if nxt is not None:
-                    self.post_message(self.PageLoaded(number + 1, nxt))
+                    self.post_message(self.PageLoaded(*after, nxt))
 
     @work(thread=True, exclusive=True, group="preview-unlock", exit_on_error=False)
     def unlock(self, password: str) -> None:
@@ -173,8 +182,9 @@ class PreviewScreen(Screen):
 
     @on(PageLoaded)
     def _on_page(self, message: PageLoaded) -> None:
-        self._pages[message.number] = message.text
-        if message.number == self.page and not self.showing_traceback:
+        self._pages[(message.number, message.part)] = message.piece
+        shown = (message.number, message.part) == (self.page, self.part)
+        if shown and not self.showing_traceback:
             self._show_page()
 
     @on(Unlocked)
@@ -263,14 +273,20 @@ class PreviewScreen(Screen):
             view.set_text(_no_text_reason(info))
             return
         label.update(f"Page {self.page} / {total}")
-        if self.page in self._pages:
-            text = self._pages[self.page]
-            if text is None:
-                view.set_text(f"page {self.page} is not extracted yet ({info.doc.state})")
-            else:
-                view.set_text(text if text.strip() else "(this page has no text)")
-        else:
-            self.load_page(self.page)
+        key = (self.page, self.part)
+        if key not in self._pages:
+            self.load_page(*key)
+            return
+        piece = self._pages[key]
+        if piece is None:
+            view.set_text(f"page {self.page} is not extracted yet ({info.doc.state})")
+            return
+        if piece.parts > 1:  # a long page, shown a slice at a time
+            label.update(
+                f"Page {self.page} / {total} · part {piece.part + 1:,} / {piece.parts:,}"
+                "  (] next part, [ previous)"
+            )
+        view.set_text(piece.text if piece.text.strip() else "(this page has no text)")
 
     # -- actions -------------------------------------------------------------
 
@@ -298,6 +314,16 @@ class PreviewScreen(Screen):
             return
         total = max(1, self.info.total_pages)
         self.page = min(max(1, number), total)
+        self.part = 0
+        self.showing_traceback = False
+        self._show_page()
+
+    def action_part(self, delta: int) -> None:
+        """The next or previous slice of a long page."""
+        piece = self._pages.get((self.page, self.part))
+        if piece is None or piece.parts < 2:
+            return
+        self.part = min(max(0, self.part + delta), piece.parts - 1)
         self.showing_traceback = False
         self._show_page()
 

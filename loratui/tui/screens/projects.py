@@ -27,6 +27,7 @@ from loratui.core.store.threads import thread_connection
 from loratui.tui.messages import ProjectsChanged
 from loratui.tui.shell import Shell
 from loratui.tui.widgets.confirm import ConfirmModal
+from loratui.tui.widgets.fast_table import FastTable
 from loratui.tui.widgets.footer import QuietFooter
 from loratui.tui.worker_errors import ReportsWorkerErrors
 
@@ -112,10 +113,12 @@ class ProjectDialog(ModalScreen[dict[str, str] | None]):
         return problems
 
     @on(Input.Changed)
-    def _validate(self) -> None:
+    def _validate(self, submitted: bool = False) -> None:
+        """Show the problems; an empty name's only once the user tries to go on with it
+        (enter on an empty name did nothing, with no word why)."""
         problems = self._problems()
         name_err = self.query_one("#name-error", Static)
-        typed = bool(self.query_one("#name", Input).value)
+        typed = bool(self.query_one("#name", Input).value) or submitted
         name_err.update((problems["name"] or "") if typed else "")
         if self.project is None:
             drop = self.query_one("#drop-error", Static)
@@ -135,7 +138,7 @@ class ProjectDialog(ModalScreen[dict[str, str] | None]):
     def _submit(self) -> None:
         problems = self._problems()
         if any(problems.values()):
-            self._validate()
+            self._validate(submitted=True)
             bad = "#name" if problems["name"] else "#drop"
             self.query_one(bad, Input).focus()
             return
@@ -178,7 +181,7 @@ class ProjectsScreen(ReportsWorkerErrors, Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Input(placeholder="/ filter projects by name or folder", id="filter")
-        table = DataTable(id="projects", cursor_type="row", zebra_stripes=True)
+        table = FastTable(id="projects", cursor_type="row", zebra_stripes=True)
         for key, label in COLUMNS:
             table.add_column(label, key=key)
         yield table

@@ -13,7 +13,7 @@ import time
 from typing import Any
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -29,6 +29,7 @@ from loratui.tui.queue_cells import (
     STATE_FILTERS,
     STATE_STYLE,
     cell_values,
+    columns_for,
     render_cell,
 )
 from loratui.tui.screens.base import ProjectScreen
@@ -82,6 +83,7 @@ class QueueScreen(QueueActions, ProjectScreen):
         self._loaded = False
         self._pending_ids: set[int] = set()
         self._status = ""
+        self._columns: list[tuple[str, str, int]] = []  # (key, label, width) shown now
 
     # -- layout ----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -91,16 +93,37 @@ class QueueScreen(QueueActions, ProjectScreen):
             yield Input(placeholder="/ filter by name or error", id="queue-filter")
         table = FastTable(id="queue", cursor_type="row", zebra_stripes=True)
         table.fixed_columns = 2
-        for key, label, width, _ in COLUMNS:
-            table.add_column(label, key=key, width=width)
         yield table
         yield Static("", id="queue-detail")
         yield QuietFooter(compact=True)
 
     def on_mount(self) -> None:
         self.sub_title = workspace.get_project(self.project_id).name
-        self.set_interval(POLL_S, self.poll)
+        self._fit_columns(self.app.size.width)
+        self.set_interval(POLL_S, self._tick)
         self.load_all()
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self._fit_columns(event.size.width) and self._loaded:
+            self.rebuild()
+
+    def _fit_columns(self, screen_width: int) -> bool:
+        """Set the table's columns for this width (see ``columns_for``); True if changed.
+        Two cells stay free for the vertical scrollbar, so no row ever scrolls sideways."""
+        columns = columns_for(screen_width - 2)
+        if columns == self._columns:
+            return False
+        self._columns = columns
+        table = self.query_one(FastTable)
+        table.clear(columns=True)
+        self._cells.clear()
+        for key, label, width in columns:
+            table.add_column(label, key=key, width=width)
+        return True
+
+    def _tick(self) -> None:
+        if self._loaded and self.is_current:  # kept while hidden: it catches up on resume
+            self.poll()
 
     def on_screen_resume(self) -> None:
         super().on_screen_resume()
@@ -191,7 +214,7 @@ class QueueScreen(QueueActions, ProjectScreen):
         """The row's key and rendered cells; remembers the values they show."""
         values = cell_values(row, row.id in self._marked)
         self._cells[row.id] = values
-        return str(row.id), [render_cell(k, values[k]) for k, *_ in COLUMNS]
+        return str(row.id), [render_cell(k, values[k], w) for k, _, w in self._columns]
 
     def _add(self, table: FastTable, row: DocRow) -> None:
         table.add_keyed_rows([self._cells_of(row)])
@@ -232,9 +255,9 @@ class QueueScreen(QueueActions, ProjectScreen):
             del self._cells[row.id]
             return
         values = cell_values(row, row.id in self._marked)
-        for key, value in values.items():
-            if shown.get(key) != value:
-                updates.append((str(row.id), key, render_cell(key, value)))
+        for key, _, width in self._columns:
+            if shown.get(key) != values[key]:
+                updates.append((str(row.id), key, render_cell(key, values[key], width)))
         self._cells[row.id] = values
         if row.id == self.selected_id():
             self._show_detail(row.id)
@@ -276,20 +299,20 @@ class QueueScreen(QueueActions, ProjectScreen):
         self._show_detail(int(event.row_key.value) if event.row_key.value else None)
 
     def _show_detail(self, doc_id: int | None) -> None:
-        """The line under the table: the error (or warnings) of the row under the cursor."""
+        """The lines under the table: the whole name, the state, and the error (code and
+        message) or warnings of the row under the cursor, which the table shortens."""
         row = self._rows.get(doc_id) if doc_id is not None else None
-        detail = Text(no_wrap=True, overflow="ellipsis")
+        detail = Text(overflow="fold")
         if row is not None:
             detail.append(row.name, style="bold")
+            detail.append(f"  {row.shown_state}", style=STATE_STYLE.get(row.shown_state, ""))
+            detail.append("  · enter: preview\n", style="dim")
             if row.error_code:
-                detail.append(f"  {row.error_code}", style="bold red")
+                detail.append(row.error_code, style="bold red")
                 detail.append(f": {row.error_message or ''}")
             elif row.warning_codes:
-                detail.append("  warnings: " + ", ".join(row.warning_codes), style="yellow")
-            else:
-                detail.append(f"  {row.shown_state}", style=STATE_STYLE.get(row.shown_state, ""))
-            detail.append("  · enter: preview", style="dim")
-        # one line high, as wide as the screen: new text never changes its size
+                detail.append("warnings: " + ", ".join(row.warning_codes), style="yellow")
+        # a fixed height, as wide as the screen: new text never changes its size
         self.query_one("#queue-detail", Static).update(detail, layout=False)
 
     def action_mark(self) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.markup import escape
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -25,6 +26,7 @@ from loratui.core.projects import workspace
 from loratui.core.store.models import DatasetVersion
 from loratui.core.store.threads import thread_connection
 from loratui.tui.widgets import fmt
+from loratui.tui.widgets.fast_table import FastTable
 from loratui.tui.widgets.footer import QuietFooter
 from loratui.tui.widgets.text_view import TextView
 from loratui.tui.worker_errors import error_text
@@ -103,6 +105,10 @@ def diff_versions(project_id: int, a: int, b: int) -> str:
     return format_diff(result)
 
 
+NUMBER_COLUMNS = (("train", "train", 7), ("val", "val", 6), ("tokens", "tokens", 9))
+NUMBER_COLUMNS += (("size", "size", 9),)
+
+
 class VersionsScreen(Screen):
     """``VersionsScreen(project_id)``: the versions table and what is in each version."""
 
@@ -152,14 +158,14 @@ class VersionsScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Static("Versions", id="vs-title")
-        table = DataTable(cursor_type="row", zebra_stripes=True)
+        table = FastTable(cursor_type="row", zebra_stripes=True)
+        # numbers right-aligned under right-aligned labels, fixed widths: the header and
+        # the rows line up however many digits a version has
         table.add_column("", key="mark", width=1)
-        table.add_column("ver", key="ver")
-        table.add_column("train", key="train")
-        table.add_column("val", key="val")
-        table.add_column("tokens", key="tokens")
-        table.add_column("size", key="size")
-        table.add_column("created (UTC)", key="created")
+        table.add_column("ver", key="ver", width=4)
+        for key, label, width in NUMBER_COLUMNS:
+            table.add_column(Text(label, justify="right"), key=key, width=width)
+        table.add_column("created (UTC)", key="created", width=19)
         table.add_column("format", key="format")
         yield table
         yield Static("", id="vs-path")
@@ -200,10 +206,15 @@ class VersionsScreen(Screen):
             table.add_row(
                 "•" if v.number == self.marked else "",
                 f"v{v.number}",
-                fmt.count(v.records_train),
-                fmt.count(v.records_validation),
-                fmt.count(v.tokens),
-                fmt.human_bytes(v.bytes),
+                *(
+                    Text(value, justify="right")
+                    for value in (
+                        fmt.count(v.records_train),
+                        fmt.count(v.records_validation),
+                        fmt.count(v.tokens),
+                        fmt.human_bytes(v.bytes),
+                    )
+                ),
                 fmt.when(v.created_at),
                 str((v.config or {}).get("format", "")),
                 key=str(v.number),

@@ -127,6 +127,22 @@ class FastTable(DataTable):
         widths = [column.get_render_width(self) for column in self.ordered_columns]
         return (self._row_label_column_width, *widths)
 
+    # -- Home and End go to the first and last row of a row-cursor table -------------------
+    def action_scroll_home(self) -> None:
+        """Home: the first row (DataTable scrolls to the first column, which in a list of
+        rows that fit the width does nothing)."""
+        if self.cursor_type == "row":
+            self.action_scroll_top()
+        else:
+            super().action_scroll_home()
+
+    def action_scroll_end(self) -> None:
+        """End: the last row (see ``action_scroll_home``)."""
+        if self.cursor_type == "row":
+            self.action_scroll_bottom()
+        else:
+            super().action_scroll_end()
+
     # -- adding many rows with the bookkeeping done once ------------------------------------
     def add_keyed_rows(self, rows: Iterable[tuple[str, Sequence[Any]]]) -> None:
         """Append rows one line high, each ``(key, cells)``: the same as ``add_row(*cells,

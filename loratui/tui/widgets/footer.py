@@ -19,6 +19,16 @@ from textual.widgets import Footer
 class QuietFooter(Footer):
     """A Footer that recomposes only when what it would show differs (see module doc)."""
 
+    # compact, every key has margin-right: 1, the docked command palette key too; that
+    # column at the right edge showed the first letter of the key scrolled under it
+    # ("^p palettel") whenever the keys overflowed
+    DEFAULT_CSS = """
+    QuietFooter.-compact FooterKey.-command-palette {
+        margin-right: 0;
+        padding-right: 1;
+    }
+    """
+
     _shown: Hashable | None = None  # the bindings of the last compose
     _pending = False
 
