@@ -155,3 +155,23 @@ def test_sigterm_stops_cleanly_and_hands_jobs_back(cli: CLI, tmp_path: Path) -> 
         db.close()
     assert (state, attempts, owner) == ("queued", 0, None)
     assert files(cli, "sig")["slow.pdf"]["state"] == "queued"
+
+
+def test_library_warnings_go_to_the_log_not_the_terminal(cli: CLI, tmp_path: Path) -> None:
+    """pypdf's "Advanced encoding … not implemented" came out of the extraction processes
+    onto stderr (and over the TUI); it is a warning event on the document instead."""
+    from tests.unit.docmakers import make_odd_encoding_pdf
+
+    pdf = make_odd_encoding_pdf(tmp_path / "odd-font.pdf")
+    cli.run("new", "w", check=True)
+    cli.run("add", "w", str(pdf), check=True)
+    proc = cli.run("process", "w", "--json", check=True)
+    assert "Advanced encoding" not in proc.stderr and "Winng" not in proc.stderr
+    assert json.loads(proc.stdout)["done"] == 1
+    (row,) = cli.json("files", "w")
+    events = [e for e in cli.json("log", "w") if e["kind"] == "extract.warning"]
+    assert events, "the library's warning was not recorded"
+    (event,) = events
+    assert event["level"] == "warning" and event["document_id"] == row["id"]
+    assert event["message"].startswith("odd-font.pdf: Advanced encoding /Winng")
+    assert len(event["message"]) < 500  # the encoding table is cut, not stored whole

@@ -36,6 +36,31 @@ def make_pdf(path: Path, pages: Sequence[str], password: str | None = None) -> P
     return path
 
 
+def make_odd_encoding_pdf(path: Path, text: str = "Valve check log") -> Path:
+    """A one-page PDF whose font names an encoding pypdf does not know (``/Winng``): pypdf
+    reads it and logs "Advanced encoding /Winng not implemented yet" with a whole table."""
+    from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
+
+    writer = PdfWriter()
+    page = writer.add_blank_page(612, 792)
+    font = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Font"),
+            NameObject("/Subtype"): NameObject("/Type1"),
+            NameObject("/BaseFont"): NameObject("/Helvetica"),
+            NameObject("/Encoding"): NameObject("/Winng"),
+        }
+    )
+    fonts = DictionaryObject({NameObject("/F1"): writer._add_object(font)})
+    page[NameObject("/Resources")] = DictionaryObject({NameObject("/Font"): fonts})
+    content = DecodedStreamObject()
+    content.set_data(f"BT /F1 12 Tf 72 700 Td ({text}) Tj ET".encode("latin-1"))
+    page[NameObject("/Contents")] = writer._add_object(content)
+    with open(path, "wb") as fh:
+        writer.write(fh)
+    return path
+
+
 def make_scanned_pdf(path: Path, pages: Sequence[str], dpi: int = 200, pt: float = 11) -> Path:
     """An image-only PDF, as a scanner makes: each string is typeset on a white A4 page
     image (Pillow's own font, so no system font is needed), one image per page, no text

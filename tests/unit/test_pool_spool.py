@@ -71,9 +71,9 @@ def test_a_result_that_cannot_be_spooled_comes_through_the_pipe(tmp_path: Path) 
     """With the spool folder unwritable (a full disk), the result is not lost."""
     big = "page text " * 1000
     gone = tmp_path / "no-such-folder"
-    spooled, value = pool_spool.spooled_call(str.upper, (big,), str(gone))
-    assert spooled is False
-    assert pool_spool.result_of((spooled, value)) == big.upper()
+    spooled, value, notes = pool_spool.spooled_call(str.upper, (big,), str(gone))
+    assert spooled is False and notes == []
+    assert pool_spool.result_of((spooled, value, notes)) == big.upper()
     assert not gone.exists()
 
 
