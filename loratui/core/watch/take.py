@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from loratui.core.ingest import links
 from loratui.core.store import settings
 from loratui.core.store.home import ensure_private_dir
 from loratui.core.store.models import Project
@@ -62,7 +63,7 @@ class FileTaker:
     def skip(self, rel: str, kind: str, mtime_ns: int, target: str | None) -> bool:
         """Remember a path never to take (a link out, a device); True the first time."""
         if kind == "link_outside":
-            reason = f"symbolic link to {target}, outside the drop folder; not followed"
+            reason = links.Link(target or "?", inside=False).reason("drop folder")
         else:
             reason = "not a regular file (device, FIFO or socket)"
         self.known.add((rel, -1, mtime_ns))
