@@ -43,6 +43,10 @@ class LoratuiApp(App[int]):
         "progress back in the queue; they carry on the next time you open this project "
         "(or run `loratui process`)."
     )
+    EXPORT_QUIT_QUESTION = (
+        "An export is being written. Quitting cancels it cleanly: no version is written, "
+        "nothing half-written is kept, and you can run it again later."
+    )
     BINDINGS = [
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("d", "section('dashboard')", "Dash"),
@@ -305,6 +309,15 @@ class LoratuiApp(App[int]):
     async def action_quit(self) -> None:
         if self._quitting:
             return
+        if self._running_export() is not None:
+            question = self.EXPORT_QUIT_QUESTION
+            if self.session is not None and self.session.busy():
+                question += "\n\n" + self.QUIT_QUESTION
+            self.push_screen(
+                ConfirmModal("Quit during the export?", question, confirm="Quit"),
+                callback=self._quit_answer,
+            )
+            return
         if self.session is not None and self.session.busy():
             self.push_screen(
                 ConfirmModal("Quit while processing?", self.QUIT_QUESTION, confirm="Quit"),
@@ -317,8 +330,19 @@ class LoratuiApp(App[int]):
         if confirmed:
             await self._stop_and_exit()
 
+    def _running_export(self) -> Any:
+        """The export screen whose export is running, if any (it may be under others)."""
+        for screen in self.screen_stack:
+            if getattr(screen, "running_export", False):
+                return screen
+        return None
+
     async def _stop_and_exit(self) -> None:
         self._quitting = True
+        export = self._running_export()
+        if export is not None:  # the screen stays drawn while the export stops
+            self.notify("Cancelling the export…", timeout=10)
+            await export.cancel_and_wait()
         if self.session is not None:
             self.notify("Stopping the worker…", timeout=10)
             await self.session.stop()

@@ -8,6 +8,7 @@ files ``read_toml``/``write_toml``, and Run calls ``version.run_export`` with pr
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from typing import Any
@@ -336,6 +337,25 @@ class ExportScreen(Screen):
         if self.running and not self._cancel.is_set():
             self._cancel.set()
             self.query_one("#ex-run-text", Static).update("cancelling…")
+
+    @property
+    def running_export(self) -> bool:
+        """Whether quitting now would interrupt an export (the app asks first)."""
+        return self.running
+
+    async def cancel_and_wait(self) -> None:
+        """Cancel the running export (no version is written) and wait until it stopped:
+        quitting must not leave the export thread writing after the app is gone."""
+        self.action_cancel_export()
+        while self.running:  # (none active: waiting on the "nothing new" question)
+            active = [
+                w
+                for w in self.workers
+                if w.node is self and w.group == "export-run" and not w.is_finished
+            ]
+            if not active:
+                break
+            await asyncio.sleep(0.05)
 
     def action_run(self) -> None:
         if self.running:
