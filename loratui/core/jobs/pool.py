@@ -135,6 +135,14 @@ def first_look_many(
     return out
 
 
+def open_with(path: str, kind: str, password: str, limits: dict[str, Any]) -> int:
+    """Open ``path`` with ``password`` and count its pages (``wrong_password`` when it does
+    not open): an unlock is confirmed only once the password worked."""
+    from loratui.core import extract
+
+    return extract.count_pages(path, kind, password, limits)
+
+
 def extract_range(
     path: str, kind: str, start: int, end: int, password: str | None, limits: dict[str, Any]
 ) -> list[tuple[int, str]]:
