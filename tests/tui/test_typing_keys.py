@@ -60,3 +60,39 @@ async def test_filter_inputs_take_letters_on_files_and_log(home: Path) -> None:
             assert app.screen.query_one(box, Input).value == "deflaq"
             await pilot.press("escape")  # leaves the input; the section keys work again
             await pilot.pause(0.2)
+
+
+def test_no_single_letter_binding_overrides_a_focused_input() -> None:
+    """A focused input takes printable keys before any non-priority binding; a priority
+    binding would fire anyway. So no letter, digit or sign may be bound with priority, on
+    the app or any screen or widget of the TUI."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    from textual.binding import Binding
+    from textual.dom import DOMNode
+
+    import loratui.tui.screens as screens_pkg
+    import loratui.tui.widgets as widgets_pkg
+
+    owners: list[type] = [LoratuiApp]
+    for pkg in (screens_pkg, widgets_pkg):
+        for info in pkgutil.iter_modules(pkg.__path__):
+            module = importlib.import_module(f"{pkg.__name__}.{info.name}")
+            owners += [
+                c
+                for _, c in inspect.getmembers(module, inspect.isclass)
+                if c.__module__ == module.__name__ and issubclass(c, DOMNode)
+            ]
+    assert len(owners) > 10
+    offenders = []
+    for owner in owners:
+        for binding in getattr(owner, "BINDINGS", []):
+            if not isinstance(binding, Binding) or not binding.priority:
+                continue
+            for key in binding.key.split(","):
+                key = key.strip()
+                if len(key) == 1 or key in ("slash", "space", "question_mark"):
+                    offenders.append(f"{owner.__name__}: {key}")
+    assert not offenders, offenders
