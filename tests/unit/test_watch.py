@@ -331,3 +331,25 @@ def test_a_transfer_that_pauses_past_the_settle_time_leaves_one_good_document(
     assert replaced.data["previous_error_code"] == "corrupt"
     history = Event.select().where(Event.document_id == half.id)
     assert {"document.purged"} <= {e.kind for e in history}
+
+
+def test_a_file_that_failed_detection_is_replaced_when_it_changes(
+    project: Project, drop: Path, run: Callable[..., Run], tmp_path: Path
+) -> None:
+    """Half a DOCX fails when it is added (a zip without its directory); the whole file,
+    arriving later, replaces that failed document instead of joining it."""
+    from tests.unit.docmakers import make_docx
+
+    data = make_docx(tmp_path / "report.docx").read_bytes()
+    r = run()
+    target = drop / "report.docx"
+    target.write_bytes(data[: len(data) // 2])
+    r.wait_taken(1)
+    assert r.taken[0].state == "failed"
+    (half,) = Document.select().where(Document.project == project)
+    with open(target, "ab") as fh:
+        fh.write(data[len(data) // 2 :])
+    r.wait_taken(2)
+    wait_for(lambda: events(project, "drop.replaced"), what="drop.replaced")
+    (doc,) = Document.select().where(Document.project == project)
+    assert doc.id != half.id and doc.state == "queued" and doc.kind == "docx"
