@@ -123,7 +123,12 @@ CATALOGUE: dict[str, ErrorInfo] = {
             tui_hint="open the file (enter on Files), press `t` in its preview for the "
             "traceback, and report it",
         ),
-        ErrorInfo("not_found", "no such item", "list what exists with `loratui projects`"),
+        ErrorInfo(
+            "not_found",
+            "no such item",
+            "list what exists with `loratui projects`",
+            tui_hint="pick one from the list",
+        ),
         ErrorInfo("invalid", "the request is not valid", "see `loratui --help`"),
         ErrorInfo("exists", "that already exists", "choose another name"),
         ErrorInfo(

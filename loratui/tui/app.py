@@ -103,7 +103,11 @@ class LoratuiApp(App[int]):
             try:
                 self.open_project(get_project(self._initial_project).id)
             except LoratuiError as exc:
-                self.notify(f"{exc.message}\n{exc.hint}", title="No such project", severity="error")
+                self.notify(
+                    f"{exc.message}\n{exc.hint_for('tui')}",
+                    title="No such project",
+                    severity="error",
+                )
 
     # -- the open project ------------------------------------------------------------------
     def open_project(self, project_id: int) -> None:
