@@ -126,8 +126,9 @@ async def test_library_logging_comes_back_with_the_result_or_the_failure() -> No
         with pytest.raises(LoratuiError) as err:
             await pool.run(_log_then, "fail", notes=failed)
         assert err.value.code == "corrupt"
-        assert [n[2] for n in failed if n[1] == "pypdf._cmap"] == [
-            "Advanced encoding /Winng not implemented yet"
+        assert [n[2:] for n in failed if n[1] == "pypdf._cmap"] == [
+            ("Advanced encoding /Winng not implemented yet", 3)
         ]
+        assert not hasattr(err.value, "library_notes")  # handed over once, not twice
     finally:
         pool.close(kill=True)

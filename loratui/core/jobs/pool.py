@@ -276,8 +276,11 @@ class ExtractionPool:
                 pool.stop()
             raise classify(exc, limit) from exc
         except Exception as exc:  # noqa: BLE001 - classified into a LoratuiError
+            came = getattr(exc, "library_notes", None) or ()
+            with contextlib.suppress(AttributeError):  # handed over once, not again by callers
+                del exc.library_notes  # type: ignore[attr-defined]
             if notes is not None:
-                notes.extend(getattr(exc, "library_notes", None) or ())
+                notes.extend(came)
             raise classify(exc, limit) from exc
 
     def worker_pids(self) -> list[int]:
