@@ -86,6 +86,7 @@ class LoratuiApp(App[int]):
         self._failed: list[str] = []
         self._last_worker_state = ""
         self._quitting = False
+        self._exports: list[Any] = []  # export screens that started an export (track_export)
 
     # -- start -----------------------------------------------------------------------------
     def get_default_screen(self) -> Screen:
@@ -334,9 +335,16 @@ class LoratuiApp(App[int]):
         if confirmed:
             await self._stop_and_exit()
 
+    def track_export(self, screen: Any) -> None:
+        """An export screen started an export: quitting asks about it until it ends, also
+        after the user went on to another section (its thread goes on writing)."""
+        self._exports = [s for s in self._exports if s.running_export]
+        if screen not in self._exports:
+            self._exports.append(screen)
+
     def _running_export(self) -> Any:
         """The export screen whose export is running, if any (it may be under others)."""
-        for screen in self.screen_stack:
+        for screen in [*self.screen_stack, *self._exports]:
             if getattr(screen, "running_export", False):
                 return screen
         return None

@@ -74,3 +74,30 @@ async def test_quit_during_an_export_cancels_it_without_a_half_version(home: Pat
     else:
         assert DatasetVersion.select().where(DatasetVersion.project == project).count() == 0
         assert not versions
+
+
+async def test_q_asks_about_an_export_left_running_in_another_section(home: Path) -> None:
+    """The export goes on when the user moves to the dashboard: q still asks about it, and
+    quitting waits for it to stop instead of leaving a blank screen."""
+    project = workspace.create_project("long")
+    _corpus(project)
+    app = LoratuiApp(home=home, start_worker=False, project="long")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.3)
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, ExportScreen))
+        export = app.screen
+        export.action_run()
+        await wait_for(pilot, lambda: export._writing, timeout=60)  # the version is being written
+        app.action_section("dashboard")
+        await app.action_quit()
+        await pilot.pause()
+        assert not isinstance(app.screen, ExportScreen)
+        assert isinstance(app.screen, ConfirmModal)  # asked while it was being written
+        assert "no version is written" in _question(app)
+        app.screen.dismiss(True)
+        await wait_for(pilot, lambda: not app.is_running, timeout=120)
+        assert not export.running_export
+    cancelled = Event.get_or_none(Event.kind == "export.cancelled")
+    versions = [p for p in folders.exports_dir(project).iterdir() if p.name.startswith("v")]
+    assert (cancelled is None) == bool(versions)  # cancelled cleanly, or whole
