@@ -332,8 +332,8 @@ class LoratuiApp(App[int]):
         await self._stop_and_exit()
 
     async def _quit_answer(self, confirmed: bool | None) -> None:
-        if confirmed:
-            await self._stop_and_exit()
+        if confirmed:  # in a worker: the app keeps drawing (and telling) while work stops
+            self.run_worker(self._stop_and_exit(), exclusive=True, group="quit")
 
     def track_export(self, screen: Any) -> None:
         """An export screen started an export: quitting asks about it until it ends, also
