@@ -25,7 +25,7 @@ from loratui.core.store.models import DOC_STATES, FAILED, Document, Project
 
 def cmd_add(args: argparse.Namespace) -> int:
     project = open_project(args)
-    results = ingest.add_paths(project, args.paths, origin="cli")
+    results = ingest.add_paths(project, args.paths, origin="cli", follow_links=args.follow_links)
     lines = []
     for r in results:
         ident = str(r.document_id) if r.document_id is not None else "-"
@@ -208,6 +208,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         cmd_add,
         "add files or folders (recursively) to a project's queue",
         arg("paths", nargs="+", metavar="PATH"),
+        arg(
+            "--follow-links",
+            action="store_true",
+            help="also take symbolic links that lead out of an added folder "
+            "(skipped by default, with the reason)",
+        ),
     )
     add_command(
         sub,

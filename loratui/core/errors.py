@@ -4,6 +4,12 @@ Every failure the engine reports (on a document, a job or a command) uses a code
 ``CATALOGUE``. ``permanent`` codes fail at once; the others are retried with backoff. The
 wording here is general: a document kind words its own errors (``DocumentKind.errors``:
 "the PDF is encrypted", the DOCX inflation limit).
+
+A hint is worded for where it is shown: ``hint`` for the command line, ``tui_hint`` (when
+the fix is done differently in the full-screen app: a key, not a command) for the TUI.
+Each shell picks its own (``LoratuiError.hint_for``, ``worded_hint`` for stored hints),
+so the CLI never tells the user to press a key and the TUI never to run a command it
+offers itself.
 """
 
 from __future__ import annotations
@@ -17,12 +23,19 @@ class ErrorInfo:
     message: str
     hint: str
     permanent: bool = True
+    tui_hint: str = ""  # the TUI's wording, when it differs from the command line's
 
 
 _URL_HINT = (
     "OpenAI-compatible servers answer under /v1: vLLM http://HOST:8000/v1, "
     "llama-server http://HOST:8080/v1, Ollama http://HOST:11434/v1"
 )
+
+# Only the document's preview asks for a password (on Files, `p` pauses the queue).
+UNLOCK_TUI_HINT = (
+    "open the file (enter on Files), then press `p` in its preview to give its password"
+)
+RETRY_PASSWORD_TUI_HINT = "press `p` in the file's preview again and give the right password"
 
 CATALOGUE: dict[str, ErrorInfo] = {
     e.code: e
@@ -50,18 +63,20 @@ CATALOGUE: dict[str, ErrorInfo] = {
         ErrorInfo(
             "encrypted",
             "the document is encrypted and needs a password",
-            "press `p` on the file to give its password, or run "
-            "`loratui unlock PROJECT DOC --password-stdin`",
+            "give its password with `loratui unlock PROJECT DOC --password-stdin`",
+            tui_hint=UNLOCK_TUI_HINT,
         ),
         ErrorInfo(
             "wrong_password",
             "the password given for this document is wrong",
             "run `loratui unlock PROJECT DOC --password-stdin` again with the right password",
+            tui_hint=RETRY_PASSWORD_TUI_HINT,
         ),
         ErrorInfo(
             "too_large",
             "the file is over the size limit",
             "raise the limit with `loratui settings PROJECT max_file_mb=N`, or split the file",
+            tui_hint="raise max_file_mb in the project's settings, or split the file",
         ),
         ErrorInfo(
             "zip_bomb",
@@ -105,11 +120,23 @@ CATALOGUE: dict[str, ErrorInfo] = {
             "loratui hit an unexpected error",
             "see the traceback in the log (`loratui log PROJECT`) and report it",
             permanent=False,
+            tui_hint="open the file (enter on Files), press `t` in its preview for the "
+            "traceback, and report it",
         ),
-        ErrorInfo("not_found", "no such item", "list what exists with `loratui projects`"),
+        ErrorInfo(
+            "not_found",
+            "no such item",
+            "list what exists with `loratui projects`",
+            tui_hint="pick one from the list",
+        ),
         ErrorInfo("invalid", "the request is not valid", "see `loratui --help`"),
         ErrorInfo("exists", "that already exists", "choose another name"),
-        ErrorInfo("cancelled", "cancelled by the user", "retry it to process it again"),
+        ErrorInfo(
+            "cancelled",
+            "cancelled by the user",
+            "retry it to process it again (`loratui retry PROJECT DOC`)",
+            tui_hint="press `r` on the file in Files to process it again",
+        ),
         ErrorInfo(
             "archive_unsafe",
             "the archive holds paths or entries that could write outside its folder",
@@ -205,15 +232,30 @@ CATALOGUE: dict[str, ErrorInfo] = {
 class LoratuiError(Exception):
     """An error with a code, a message and a hint; the CLI exits 1 and prints all three."""
 
-    def __init__(self, code: str, message: str | None = None, hint: str | None = None) -> None:
+    def __init__(
+        self,
+        code: str,
+        message: str | None = None,
+        hint: str | None = None,
+        tui_hint: str | None = None,
+    ) -> None:
         entry = info(code)
         self.code = code
         self.message = message or entry.message
         self.hint = hint if hint is not None else entry.hint
+        # a hint of the caller's own is shown as it is, unless it brings a TUI wording
+        if tui_hint is None:
+            tui_hint = entry.tui_hint if self.hint == entry.hint else ""
+        self.tui_hint = tui_hint or self.hint
         super().__init__(self.message)
 
-    def __reduce__(self):  # noqa: ANN204 - keep code and hint across process boundaries
-        return (type(self), (self.code, self.message, self.hint))
+    def __reduce__(self):  # noqa: ANN204 - keep code and hints across process boundaries
+        state = {k: v for k, v in self.__dict__.items() if k == "library_notes"}
+        return (type(self), (self.code, self.message, self.hint, self.tui_hint), state or None)
+
+    def hint_for(self, shell: str) -> str:
+        """The hint worded for ``shell``: ``"tui"`` or ``"cli"``."""
+        return self.tui_hint if shell == "tui" else self.hint
 
     @property
     def permanent(self) -> bool:
@@ -236,6 +278,20 @@ def from_os_error(exc: OSError, doing: str) -> LoratuiError:
             "then run it again",
         )
     return LoratuiError("io_error", f"{doing}: {exc.strerror or exc}{where}")
+
+
+def worded_hint(
+    code: str | None, hint: str | None, shell: str, own: tuple[ErrorInfo, ...] = ()
+) -> str | None:
+    """A stored hint (documents keep the command line's) as ``shell`` shows it: the TUI
+    wording of ``code`` from ``own`` (a document kind's ``errors``) or the catalogue, when
+    ``hint`` is that entry's command-line wording; any other hint is shown as it is."""
+    if shell != "tui" or not code or not hint:
+        return hint
+    for entry in (*(e for e in own if e.code == code), CATALOGUE.get(code)):
+        if entry is not None and entry.hint == hint:
+            return entry.tui_hint or hint
+    return hint
 
 
 def info(code: str) -> ErrorInfo:

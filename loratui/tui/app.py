@@ -60,6 +60,10 @@ class LoratuiApp(App[int]):
         "progress back in the queue; they carry on the next time you open this project "
         "(or run `loratui process`)."
     )
+    EXPORT_QUIT_QUESTION = (
+        "An export is being written. Quitting cancels it cleanly: no version is written, "
+        "nothing half-written is kept, and you can run it again later."
+    )
     BINDINGS = [
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("d", "section('dashboard')", "Dash"),
@@ -120,6 +124,7 @@ class LoratuiApp(App[int]):
         self._last_worker_state = ""
         self._quitting = False
         self.generation: GenerationTask | None = None  # the open project's run, while it runs
+        self._exports: list[Any] = []  # export screens that started an export (track_export)
 
     # -- start -----------------------------------------------------------------------------
     def get_default_screen(self) -> Screen:
@@ -137,7 +142,11 @@ class LoratuiApp(App[int]):
             try:
                 self.open_project(get_project(self._initial_project).id)
             except LoratuiError as exc:
-                self.notify(f"{exc.message}\n{exc.hint}", title="No such project", severity="error")
+                self.notify(
+                    f"{exc.message}\n{exc.hint_for('tui')}",
+                    title="No such project",
+                    severity="error",
+                )
         if self.sessions is not None:  # after the open project is the focus
             self.sync_sessions()
             self.set_interval(SYNC_S, self.sync_sessions)
@@ -465,7 +474,19 @@ class LoratuiApp(App[int]):
         if self._quitting:
             return
         generating = self.generation is not None and self.generation.running
-        if self.sessions is not None and self.sessions.busy():
+        processing = self.sessions is not None and self.sessions.busy()
+        if self._running_export() is not None:
+            question = self.EXPORT_QUIT_QUESTION
+            if processing:
+                question += "\n\n" + self.QUIT_QUESTION
+            if generating:
+                question += "\n\n" + self.GENERATE_QUIT_QUESTION
+            self.push_screen(
+                ConfirmModal("Quit during the export?", question, confirm="Quit"),
+                callback=self._quit_answer,
+            )
+            return
+        if processing:
             question = self.QUIT_QUESTION
             if generating:
                 question += "\n\n" + self.GENERATE_QUIT_QUESTION
@@ -483,11 +504,29 @@ class LoratuiApp(App[int]):
         await self._stop_and_exit()
 
     async def _quit_answer(self, confirmed: bool | None) -> None:
-        if confirmed:
-            await self._stop_and_exit()
+        if confirmed:  # in a worker: the app keeps drawing (and telling) while work stops
+            self.run_worker(self._stop_and_exit(), exclusive=True, group="quit")
+
+    def track_export(self, screen: Any) -> None:
+        """An export screen started an export: quitting asks about it until it ends, also
+        after the user went on to another section (its thread goes on writing)."""
+        self._exports = [s for s in self._exports if s.running_export]
+        if screen not in self._exports:
+            self._exports.append(screen)
+
+    def _running_export(self) -> Any:
+        """The export screen whose export is running, if any (it may be under others)."""
+        for screen in [*self.screen_stack, *self._exports]:
+            if getattr(screen, "running_export", False):
+                return screen
+        return None
 
     async def _stop_and_exit(self) -> None:
         self._quitting = True
+        export = self._running_export()
+        if export is not None:  # the screen stays drawn while the export stops
+            self.notify("Cancelling the export…", timeout=10)
+            await export.cancel_and_wait()
         await self.stop_generation()
         if self.sessions is not None:
             self.notify("Stopping the worker…", timeout=10)

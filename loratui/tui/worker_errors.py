@@ -21,7 +21,7 @@ def error_text(error: BaseException | None, what: str = "") -> str:
     if isinstance(error, (peewee.DatabaseError, sqlite3.DatabaseError)):
         error = db.explain(error)
     if isinstance(error, LoratuiError):
-        return f"{error.message}\n{error.hint}"
+        return f"{error.message}\n{error.hint_for('tui')}"
     return f"{what}{error}"
 
 

@@ -162,3 +162,21 @@ def test_process_stops_with_an_error_when_the_database_cannot_grow(
     # with room again, the next run carries on and finishes every file
     out = cli.json("process", "full")
     assert cli.json("status", "full")["states"]["done"] == 30, out
+
+
+def test_add_skips_links_out_of_the_folder_unless_follow_links(cli: CLI, tmp_path: Path) -> None:
+    import os
+
+    secret = tmp_path / "passwd"
+    secret.write_text("root:x:0:0:root:/root:/bin/bash\n")
+    top = tmp_path / "docs"
+    top.mkdir()
+    (top / "real.txt").write_text("the real document\n")
+    os.symlink(secret, top / "link.txt")
+    cli.run("new", "l", check=True)
+    rows = {Path(r["path"]).name: r for r in cli.json("add", "l", str(top))}
+    assert rows["real.txt"]["state"] == "queued"
+    assert rows["link.txt"]["state"] == "skipped"
+    assert "outside the added folder" in rows["link.txt"]["reason"]
+    rows = {Path(r["path"]).name: r for r in cli.json("add", "l", str(top), "--follow-links")}
+    assert rows["link.txt"]["state"] == "queued"

@@ -157,3 +157,42 @@ def test_sigterm_stops_cleanly_and_hands_jobs_back(cli: CLI, tmp_path: Path) -> 
         db.close()
     assert (state, attempts, owner) == ("queued", 0, None)
     assert files(cli, "sig")["slow.pdf"]["state"] == "queued"
+
+
+def test_library_warnings_go_to_the_log_not_the_terminal(cli: CLI, tmp_path: Path) -> None:
+    """pypdf's "Advanced encoding … not implemented" came out of the extraction processes
+    onto stderr (and over the TUI); it is a warning event on the document instead."""
+    from tests.unit.docmakers import make_odd_encoding_pdf
+
+    pdf = make_odd_encoding_pdf(tmp_path / "odd-font.pdf")
+    cli.run("new", "w", check=True)
+    cli.run("add", "w", str(pdf), check=True)
+    proc = cli.run("process", "w", "--json", check=True)
+    assert "Advanced encoding" not in proc.stderr and "Winng" not in proc.stderr
+    assert json.loads(proc.stdout)["done"] == 1
+    (row,) = cli.json("files", "w")
+    events = [e for e in cli.json("log", "w") if e["kind"] == "extract.warning"]
+    assert events, "the library's warning was not recorded"
+    (event,) = events
+    assert event["level"] == "warning" and event["document_id"] == row["id"]
+    assert event["message"].startswith("odd-font.pdf: Advanced encoding /Winng")
+    assert len(event["message"]) < 500  # the encoding table is cut, not stored whole
+
+
+def test_unlock_refuses_a_wrong_password_and_hints_name_commands(cli: CLI, tmp_path: Path) -> None:
+    from tests.unit.docmakers import make_pdf
+
+    pdf = make_pdf(tmp_path / "locked.pdf", ["The valve log for March."], password="s3cret")
+    cli.run("new", "p", check=True)
+    cli.run("add", "p", str(pdf), check=True)
+    cli.json("process", "p")
+    (row,) = cli.json("files", "p")
+    assert row["error_code"] == "encrypted"
+    assert "loratui unlock" in row["hint"] and "press" not in row["hint"]
+    wrong = cli.run("unlock", "p", "locked.pdf", "--password-stdin", input="nope\n")
+    assert wrong.returncode == 1 and "wrong_password" in wrong.stderr
+    assert "press" not in wrong.stderr
+    (row,) = cli.json("files", "p")
+    assert row["state"] == "failed"  # nothing stored, nothing re-queued
+    right = cli.json("unlock", "p", "locked.pdf", "--password-stdin", input="s3cret\n")
+    assert right["state"] == "queued"

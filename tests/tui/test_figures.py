@@ -94,9 +94,11 @@ async def test_status_and_the_dashboard_show_the_same_figures(home: Path, tmp_pa
         text = screen_text(app)
     flat = " ".join(text.split())
     assert f"{progress['pages_done']:,} / {progress['pages_total']:,}" in flat
-    assert f"{progress['files_finished']:,} / {progress['files_total']:,}" in flat
+    assert f"{progress['files_finished']:,} / {progress['files_total']:,} finished" in flat
     shown_states = " ".join(f"{s} {states[s]}" for s in states)
-    assert f"States {shown_states} excluded {status['excluded']}" in flat
+    documents = status["documents"]
+    assert documents == sum(states.values())
+    assert f"States {documents} files: {shown_states} excluded {status['excluded']}" in flat
     assert (
         f"Totals {status['pages']:,} pages · {human(status['chars'])} chars · "
         f"~{human(status['tokens'])} tokens (done files)"
@@ -157,3 +159,76 @@ async def test_files_and_the_files_screen_agree_for_a_document_retried_twice(
                 assert cells["error"].startswith(row["error_code"]), cells
             for w in row["warnings"]:
                 assert w["code"] in cells["error"], cells
+
+
+async def test_one_total_of_files_on_the_dashboard_files_screen_and_status(
+    home: Path, tmp_path: Path
+) -> None:
+    """The dashboard said 315 (the files there is work for), Files 327 and the CLI its own:
+    the total of files is one figure, every document whatever its state."""
+    await build_home(tmp_path)
+    documents = CLI(home).json("status", "figures")["documents"]
+    assert documents == len(CLI(home).json("files", "figures"))
+    app = LoratuiApp(home=home, start_worker=False, project="figures")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen) and app.screen._stats)
+        await pilot.pause(0.2)
+        assert f"States {documents} files:" in " ".join(screen_text(app).split())
+        await pilot.press("f")
+        await wait_for(pilot, lambda: isinstance(app.screen, QueueScreen))
+        await wait_for(pilot, lambda: f"{documents} of {documents} files" in screen_text(app))
+
+
+async def test_no_eta_of_zero_while_files_wait_with_unknown_page_counts(
+    home: Path, tmp_path: Path
+) -> None:
+    """Pages are counted when a worker opens a file: with 3 files done and 5 waiting, the
+    known pages were all done and the dashboard said "ETA 0:00"."""
+    from loratui.core.projects.overview import overview
+
+    project = workspace.create_project("eta")
+    ingest.add_paths(project, text_files(tmp_path / "first", 3))
+    await ProjectSession(project.id, workers=1).run_until_idle()
+    ingest.add_paths(project, [numbered_pdf(tmp_path / f"wait-{n}.pdf", 2) for n in range(5)])
+    progress = overview(project).progress
+    assert progress.pages_total == progress.pages_done  # what made the ETA 0:00
+    assert progress.files_pages_unknown == 5
+    assert progress.pages_left() == 5 * progress.pages_total / progress.files_pages_known
+    now = [1000.0]
+    app = LoratuiApp(home=home, start_worker=False, project="eta", clock=lambda: now[0])
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen) and app.screen._stats)
+        screen = app.screen
+        screen._throughput = type(screen._throughput)()
+        screen._throughput.add(now[0] - 10, 0)  # the done pages came in the last 10 s
+        screen.refresh_stats()
+        await wait_for(pilot, lambda: "pages/s" in screen_text(app))
+        text = " ".join(screen_text(app).split())
+        assert "ETA 0:00" not in text and "ETA 0:" in text, text
+        assert "5 to process" in text
+
+
+async def test_the_line_under_the_files_table_forgets_a_deleted_document(
+    home: Path, tmp_path: Path
+) -> None:
+    """Deleting the last row left the line under the table naming the deleted file."""
+    project = workspace.create_project("gone")
+    (only,) = text_files(tmp_path / "t", 1)
+    ingest.add_paths(project, [only])
+    app = LoratuiApp(home=home, start_worker=False, project="gone")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        await pilot.press("f")
+        await wait_for(pilot, lambda: isinstance(app.screen, QueueScreen))
+        table = app.screen.query_one(FastTable)
+        await wait_for(pilot, lambda: table.row_count == 1)
+        table.focus()
+        detail = app.screen.query_one("#queue-detail")
+        await wait_for(pilot, lambda: only.name in str(detail.render()))
+        await pilot.press("delete")
+        await pilot.pause(0.3)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: table.row_count == 0)
+        await pilot.pause(0.3)
+        assert only.name not in str(detail.render())
+        assert only.name not in screen_text(app)

@@ -122,13 +122,7 @@ async def test_unlock_an_encrypted_real_pdf(home: Path, real_corpus: Path) -> No
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: "encrypted" in _static(app, "#pv-issues"))
         assert app.screen.check_action("password", ()) is True
-        # a wrong password: stored and re-queued, then the worker reports it
-        await pilot.press("p")
-        await wait_for(pilot, lambda: app.screen.query_one("#password"))
-        await pilot.press(*"wrong", "enter")
-        await wait_for(pilot, lambda: "queued for extraction again" in _static(app, "#pv-issues"))
-        await Worker(project.id, workers=1).run_until_idle()
-        await wait_for(pilot, lambda: "wrong_password" in _static(app, "#pv-issues"), timeout=30)
+        await _wrong_password_is_refused_at_once(app, pilot, doc.id)
 
         # the right password from the corpus manifest: the text appears
         await pilot.press("p")
@@ -145,6 +139,48 @@ async def test_unlock_an_encrypted_real_pdf(home: Path, real_corpus: Path) -> No
         assert view.text.strip()[:20] in "\n".join(
             p.text for p in fresh.page_rows.order_by(fresh.page_rows.model.number)
         )
+
+
+async def _wrong_password_is_refused_at_once(app, pilot, doc_id: int) -> None:  # noqa: ANN001
+    """The hint names the preview's key, not a command; a wrong password is tried first
+    and refused: no "accepted", no "Unlocked" toast, nothing stored or re-queued."""
+    from loratui.core.store.models import Document
+
+    issues = _static(app, "#pv-issues")
+    assert "press `p` in its preview" in issues and "loratui unlock" not in issues
+    await pilot.press("p")
+    await wait_for(pilot, lambda: app.screen.query_one("#password"))
+    await pilot.press(*"wrong", "enter")
+    await wait_for(pilot, lambda: "✗" in _static(app, "#pv-issues"), timeout=30)
+    issues = _static(app, "#pv-issues")
+    assert "password given for this PDF is wrong" in issues and "✓" not in issues
+    assert "loratui unlock" not in issues
+    assert "Unlocked" not in [n.title for n in app._notifications]
+    fresh = Document.get_by_id(doc_id)
+    assert fresh.state == "failed" and fresh.password is None
+
+
+async def test_unlock_tries_the_password_before_saying_so(home: Path, tmp_path: Path) -> None:
+    from loratui.core.ingest import add as ingest
+    from loratui.core.jobs.worker import Worker
+    from loratui.core.store.models import Document
+    from tests.unit.docmakers import make_pdf
+
+    pdf = make_pdf(tmp_path / "locked.pdf", ["The valve log for March."], password="s3cret")
+    project = workspace.create_project("locked")
+    [added] = ingest.add_paths(project, [pdf])
+    await Worker(project.id, workers=1).run_until_idle()
+    assert Document.get_by_id(added.document_id).error_code == "encrypted"
+    app = ScreenHost(lambda: PreviewScreen(project.id, added.document_id))
+    async with app.run_test(size=(100, 24)) as pilot:
+        await wait_for(pilot, lambda: "encrypted" in _static(app, "#pv-issues"))
+        await _wrong_password_is_refused_at_once(app, pilot, added.document_id)
+        await pilot.press("p")
+        await wait_for(pilot, lambda: app.screen.query_one("#password"))
+        await pilot.press(*"s3cret", "enter")
+        await wait_for(pilot, lambda: "✓ the password opens the file" in _static(app, "#pv-issues"))
+        assert "Unlocked" in [n.title for n in app._notifications]
+        assert Document.get_by_id(added.document_id).state == "queued"
 
 
 async def test_a_duplicate_points_to_its_original(home: Path) -> None:

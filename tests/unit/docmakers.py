@@ -36,6 +36,31 @@ def make_pdf(path: Path, pages: Sequence[str], password: str | None = None) -> P
     return path
 
 
+def make_odd_encoding_pdf(path: Path, text: str = "Valve check log") -> Path:
+    """A one-page PDF whose font names an encoding pypdf does not know (``/Winng``): pypdf
+    reads it and logs "Advanced encoding /Winng not implemented yet" with a whole table."""
+    from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
+
+    writer = PdfWriter()
+    page = writer.add_blank_page(612, 792)
+    font = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Font"),
+            NameObject("/Subtype"): NameObject("/Type1"),
+            NameObject("/BaseFont"): NameObject("/Helvetica"),
+            NameObject("/Encoding"): NameObject("/Winng"),
+        }
+    )
+    fonts = DictionaryObject({NameObject("/F1"): writer._add_object(font)})
+    page[NameObject("/Resources")] = DictionaryObject({NameObject("/Font"): fonts})
+    content = DecodedStreamObject()
+    content.set_data(f"BT /F1 12 Tf 72 700 Td ({text}) Tj ET".encode("latin-1"))
+    page[NameObject("/Contents")] = writer._add_object(content)
+    with open(path, "wb") as fh:
+        writer.write(fh)
+    return path
+
+
 def make_scanned_pdf(path: Path, pages: Sequence[str], dpi: int = 200, pt: float = 11) -> Path:
     """An image-only PDF, as a scanner makes: each string is typeset on a white A4 page
     image (Pillow's own font, so no system font is needed), one image per page, no text
@@ -313,4 +338,54 @@ def make_raw_pdf(
         xref,
     )
     path.write_bytes(bytes(out))
+    return path
+
+
+def make_encrypted_docx(path: Path, payload: bytes = b"\x00" * 4096) -> Path:
+    """A password-protected DOCX as Office writes it: an OLE compound file (MS-CFB,
+    version 3) whose directory holds ``EncryptionInfo`` and ``EncryptedPackage`` streams
+    (``payload`` stands in for the encrypted zip)."""
+    import struct
+
+    sector = 512
+    end, free, fat_sect = 0xFFFFFFFE, 0xFFFFFFFF, 0xFFFFFFFD
+
+    def entry(name: str, kind: int, start: int, size: int, child: int = free, right=free):  # noqa: ANN001, ANN202
+        raw = name.encode("utf-16-le") + b"\x00\x00"
+        return (
+            raw.ljust(64, b"\x00")
+            + struct.pack("<HBB", len(raw), kind, 1)
+            + struct.pack("<III", free, right, child)
+            + b"\x00" * 16  # CLSID
+            + struct.pack("<I", 0)  # state bits
+            + b"\x00" * 16  # times
+            + struct.pack("<IQ", start, size)
+        )
+
+    info = b"\x04\x00\x04\x00\x40\x00\x00\x00" + b"\x00" * 4088  # agile encryption, v4.4
+    data_sectors = (len(info) + len(payload) + sector - 1) // sector
+    info_start, package_start = 2, 2 + len(info) // sector
+    directory = (
+        entry("Root Entry", 5, end, 0, child=1)
+        + entry("EncryptedPackage", 2, package_start, len(payload), right=2)
+        + entry("EncryptionInfo", 2, info_start, len(info))
+    ).ljust(sector, b"\x00")
+    fat = [fat_sect, end]  # sector 0: the FAT, 1: the directory
+    for n in range(len(info) // sector):
+        fat.append(info_start + n + 1 if n + 1 < len(info) // sector else end)
+    for n in range(data_sectors - len(info) // sector):
+        last = n + 1 == data_sectors - len(info) // sector
+        fat.append(end if last else package_start + n + 1)
+    fat_bytes = struct.pack(f"<{len(fat)}I", *fat).ljust(sector, b"\xff")
+    header = (
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+        + b"\x00" * 16
+        + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6)
+        + b"\x00" * 6
+        + struct.pack("<IIIIIIIII", 0, 1, 1, 0, 4096, end, 0, end, 0)
+        + struct.pack("<I", 0)  # DIFAT[0]: the FAT is sector 0
+        + b"\xff" * (108 * 4)
+    )
+    body = (info + payload).ljust(data_sectors * sector, b"\x00")
+    path.write_bytes(header + fat_bytes + directory + body)
     return path

@@ -288,3 +288,53 @@ def test_garbage_and_missing_archives(home: Path, tmp_path: Path) -> None:
         restore.restore_archive(tmp_path / "nope.tar.gz")
     assert err.value.code == "not_found"
     assert os.listdir(home / "projects") == []
+
+
+def test_a_restored_copy_names_no_file_its_drop_folder_never_took(
+    home: Path, tmp_path: Path
+) -> None:
+    """The copy watches a new inbox: the original's drop-folder claims are not its own
+    (the dashboard's "last taken" named the original's file)."""
+    from loratui.core.projects import overview
+    from loratui.core.store.models import DropFile
+
+    p = _project(tmp_path)
+    with write_txn():
+        DropFile.create(
+            project=p,
+            rel_path="from-the-original.txt",
+            size=5,
+            mtime_ns=1,
+            state="queued",
+            taken_at=1.0,
+        )
+    assert overview.last_taken(p) == "from-the-original.txt"
+    out = tmp_path / "keep.tar.gz"
+    archive.archive_project(p, out)
+    copy = restore.restore_archive(out, as_name="keep copy")
+    assert folders.drop_dir(copy) != folders.drop_dir(p)
+    assert overview.last_taken(copy) is None
+    assert overview.overview(copy).last_taken is None
+    assert overview.last_taken(p) == "from-the-original.txt"
+
+
+def test_a_project_restored_onto_its_own_drop_folder_keeps_its_claims(
+    home: Path, tmp_path: Path
+) -> None:
+    """Restored in place of the original with the same (custom) drop folder, the claims
+    still describe that folder's files: they keep those files from being taken twice."""
+    from loratui.core.projects import overview
+    from loratui.core.store.models import DropFile
+
+    drop = tmp_path / "shared-drop"
+    p = workspace.create_project("watched", drop_folder=drop)
+    with write_txn():
+        DropFile.create(
+            project=p, rel_path="in.txt", size=5, mtime_ns=1, state="queued", taken_at=1.0
+        )
+    out = tmp_path / "watched.tar.gz"
+    archive.archive_project(p, out)
+    workspace.delete_project(p)
+    back = restore.restore_archive(out)
+    assert folders.drop_dir(back) == folders.drop_dir(p)
+    assert overview.last_taken(back) == "in.txt"

@@ -264,3 +264,51 @@ def test_the_add_summary_names_rare_kinds(home: Path, tmp_path: Path) -> None:
     results = ingest.add_paths(project, [folder])
     # the notes and scans by count; the strays by name, under the kind they were taken as
     assert taken_line(results) == "taken: 5 pdf, 5 text (4 .md, LICENSE), 1 records (manifest.json)"
+
+
+def _linked_folder(tmp_path: Path) -> tuple[Path, Path]:
+    """An added folder with a real file, a link out to a secret file, a link out to a
+    folder, a link to its own file and a dangling link; and the outside folder."""
+    import os
+
+    outside = tmp_path / "outside"
+    (outside / "more").mkdir(parents=True)
+    (outside / "secret.txt").write_text("root:x:0:0:root:/root:/bin/bash\n")
+    (outside / "more" / "other.txt").write_text("a file in a linked folder\n")
+    top = tmp_path / "docs"
+    top.mkdir()
+    (top / "real.txt").write_text("the real document\n")
+    os.symlink(outside / "secret.txt", top / "link.txt")
+    os.symlink(outside / "more", top / "linked-folder")
+    os.symlink(top / "real.txt", top / "again.txt")
+    os.symlink(tmp_path / "missing.txt", top / "dangling.txt")
+    os.symlink(top, top / "loop")
+    return top, outside
+
+
+def test_links_out_of_an_added_folder_are_skipped_with_the_reason(
+    home: Path, tmp_path: Path
+) -> None:
+    top, outside = _linked_folder(tmp_path)
+    project = workspace.create_project("links")
+    results = {Path(r.path).name: r for r in ingest.add_paths(project, [top])}
+    assert results["real.txt"].state == "queued"
+    for name in ("link.txt", "linked-folder", "again.txt", "dangling.txt", "loop"):
+        assert results[name].state == "skipped", name
+    assert "outside the added folder" in results["link.txt"].reason
+    assert str(outside / "secret.txt") in results["link.txt"].reason
+    assert "outside the added folder" in results["linked-folder"].reason
+    assert "inside the added folder" in results["again.txt"].reason
+    assert "does not exist" in results["dangling.txt"].reason
+    names = {d.name for d in Document.select()}
+    assert names == {"real.txt"}  # /etc/passwd's stand-in was neither stored nor queued
+
+
+def test_follow_links_takes_links_out_but_not_loops(home: Path, tmp_path: Path) -> None:
+    top, _outside = _linked_folder(tmp_path)
+    project = workspace.create_project("links")
+    results = ingest.add_paths(project, [top], follow_links=True)
+    queued = sorted(Path(r.path).name for r in results if r.state == "queued")
+    assert queued == ["link.txt", "other.txt", "real.txt"]
+    skipped = {Path(r.path).name for r in results if r.state == "skipped"}
+    assert skipped == {"again.txt", "dangling.txt", "loop"}

@@ -76,9 +76,9 @@ async def test_a_batch_that_times_out_is_run_again_one_file_a_task(tmp_path: Pat
     pool = ExtractionPool(1, task_timeout_s=1.0, max_memory_mb=0)
     calls: list[str] = []
 
-    async def run(fn: Any, *args: Any, items: int = 1) -> Any:  # noqa: ANN401
+    async def run(fn: Any, *args: Any, items: int = 1, notes: Any = None) -> Any:  # noqa: ANN401
         calls.append(f"{fn.__name__} x{items}")
-        return await pool.run(fn, *args)
+        return await pool.run(fn, *args, notes=notes)
 
     batcher = look_batches.LookBatcher(run, {}, 25)
     looks = [(str(path), "text", path.name, None) for path in (notes[0], fifo, notes[1])]
@@ -92,8 +92,8 @@ async def test_a_batch_that_times_out_is_run_again_one_file_a_task(tmp_path: Pat
     assert isinstance(outcomes[1], LoratuiError) and outcomes[1].code == "timeout"
     for path, outcome in zip(notes, (outcomes[0], outcomes[2]), strict=True):
         assert not isinstance(outcome, BaseException)
-        (kind, total, pages), seconds = outcome
-        assert (kind, total) == ("text", 1) and seconds >= 0
+        (kind, total, pages), seconds, library_notes = outcome
+        assert (kind, total) == ("text", 1) and seconds >= 0 and library_notes == []
         assert pages == extract.extract_pages(str(path), "text", 1, 1, None, {})
 
 
@@ -103,9 +103,9 @@ async def test_looks_asked_together_share_tasks(tmp_path: Path, count: int) -> N
     pool = ExtractionPool(1, task_timeout_s=60.0, max_memory_mb=0)
     calls: list[int] = []
 
-    async def run(fn: Any, *args: Any, items: int = 1) -> Any:  # noqa: ANN401
+    async def run(fn: Any, *args: Any, items: int = 1, notes: Any = None) -> Any:  # noqa: ANN401
         calls.append(items)
-        return await pool.run(fn, *args)
+        return await pool.run(fn, *args, notes=notes)
 
     batcher = look_batches.LookBatcher(run, {}, 25)
     try:

@@ -71,9 +71,9 @@ def test_a_result_that_cannot_be_spooled_comes_through_the_pipe(tmp_path: Path) 
     """With the spool folder unwritable (a full disk), the result is not lost."""
     big = "page text " * 1000
     gone = tmp_path / "no-such-folder"
-    spooled, value = pool_spool.spooled_call(str.upper, (big,), str(gone))
-    assert spooled is False
-    assert pool_spool.result_of((spooled, value)) == big.upper()
+    spooled, value, notes = pool_spool.spooled_call(str.upper, (big,), str(gone))
+    assert spooled is False and notes == []
+    assert pool_spool.result_of((spooled, value, notes)) == big.upper()
     assert not gone.exists()
 
 
@@ -94,3 +94,41 @@ def test_a_failed_commit_raises_its_own_error_not_the_failed_rollback(home: Path
     assert "full" in str(info.value)
     assert db.explain(info.value).code == "io_error"
     assert not db.database.in_transaction()
+
+
+def _log_then(outcome: str) -> str:
+    """In a worker: what a library does on an odd file (log, warn), then succeed or fail."""
+    import logging
+    import warnings
+
+    from loratui.core.errors import LoratuiError
+
+    for _ in range(3):
+        logging.getLogger("pypdf._cmap").error("Advanced encoding /Winng not implemented yet")
+    warnings.warn("a library's own warning", UserWarning, stacklevel=1)
+    if outcome == "fail":
+        raise LoratuiError("corrupt", "page 2 is damaged")
+    return outcome
+
+
+async def test_library_logging_comes_back_with_the_result_or_the_failure() -> None:
+    import pytest
+
+    from loratui.core.errors import LoratuiError
+
+    pool = ExtractionPool(1, task_timeout_s=60.0, max_memory_mb=0)
+    try:
+        notes: list = []
+        assert await pool.run(_log_then, "ok", notes=notes) == "ok"
+        assert ("error", "pypdf._cmap", "Advanced encoding /Winng not implemented yet", 3) in notes
+        assert any(n[1] == "UserWarning" and "own warning" in n[2] for n in notes)
+        failed: list = []
+        with pytest.raises(LoratuiError) as err:
+            await pool.run(_log_then, "fail", notes=failed)
+        assert err.value.code == "corrupt"
+        assert [n[2:] for n in failed if n[1] == "pypdf._cmap"] == [
+            ("Advanced encoding /Winng not implemented yet", 3)
+        ]
+        assert not hasattr(err.value, "library_notes")  # handed over once, not twice
+    finally:
+        pool.close(kill=True)

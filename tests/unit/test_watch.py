@@ -296,3 +296,60 @@ def test_inotify_that_keeps_missing_files_gives_way_to_polling(
     (drop / "three.txt").write_text("found by the poller\n")
     r.wait_taken(3)
     assert sorted(r.names()) == ["one.txt", "three.txt", "two.txt"]
+
+
+def test_a_transfer_that_pauses_past_the_settle_time_leaves_one_good_document(
+    project: Project, drop: Path, run: Callable[..., Run], tmp_path: Path
+) -> None:
+    """Half a PDF, a pause longer than the settle time, then the rest: the half is taken
+    and fails (corrupt); the whole file replaces it. One document, not a false failure
+    beside a good one; the failure stays in the audit trail."""
+    import asyncio
+
+    from loratui.core.jobs.worker import Worker
+    from tests.unit.docmakers import make_pdf
+
+    whole = make_pdf(tmp_path / "manual.pdf", ["Check the valve and log it. " * 40] * 6)
+    data = whole.read_bytes()
+    r = run()
+    target = drop / "manual.pdf"
+    target.write_bytes(data[: len(data) // 2])
+    r.wait_taken(1)
+    asyncio.run(Worker(project.id, workers=1).run_until_idle())
+    (half,) = Document.select().where(Document.project == project)
+    assert (half.state, half.error_code) == ("failed", "corrupt")
+    with open(target, "ab") as fh:  # the transfer goes on
+        fh.write(data[len(data) // 2 :])
+    r.wait_taken(2)
+    wait_for(lambda: events(project, "drop.replaced"), what="drop.replaced")
+    asyncio.run(Worker(project.id, workers=1).run_until_idle())
+    (doc,) = Document.select().where(Document.project == project)
+    assert doc.id == r.taken[1].document_id and doc.state == "done" and doc.pages == 6
+    (replaced,) = events(project, "drop.replaced")
+    assert replaced.document_id == doc.id
+    assert replaced.data["previous_document_id"] == half.id
+    assert replaced.data["previous_error_code"] == "corrupt"
+    history = Event.select().where(Event.document_id == half.id)
+    assert {"document.purged"} <= {e.kind for e in history}
+
+
+def test_a_file_that_failed_detection_is_replaced_when_it_changes(
+    project: Project, drop: Path, run: Callable[..., Run], tmp_path: Path
+) -> None:
+    """Half a DOCX fails when it is added (a zip without its directory); the whole file,
+    arriving later, replaces that failed document instead of joining it."""
+    from tests.unit.docmakers import make_docx
+
+    data = make_docx(tmp_path / "report.docx").read_bytes()
+    r = run()
+    target = drop / "report.docx"
+    target.write_bytes(data[: len(data) // 2])
+    r.wait_taken(1)
+    assert r.taken[0].state == "failed"
+    (half,) = Document.select().where(Document.project == project)
+    with open(target, "ab") as fh:
+        fh.write(data[len(data) // 2 :])
+    r.wait_taken(2)
+    wait_for(lambda: events(project, "drop.replaced"), what="drop.replaced")
+    (doc,) = Document.select().where(Document.project == project)
+    assert doc.id != half.id and doc.state == "queued" and doc.kind == "docx"

@@ -122,11 +122,16 @@ def _named(err: LoratuiError, stored_name: str, name: str) -> LoratuiError:
 
 
 def add_paths(
-    project: Project, paths: Iterable[str | Path], origin: str = "cli"
+    project: Project,
+    paths: Iterable[str | Path],
+    origin: str = "cli",
+    follow_links: bool = False,
 ) -> list[AddResult]:
     """Add files and folders (recursively) to ``project``; one result per file seen.
 
-    Files are copied into the store first, then recorded in one transaction.
+    Files are copied into the store first, then recorded in one transaction. Symbolic
+    links that leave an added folder are skipped with a reason unless ``follow_links``
+    (``file_walk``, ``links``).
     """
     project = Project.get_by_id(getattr(project, "id", project))
     limits = settings_mod.effective(project.settings)
@@ -134,7 +139,7 @@ def add_paths(
     prepared: list[_Prepared] = []
     made: set[Path] = set()
     new: list[Path] = []
-    for path, reason in walk(paths):
+    for path, reason in walk(paths, follow_links=follow_links):
         if reason:
             results.append(AddResult(path=path_text(path), state="skipped", reason=reason))
             continue

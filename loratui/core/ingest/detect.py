@@ -30,7 +30,7 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"MM\x00*", "a TIFF image"),
     (b"BM", "a BMP image"),
     (b"RIFF", "a RIFF media file (WebP, WAV or AVI)"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Office file (.doc/.xls/.ppt)"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Office file (.doc/.xls/.ppt)"),  # OLE_MAGIC
     (b"{\\rtf", "an RTF document"),
     (b"\x1f\x8b", "a gzip archive"),
     (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
@@ -78,8 +78,40 @@ def _claimed(kind: DocumentKind, probe: Probe) -> str:
     return kind.name
 
 
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# Office keeps a password-protected DOCX/XLSX/PPTX in an OLE container whose stream
+# ``EncryptedPackage`` holds the encrypted zip (MS-OFFCRYPTO); OLE names are UTF-16LE.
+_ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
+_SCAN_CHUNK = 1024 * 1024
+
+
+def _office_encrypted(path: Path, head: bytes) -> bool:
+    """Whether an OLE file is a password-protected Office document (it names the
+    ``EncryptedPackage`` stream in its directory, which may lie anywhere in the file)."""
+    if not head.startswith(OLE_MAGIC):
+        return False
+    keep = len(_ENCRYPTED_STREAM) - 1
+    tail = b""
+    try:
+        with open(path, "rb") as fh:
+            while chunk := fh.read(_SCAN_CHUNK):
+                if _ENCRYPTED_STREAM in tail + chunk:
+                    return True
+                tail = chunk[-keep:]
+    except OSError:
+        return False
+    return False
+
+
 def _unclaimed(probe: Probe) -> LoratuiError:
     """The error for bytes no kind reads: a mismatch when the name promised a kind."""
+    if _office_encrypted(probe.path, probe.head):
+        return LoratuiError(
+            "encrypted",
+            f"{probe.label} is a password-protected Office document",
+            "loratui cannot open password-protected Office files: open it in its program, "
+            "remove the password (save without it), and add the file again",
+        )
     if probe.is_zip:
         names = probe.zip_names
         if names is None:

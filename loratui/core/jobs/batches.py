@@ -15,6 +15,7 @@ it and is reported exactly as it would have been without batching.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -26,7 +27,8 @@ SMALL_FILE_BYTES = 256 * 1024
 MAX_BATCH = 8
 
 Look = tuple[str, str | None, str, str | None]  # path, kind, name, password
-Outcome = tuple[tuple[str, int, list[tuple[int, str]] | None], float]  # first_look's, seconds
+# first_look's result, seconds, what libraries logged about the file (worker_notes)
+Outcome = tuple[tuple[str, int, list[tuple[int, str]] | None], float, list[Any]]
 
 
 def batchable(kind: str | None, size: int | None) -> bool:
@@ -55,7 +57,8 @@ class LookBatcher:
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def look(self, look: Look) -> Outcome:
-        """``first_look``'s result for one file and the seconds its extraction took."""
+        """``first_look``'s result for one file, the seconds its extraction took and what
+        libraries logged meanwhile."""
         loop = asyncio.get_running_loop()
         entry = (look, loop.create_future())
         self._pending.append(entry)
@@ -105,26 +108,34 @@ class LookBatcher:
         except Exception:  # noqa: BLE001 - the batch as a whole: one file per task
             await asyncio.gather(*(self._single(look, fut) for look, fut in live))
             return
-        for (_, fut), (ok, value, seconds) in zip(live, outcomes, strict=True):
+        for (_, fut), (ok, value, seconds, notes) in zip(live, outcomes, strict=True):
             if fut.done():  # its document was cancelled meanwhile
                 continue
             if ok:
-                fut.set_result((value, seconds))
+                fut.set_result((value, seconds, notes))
             else:
-                fut.set_exception(classify(value, None))
+                err = classify(value, None)
+                with contextlib.suppress(AttributeError):
+                    err.library_notes = notes  # type: ignore[attr-defined]
+                fut.set_exception(err)
 
     async def _single(self, look: Look, fut: asyncio.Future[Outcome]) -> None:
         if fut.done():
             return
         t0 = time.monotonic()
+        notes: list[Any] = []
         try:
-            result = await self._run(first_look, *look, self._limits, self._whole_up_to)
+            result = await self._run(
+                first_look, *look, self._limits, self._whole_up_to, notes=notes
+            )
         except asyncio.CancelledError:
             fut.cancel()
             raise
         except Exception as exc:  # noqa: BLE001 - the document's own error
+            with contextlib.suppress(AttributeError):
+                exc.library_notes = notes  # type: ignore[attr-defined]
             if not fut.done():
                 fut.set_exception(exc)
             return
         if not fut.done():
-            fut.set_result((result, time.monotonic() - t0))
+            fut.set_result((result, time.monotonic() - t0, notes))

@@ -163,9 +163,10 @@ def retry(project: Project, doc_ids: list[int] | None = None, failed_only: bool 
     return n
 
 
-def unlock(project: Project, doc: Document, password: str) -> Job:
+def unlock(project: Project, doc: Document, password: str, check: bool = True) -> Job:
     """Store the password of a document whose kind takes one (a PDF) in the project
-    database only, and re-queue it."""
+    database only, and re-queue it. ``check``: first open the file with it (in a worker
+    process) and raise ``wrong_password``, storing nothing, when it does not open."""
     known = kinds.find(doc.kind)
     if doc.kind is not None and (known is None or not known.takes_password):
         takers = " or ".join(k.described for k in kinds.REGISTRY.all() if k.takes_password)
@@ -178,6 +179,10 @@ def unlock(project: Project, doc: Document, password: str) -> Job:
             f"{doc.name!r} is a duplicate of another document",
             "unlock the original document instead",
         )
+    if check:
+        from loratui.core.jobs import password_check
+
+        password_check.check(project, doc, password)
     with write_txn():
         Document.update(password=password, updated_at=now()).where(Document.id == doc.id).execute()
         doc.password = password

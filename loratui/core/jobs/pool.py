@@ -36,6 +36,7 @@ from loratui.core.errors import LoratuiError
 from loratui.core.extract import kinds
 from loratui.core.extract.shared import PageText
 from loratui.core.jobs import spool as pool_spool
+from loratui.core.jobs import worker_notes
 
 MB = 1024 * 1024
 # Recycle workers now and then (bounded fragmentation and leaks), but rarely: pebble
@@ -65,6 +66,7 @@ def init_worker(max_memory_mb: int, kind_modules: tuple[str, ...] = ()) -> None:
     at run time (``kinds.REGISTRY.extensions()``: built-in kinds need nothing)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _set_parent_death_signal()
+    worker_notes.silence_terminal()  # libraries' messages come back as notes instead
     if max_memory_mb and max_memory_mb > 0:
         import resource
 
@@ -109,25 +111,36 @@ def first_look_many(
     looks: list[tuple[str, str | None, str, str | None]],
     limits: dict[str, Any],
     whole_up_to: int,
-) -> list[tuple[bool, Any, float]]:
+) -> list[tuple[bool, Any, float, list[worker_notes.Note]]]:
     """``first_look`` for several small files ``(path, kind, name, password)`` in one task.
 
-    Each file's outcome is ``(True, first_look's result, seconds)`` or ``(False, the
-    exception, seconds)``, the exception carrying its traceback as ``.traceback`` (as
-    pebble's own do), so one bad file does not fail the others.
+    Each file's outcome is ``(True, first_look's result, seconds, notes)`` or ``(False,
+    the exception, seconds, notes)``, the exception carrying its traceback as
+    ``.traceback`` (as pebble's own do), so one bad file does not fail the others; the
+    notes are what libraries logged about that file (``worker_notes``).
     """
-    out: list[tuple[bool, Any, float]] = []
+    out: list[tuple[bool, Any, float, list[worker_notes.Note]]] = []
     for path, kind, name, password in looks:
         t0 = time.monotonic()
-        try:
-            result = first_look(path, kind, name, password, limits, whole_up_to)
-        except Exception as exc:  # noqa: BLE001 - handed back as that file's outcome
-            with contextlib.suppress(AttributeError):  # (a frozen exception keeps none)
-                exc.traceback = traceback.format_exc()  # type: ignore[attr-defined]
-            out.append((False, exc, time.monotonic() - t0))
-        else:
-            out.append((True, result, time.monotonic() - t0))
+        with worker_notes.capture() as notes:
+            try:
+                result = first_look(path, kind, name, password, limits, whole_up_to)
+            except Exception as exc:  # noqa: BLE001 - handed back as that file's outcome
+                with contextlib.suppress(AttributeError):  # (a frozen exception keeps none)
+                    exc.traceback = traceback.format_exc()  # type: ignore[attr-defined]
+                ok, value = False, exc
+            else:
+                ok, value = True, result
+        out.append((ok, value, time.monotonic() - t0, notes))
     return out
+
+
+def open_with(path: str, kind: str, password: str, limits: dict[str, Any]) -> int:
+    """Open ``path`` with ``password`` and count its pages (``wrong_password`` when it does
+    not open): an unlock is confirmed only once the password worked."""
+    from loratui.core import extract
+
+    return extract.count_pages(path, kind, password, limits)
 
 
 def extract_range(
@@ -230,11 +243,18 @@ class ExtractionPool:
             )
         return self._pool
 
-    async def run(self, fn: Callable[..., Any], *args: Any, timeout: float | None = None) -> Any:
+    async def run(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        timeout: float | None = None,
+        notes: list[worker_notes.Note] | None = None,
+    ) -> Any:
         """Run ``fn(*args)`` in a worker process; raise ``LoratuiError`` on failure.
 
         ``timeout``: this task's limit in seconds instead of ``task_timeout_s`` (a page
-        read by OCR has its own). Cancelling the awaiting task cancels the pool task
+        read by OCR has its own). ``notes``: gets what libraries logged or warned in the
+        task (also when it failed). Cancelling the awaiting task cancels the pool task
         (pebble stops its process if it already started).
         """
         pool = self._ensure()
@@ -243,7 +263,10 @@ class ExtractionPool:
             pool_spool.spooled_call, args=(fn, args, str(self._spool)), timeout=limit
         )
         try:
-            return pool_spool.result_of(await asyncio.wrap_future(future))
+            message = await asyncio.wrap_future(future)
+            if notes is not None:
+                notes.extend(message[2])
+            return pool_spool.result_of(message)
         except asyncio.CancelledError:
             future.cancel()
             raise
@@ -253,6 +276,11 @@ class ExtractionPool:
                 pool.stop()
             raise classify(exc, limit) from exc
         except Exception as exc:  # noqa: BLE001 - classified into a LoratuiError
+            came = getattr(exc, "library_notes", None) or ()
+            with contextlib.suppress(AttributeError):  # handed over once, not again by callers
+                del exc.library_notes  # type: ignore[attr-defined]
+            if notes is not None:
+                notes.extend(came)
             raise classify(exc, limit) from exc
 
     def worker_pids(self) -> list[int]:

@@ -11,6 +11,7 @@ process that died are removed when the next pool starts.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import shutil
@@ -19,17 +20,29 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from loratui.core.jobs import worker_notes
 from loratui.core.store.owners import pid_alive
 
 SPOOL_OVER = 2048  # bytes of pickled result sent through the pipe as they are
 _PREFIX = "pool-"
 
 
-def spooled_call(fn: Callable[..., Any], args: tuple[Any, ...], folder: str) -> tuple[bool, Any]:
-    """In a worker: run ``fn(*args)``; return (False, pickled result) or (True, its file)."""
-    data = pickle.dumps(fn(*args), protocol=pickle.HIGHEST_PROTOCOL)
+def spooled_call(
+    fn: Callable[..., Any], args: tuple[Any, ...], folder: str
+) -> tuple[bool, Any, list[worker_notes.Note]]:
+    """In a worker: run ``fn(*args)``; return (False, pickled result) or (True, its file),
+    with what libraries logged or warned meanwhile (``worker_notes``; on failure they ride
+    on the exception as ``library_notes``)."""
+    try:
+        with worker_notes.capture() as notes:
+            value = fn(*args)
+    except Exception as exc:
+        with contextlib.suppress(AttributeError):  # (a frozen exception keeps none)
+            exc.library_notes = notes  # type: ignore[attr-defined]
+        raise
+    data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
     if len(data) <= SPOOL_OVER:
-        return False, data
+        return False, data, notes
     path = None
     try:
         fd, path = tempfile.mkstemp(dir=folder, suffix=".pickle")  # mode 0600
@@ -38,13 +51,13 @@ def spooled_call(fn: Callable[..., Any], args: tuple[Any, ...], folder: str) -> 
     except OSError:  # a full disk: the pipe still works, and the result must not be lost
         if path is not None:
             Path(path).unlink(missing_ok=True)
-        return False, data
-    return True, path
+        return False, data, notes
+    return True, path, notes
 
 
-def result_of(message: tuple[bool, Any]) -> Any:
+def result_of(message: tuple[bool, Any, Any]) -> Any:
     """In the orchestrator: the result ``spooled_call`` sent (its file is removed)."""
-    spooled, value = message
+    spooled, value, _notes = message
     if not spooled:
         return pickle.loads(value)
     try:

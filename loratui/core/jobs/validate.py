@@ -36,6 +36,15 @@ def document_warnings(pages: list[str], kind: str | None = None) -> list[dict[st
     counts = [visible(p) for p in pages]
     total = sum(counts)
     if total == 0:
+        if known is not None and not known.reads_images:  # a DOCX or text file: no scans
+            out.append(
+                _warning(
+                    "no_text",
+                    "no text: the document is empty",
+                    "check the file: it holds no text; exclude it, or add a version with text",
+                )
+            )
+            return out
         out.append(
             _warning(
                 "no_text",

@@ -31,7 +31,7 @@ from loratui.core.errors import LoratuiError
 from loratui.core.extract import kinds
 from loratui.core.extract.shared import PageText
 from loratui.core.jobs import batches as look_batches
-from loratui.core.jobs import queue
+from loratui.core.jobs import queue, worker_notes
 from loratui.core.jobs import results as job_results
 from loratui.core.jobs.pool import ExtractionPool, extract_range, first_look, ocr_page
 from loratui.core.jobs.worker_db import claim_batch, page_ranges
@@ -109,6 +109,8 @@ class Worker:
         self._completing: set[int] = set()  # jobs handed to the completer
         self._looks: look_batches.LookBatcher | None = None
         self._pool_factory = pool_factory or ExtractionPool.from_settings
+        # what libraries logged in the pool about each document in flight (worker_notes)
+        self._notes: dict[int, list[worker_notes.Note]] = {}
 
     # ------------------------------------------------------------ helpers
 
@@ -291,9 +293,11 @@ class Worker:
         if doc is None:
             return  # the document was purged: the lease expires
         self._emit(WorkerUpdate(doc.id, "processing", doc.pages_done, doc.pages or 0), True)
+        self._notes[doc.id] = []
         try:
             await self._extract(job, doc, path, started)
         except asyncio.CancelledError:
+            self._notes.pop(doc.id, None)
             if self._stopping:
                 with contextlib.suppress(Exception):
                     await asyncio.shield(self._call(queue.release, job.id, self.owner))
@@ -309,10 +313,20 @@ class Worker:
             err = LoratuiError("locked", f"the database stayed busy ({exc})")
             await self._fail(job, doc, err, tb_mod.format_exc())
         except LoratuiError as err:
+            self._notes.get(doc.id, []).extend(getattr(err, "library_notes", None) or ())
             await self._fail(job, doc, err, getattr(err, "traceback", None))
         except Exception as exc:  # noqa: BLE001 - any bug becomes a visible failure
             err = LoratuiError("internal", f"unexpected error while processing: {exc}")
             await self._fail(job, doc, err, tb_mod.format_exc())
+        await self._record_notes(doc)
+
+    async def _record_notes(self, doc: Document) -> None:
+        """Library warnings about ``doc`` go to the project's log, on the document."""
+        notes = self._notes.pop(doc.id, None)
+        if not notes:
+            return
+        with contextlib.suppress(peewee.OperationalError):  # the DB stays busy: dropped
+            await self._call(worker_notes.record, self.project_id, doc.id, doc.name, notes)
 
     async def _fail(self, job: Job, doc: Document, err: LoratuiError, tb: str | None) -> None:
         try:
@@ -362,14 +376,19 @@ class Worker:
                     future.set_result(result)
 
     async def _in_pool(
-        self, fn: Callable[..., Any], *args: Any, items: int = 1, timeout: float | None = None
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        items: int = 1,
+        timeout: float | None = None,
+        notes: list[worker_notes.Note] | None = None,
     ) -> Any:
         """Run one pool task (serving ``items`` documents) when a slot is free; ``timeout``
-        replaces ``task_timeout_s`` for it."""
+        replaces ``task_timeout_s`` for it; ``notes`` gets what libraries logged."""
         assert self._slots is not None and self._pool is not None
         async with self._slots:
             t0 = time.monotonic()
-            result = await self._pool.run(fn, *args, timeout=timeout)
+            result = await self._pool.run(fn, *args, timeout=timeout, notes=notes)
             spent = (time.monotonic() - t0) / items
             self._task_s = (
                 spent if self._task_s == float("inf") else 0.8 * self._task_s + 0.2 * spent
@@ -384,18 +403,27 @@ class Worker:
                 "add the file again with `loratui add PROJECT PATH`",
             )
         kind = doc.kind
+        notes = self._notes.setdefault(doc.id, [])
         per_task = int(self._limits["pdf_pages_per_task"]) or 25
         extract_s = 0.0
         total = doc.pages
         if total is None or kind is None:
             t0 = time.monotonic()
             if self._looks is not None and look_batches.batchable(kind, doc.size):
-                (kind, total, pages), extract_s = await self._looks.look(
+                (kind, total, pages), extract_s, looked = await self._looks.look(
                     (path, kind, doc.name, doc.password)
                 )
+                notes.extend(looked)
             else:
                 kind, total, pages = await self._in_pool(
-                    first_look, path, kind, doc.name, doc.password, self._limits, per_task
+                    first_look,
+                    path,
+                    kind,
+                    doc.name,
+                    doc.password,
+                    self._limits,
+                    per_task,
+                    notes=notes,
                 )
                 extract_s = time.monotonic() - t0
             if pages is not None:  # small file: extracted whole, complete in one txn
@@ -414,7 +442,7 @@ class Worker:
             nonlocal done
             t0 = time.monotonic()
             pages = await self._in_pool(
-                extract_range, path, kind, start, end, doc.password, self._limits
+                extract_range, path, kind, start, end, doc.password, self._limits, notes=notes
             )
             pages = await self._read_scans(doc, path, kind, pages)
             spent = time.monotonic() - t0
@@ -454,7 +482,15 @@ class Worker:
         async def read_one(n: int, text: str) -> PageText | None:
             try:
                 return await self._in_pool(
-                    ocr_page, path, kind, n, text, doc.password, self._limits, timeout=limit
+                    ocr_page,
+                    path,
+                    kind,
+                    n,
+                    text,
+                    doc.password,
+                    self._limits,
+                    timeout=limit,
+                    notes=self._notes.get(doc.id),
                 )
             except LoratuiError as err:
                 raise ocr.page_error(err, n, limit) from err

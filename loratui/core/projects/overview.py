@@ -11,8 +11,12 @@ What each figure counts:
   An excluded document still counts (as a failed one does in ``failures``): excluding it
   changes what is exported, not what was found, and the number then matches the files the
   Files screen lists for that code; ``excluded`` says how many are left out.
+- ``documents``: every document of the project, whatever its state: the one total the
+  dashboard, the Files screen and ``status`` show.
 - ``progress``: pages done of all known pages, and documents finished (done or failed) of all,
-  among the documents there is work for (not duplicates, not cancelled).
+  among the documents there is work for (not duplicates, not cancelled). A queued document's
+  page count is unknown until a worker opened it: ``pages_left`` counts such documents at
+  the average page count of those known, so 118 files waiting are never "0 pages left".
 - ``last_export``: the newest dataset version; ``last_taken``: the newest file the drop folder
   took, by any watcher (the TUI's or a ``loratui watch``).
 - ``runs``: commands at work on another engine than the local pool (``process --engine ray``
@@ -79,6 +83,18 @@ class Progress:
     pages_total: int
     files_finished: int  # done or failed
     files_total: int  # not duplicates, not cancelled
+    files_pages_unknown: int = 0  # still to process, page count not known yet
+    files_pages_known: int = 0  # of the documents there is work for
+
+    def pages_left(self) -> float | None:
+        """Pages still to extract: the known ones, and for each document whose count is
+        not known yet the average of those known; None when no count is known at all."""
+        left = max(0, self.pages_total - self.pages_done)
+        if not self.files_pages_unknown:
+            return float(left)
+        if not self.files_pages_known:
+            return None
+        return left + self.files_pages_unknown * self.pages_total / self.files_pages_known
 
 
 @dataclass(frozen=True)
@@ -114,6 +130,7 @@ class Overview:
                 "pages_total": self.progress.pages_total,
                 "files_finished": self.progress.files_finished,
                 "files_total": self.progress.files_total,
+                "files_pages_unknown": self.progress.files_pages_unknown,
             },
             "last_export": (
                 {"version": export.number, "records": export.records, "tokens": export.tokens}
@@ -157,11 +174,19 @@ def progress(project: Project | int, states: dict[str, int]) -> Progress:
         .tuples()
         .get()
     )
+    known = Document.select().where(work & Document.pages.is_null(False)).count()
+    unknown = (
+        Document.select()
+        .where(work & Document.pages.is_null() & Document.state.in_([QUEUED, PROCESSING]))
+        .count()
+    )
     return Progress(
         pages_done=int(pages_done or 0),
         pages_total=int(pages_total or 0),
         files_finished=states.get(DONE, 0) + states.get(FAILED, 0),
         files_total=sum(n for s, n in states.items() if s not in (DUPLICATE, CANCELLED)),
+        files_pages_unknown=unknown,
+        files_pages_known=known,
     )
 
 
@@ -312,9 +337,9 @@ class Throughput:
         return (pages_done - p0) / dt
 
     @staticmethod
-    def eta_s(pages_left: int, rate: float | None) -> float | None:
+    def eta_s(pages_left: float | None, rate: float | None) -> float | None:
         """Seconds until ``pages_left`` are done at ``rate``; None when unknown or nothing left."""
-        if not rate or pages_left <= 0:
+        if not rate or pages_left is None or pages_left <= 0:
             return None
         return pages_left / rate
 

@@ -37,7 +37,16 @@ from loratui.core.projects.archive import (
 from loratui.core.store import folders
 from loratui.core.store import home as home_mod
 from loratui.core.store.db import write_txn
-from loratui.core.store.models import DatasetVersion, Document, Event, Job, Page, Project, now
+from loratui.core.store.models import (
+    DatasetVersion,
+    Document,
+    DropFile,
+    Event,
+    Job,
+    Page,
+    Project,
+    now,
+)
 
 
 def _unsafe(message: str) -> LoratuiError:
@@ -294,11 +303,21 @@ def _insert_rows(
     old_project: dict[str, Any],
 ) -> dict[str, int]:
     counts: dict[str, int] = {}
+    # Drop-folder claims describe the files of one folder: they come along only when the
+    # copy watches that same folder. Otherwise (the default inbox, which archives leave
+    # out, or a folder the original still watches) the copy's dashboard named, as "last
+    # taken", a file its own folder never saw.
+    same_drop = bool(old_project.get("drop_folder")) and (
+        project.drop_folder == old_project.get("drop_folder")
+    )
     for model in tables:
         if model is Project:
             continue
         if model is Event:
             counts["event"] = _insert_events(rows[Event], ids, project)
+            continue
+        if model is DropFile and not same_drop:
+            counts[project_rows.table_name(model)] = 0
             continue
         pending = []
         for row in rows[model]:

@@ -86,6 +86,7 @@ def get_project(ref: str | int) -> Project:
             "not_found",
             f"no project named {ref!r}",
             f"projects: {names}; create one with `loratui new NAME`",
+            f"projects: {names}; open one from the list, or press `n` there for a new one",
         )
     return project
 

@@ -14,6 +14,8 @@ from collections.abc import Container
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
+from loratui.core.ingest import links
+
 JUNK_NAMES = frozenset({"thumbs.db", "desktop.ini", "__macosx"})
 JUNK_SUFFIXES = (".part", ".tmp", ".crdownload", ".swp")
 DONE_DIR = ".done"
@@ -123,13 +125,13 @@ def probe(path: str | os.PathLike[str], root: Path) -> Probe:
     except (FileNotFoundError, NotADirectoryError):
         return Probe("gone")
     if stat.S_ISLNK(st.st_mode):
-        target = os.path.realpath(path)
-        inside = relative_to_root(target, root) is not None and os.path.exists(target)
+        link = links.examine(path, root)  # the same rule as adding a folder
+        assert link is not None
         return Probe(
-            "link_inside" if inside else "link_outside",
+            "link_inside" if link.inside else "link_outside",
             st.st_size,
             st.st_mtime_ns,
-            target=target,
+            target=link.target,
         )
     if stat.S_ISDIR(st.st_mode):
         return Probe("dir")

@@ -14,9 +14,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from loratui.core.ingest import links
 from loratui.core.store import settings
 from loratui.core.store.home import ensure_private_dir
-from loratui.core.store.models import Project
+from loratui.core.store.models import FAILED, Document, Project
 from loratui.core.store.text import path_text
 from loratui.core.watch import claims as watch_claims
 from loratui.core.watch.rules import after_folder, unique_destination
@@ -62,7 +63,7 @@ class FileTaker:
     def skip(self, rel: str, kind: str, mtime_ns: int, target: str | None) -> bool:
         """Remember a path never to take (a link out, a device); True the first time."""
         if kind == "link_outside":
-            reason = f"symbolic link to {target}, outside the drop folder; not followed"
+            reason = links.Link(target or "?", inside=False).reason("drop folder")
         else:
             reason = "not a regular file (device, FIFO or socket)"
         self.known.add((rel, -1, mtime_ns))
@@ -133,9 +134,31 @@ class FileTaker:
         reason = (res.reason or res.error_code) if res else "add took nothing from this path"
         watch_claims.finish(got.row, state, doc_id, reason)
         self.known.add(key)
+        if prev is not None and doc_id is not None:
+            self._replace_failed(rel, prev.document_id, doc_id)
         # shown and logged: the names as text (see ``path_text``)
         return TakenFile(
             path_text(rel), path_text(path), state, doc_id, reason, prev is not None, time.time()
+        )
+
+    def _replace_failed(self, rel: str, old_id: int | None, new_id: int) -> None:
+        """The earlier version of ``rel`` failed (a transfer that paused past the settle
+        time: half a PDF is ``corrupt``): the new version replaces it, so one document
+        stays and the failure is not left behind as a false one. Its events and a
+        tombstone stay in the audit trail, linked from a ``drop.replaced`` event."""
+        from loratui.core.projects import purge
+
+        old = Document.get_or_none(Document.id == old_id) if old_id is not None else None
+        if old is None or old.id == new_id or old.state != FAILED:
+            return
+        code = old.error_code
+        purge.purge_documents(self.project, [old.id])
+        self._report(
+            "drop.replaced",
+            f"drop folder: {rel} changed after its earlier version failed ({code}); the "
+            "new version replaces it",
+            document=new_id,
+            data={"path": rel, "previous_document_id": old_id, "previous_error_code": code},
         )
 
     def after_store(self, rel: str, state: str) -> None:

@@ -135,7 +135,8 @@ class AddFilesScreen(ReportsWorkerErrors, Screen[None]):
 
     def on_mount(self) -> None:
         self.sub_title = workspace.get_project(self.project_id).name
-        self.query_one(MarkingTree).focus()
+        # typing starts a path: with the tree focused, letters were screen keys (e: Export)
+        self.query_one("#add-path", Input).focus()
 
     @on(Input.Submitted, "#add-path")
     def _add_typed(self, event: Input.Submitted) -> None:

@@ -171,7 +171,7 @@ class DashboardScreen(ProjectScreen):
         files = self.query_one("#files-bar", ProgressBar)
         files.update(total=max(progress.files_total, 1), progress=progress.files_finished)
         self.query_one("#files-text", Label).update(
-            f"{progress.files_finished:,} / {progress.files_total:,}"
+            f"{progress.files_finished:,} / {progress.files_total:,} finished"
         )
 
         state = self.lapp.worker_state
@@ -181,9 +181,10 @@ class DashboardScreen(ProjectScreen):
         rate = self._throughput.add(self.lapp.clock(), progress.pages_done)
         busy = states.get("queued", 0) + states.get("processing", 0)
         if busy and rate:
-            eta = Throughput.eta_s(progress.pages_total - progress.pages_done, rate)
+            eta = Throughput.eta_s(progress.pages_left(), rate)
             status.append(f"   {rate:.1f} pages/s")
-            status.append(f"   ETA {duration(eta)}" if eta is not None else "")
+            status.append(f"   ETA {duration(max(eta, 1))}" if eta is not None else "")
+            status.append(f"   {busy} to process", style="dim")
         elif busy:
             status.append(f"   {busy} to process", style="dim")
         for run in stats.runs:  # a command on another engine, in this process or not
@@ -192,6 +193,7 @@ class DashboardScreen(ProjectScreen):
         self.query_one("#status-line", Static).update(status)
 
         states_line = Text("States ", style="bold")
+        states_line.append(f"{stats.counts['documents']:,} files: ")  # as Files and status
         for s in STATE_ORDER:
             states_line.append(f"{s} ", style=STATE_STYLE[s])
             states_line.append(f"{states.get(s, 0)}  ")

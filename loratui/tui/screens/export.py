@@ -11,6 +11,7 @@ and the form opens with the draft, marked unsaved, until it is saved or discarde
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from typing import Any
@@ -157,6 +158,7 @@ class ExportScreen(Screen):
         self.project_name = ""
         self.unsaved = False  # the form differs from the saved configuration (a draft is kept)
         self._cancel = threading.Event()  # set by ctrl+e; the progress callback raises
+        self._writing = False  # the export thread is writing a version
 
     def compose(self) -> ComposeResult:
         yield Static("Export", id="ex-title")
@@ -412,6 +414,28 @@ class ExportScreen(Screen):
             self._cancel.set()
             self.query_one("#ex-run-text", Static).update("cancelling…")
 
+    @property
+    def running_export(self) -> bool:
+        """Whether quitting now would interrupt an export (the app asks first), also when
+        this screen was left for another section while it runs."""
+        return self._writing or (self.running and self.is_attached)
+
+    async def cancel_and_wait(self) -> None:
+        """Cancel the running export (no version is written) and wait until it stopped:
+        quitting must not leave the export thread writing after the app is gone."""
+        if self.running and not self._cancel.is_set():
+            self._cancel.set()
+            if self.is_attached:
+                self.query_one("#ex-run-text", Static).update("cancelling…")
+        while self._writing or self._checking():
+            await asyncio.sleep(0.05)
+
+    def _checking(self) -> bool:
+        """The look for an identical version is still running (the export follows it)."""
+        return any(
+            w.node is self and w.group == "export-run" and not w.is_finished for w in self.workers
+        )
+
     def action_run(self) -> None:
         if self.running:
             return
@@ -420,6 +444,9 @@ class ExportScreen(Screen):
             return
         self.running = True
         self._cancel.clear()
+        track = getattr(self.app, "track_export", None)  # q asks even once this screen is left
+        if track is not None:
+            track(self)
         self.refresh_bindings()
         self.query_one("#ex-result").remove_class("-shown")
         self.query_one("#ex-run").add_class("-shown")
@@ -458,6 +485,13 @@ class ExportScreen(Screen):
 
     @work(thread=True, exclusive=True, group="export-run", exit_on_error=False)
     def _run(self, cfg: cfgmod.ExportConfig, force: bool = False) -> None:
+        self._writing = True  # (also after the screen was left: the thread goes on)
+        try:
+            self._write_version(cfg, force)
+        finally:
+            self._writing = False
+
+    def _write_version(self, cfg: cfgmod.ExportConfig, force: bool) -> None:
         from loratui.core.export import version
 
         last = 0.0

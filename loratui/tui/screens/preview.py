@@ -18,7 +18,8 @@ from textual.screen import Screen
 from textual.widgets import Input, Static
 from textual.worker import Worker, WorkerState
 
-from loratui.core.errors import LoratuiError
+from loratui.core.errors import LoratuiError, worded_hint
+from loratui.core.extract import kinds
 from loratui.core.projects import documents, workspace
 from loratui.core.projects.documents import DocumentDetail
 from loratui.core.store.models import DONE, FAILED, PROCESSING, QUEUED
@@ -36,8 +37,8 @@ def unlock_document(project_id: int, document_id: int, password: str) -> str:
 
     project = workspace.get_project(project_id)
     doc = documents.get_document(project, document_id)
-    queue_control.unlock(project, doc, password)
-    return "password accepted; the document is queued for extraction again"
+    queue_control.unlock(project, doc, password)  # opens the file with it first
+    return "the password opens the file; it is queued for extraction again"
 
 
 class PreviewScreen(Screen):
@@ -148,7 +149,7 @@ class PreviewScreen(Screen):
             with thread_connection():
                 message = unlock_document(self.project_id, self.document_id, password)
         except LoratuiError as exc:
-            self.post_message(self.Unlocked(False, exc.message, exc.hint))
+            self.post_message(self.Unlocked(False, exc.message, exc.hint_for("tui")))
             return
         self.post_message(self.Unlocked(True, message))
 
@@ -235,8 +236,10 @@ class PreviewScreen(Screen):
             issues.append(
                 f"[b red]error[/] {_esc(f'[{doc.error_code}]')} {_esc(doc.error_message or '')}"
             )
-            if doc.hint:
-                issues.append(f"  hint: {_esc(doc.hint)}")
+            known = kinds.find(doc.kind)
+            hint = worded_hint(doc.error_code, doc.hint, "tui", known.errors if known else ())
+            if hint:
+                issues.append(f"  hint: {_esc(hint)}")
         if self.info.original:
             issues.append(
                 f"[cyan]duplicate[/] same bytes as {_esc(self.info.original)}; "
@@ -378,7 +381,8 @@ class PreviewScreen(Screen):
 
     def _password_given(self, password: str | None) -> None:
         if password:
-            self.unlock_message = "unlocking…"
+            self.unlock_message = "trying the password…"  # said to work only once it did
+            self._render_info()
             self.unlock(password)
 
 

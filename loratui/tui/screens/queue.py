@@ -228,6 +228,8 @@ class QueueScreen(QueueActions, ProjectScreen):
                 self._marked.discard(doc_id)
                 if self._cells.pop(doc_id, None) is not None:
                     table.remove_row(str(doc_id))
+            if deleted:  # the line under the table named the row that is gone
+                self._show_detail(self.selected_id())
             text = self.query_one("#queue-filter", Input).value.strip()
             updates: list[tuple[str, str, Any]] = []
             for row in changed:

@@ -259,7 +259,7 @@ class LogPanel(Vertical):
 
 def _error_text(exc: Exception) -> str:
     if isinstance(exc, LoratuiError):
-        return f"{exc.message} ({exc.hint})"
+        return f"{exc.message} ({exc.hint_for('tui')})"
     return str(exc) or type(exc).__name__
 
 

@@ -150,7 +150,9 @@ class DocumentKind:
         """``LoratuiError(code)`` in this kind's words (its ``errors``), else the catalogue's."""
         own = next((e for e in self.errors if e.code == code), None)
         entry = own or info(code)
-        return LoratuiError(code, message or entry.message, entry.hint)
+        return LoratuiError(
+            code, message or entry.message, entry.hint, entry.tui_hint or entry.hint
+        )
 
 
 # One document parsed whole, kept in this process until its last page is handed out, so

@@ -16,13 +16,10 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from loratui.core.errors import ErrorInfo, LoratuiError
+from loratui.core.errors import RETRY_PASSWORD_TUI_HINT, UNLOCK_TUI_HINT, ErrorInfo, LoratuiError
 from loratui.core.extract.kinds.base import DocumentKind, Limits, Pages, PageText, Probe
 
-UNLOCK_HINT = (
-    "press `p` on the file to give its password, or run "
-    "`loratui unlock PROJECT DOC --password-stdin`"
-)
+UNLOCK_HINT = "give its password with `loratui unlock PROJECT DOC --password-stdin`"
 ENGINES = ("pypdfium2", "pypdf")  # the default first
 # Failures the other engine may not share; a password it would refuse alike.
 FALLBACK_ON = frozenset({"corrupt", "unsupported"})
@@ -105,11 +102,17 @@ class PdfKind(DocumentKind):
     takes_password = True
     reads_images = True
     errors = (
-        ErrorInfo("encrypted", "the PDF is encrypted and needs a password", UNLOCK_HINT),
+        ErrorInfo(
+            "encrypted",
+            "the PDF is encrypted and needs a password",
+            UNLOCK_HINT,
+            tui_hint=UNLOCK_TUI_HINT,
+        ),
         ErrorInfo(
             "wrong_password",
             "the password given for this PDF is wrong",
             "run `loratui unlock PROJECT DOC --password-stdin` again with the right password",
+            tui_hint=RETRY_PASSWORD_TUI_HINT,
         ),
     )
 
