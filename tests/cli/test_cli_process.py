@@ -166,6 +166,7 @@ def test_library_warnings_go_to_the_log_not_the_terminal(cli: CLI, tmp_path: Pat
 
     pdf = make_odd_encoding_pdf(tmp_path / "odd-font.pdf")
     cli.run("new", "w", check=True)
+    cli.run("settings", "w", "pdf_engine=pypdf", check=True)  # pypdf is the one that logs
     cli.run("add", "w", str(pdf), check=True)
     proc = cli.run("process", "w", "--json", check=True)
     assert "Advanced encoding" not in proc.stderr and "Winng" not in proc.stderr

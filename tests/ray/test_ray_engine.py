@@ -315,3 +315,22 @@ def test_process_on_ray_killed_then_run_again_does_every_document_once(tmp_path:
         assert leftover == 0
     finally:
         db.close()
+
+
+async def test_library_warnings_in_ray_tasks_reach_the_documents_log(
+    home: Path, tmp_path: Path
+) -> None:
+    """As with the local pool: what a library logs in a task is a warning event on the
+    document, not a line on the driver's terminal."""
+    from tests.unit.docmakers import make_odd_encoding_pdf
+
+    project = workspace.create_project("noted")
+    workspace.update_settings(project, {"pdf_engine": "pypdf"})  # pypdf logs the warning
+    ingest.add_paths(project, [make_odd_encoding_pdf(tmp_path / "odd-font.pdf")])
+    with RayEngine.open(project, "process") as engine:
+        worker = await _process(project, engine)
+    assert worker.done == 1
+    (event,) = Event.select().where(
+        (Event.project_id == project.id) & (Event.kind == "extract.warning")
+    )
+    assert event.message.startswith("odd-font.pdf: Advanced encoding /Winng")

@@ -45,14 +45,20 @@ def _show_warning(message: Any, category: type[Warning], *_args: Any, **_kw: Any
         _sink.append(("warning", category.__name__, str(message)))
 
 
-def silence_terminal() -> None:
-    """In a worker process (once): library logging and warnings go to the task's notes,
-    and what is written straight to file descriptors 1 and 2 (C libraries) is dropped."""
+def route_to_notes() -> None:
+    """In a process that runs tasks (idempotent): library logging and warnings go to the
+    task's notes, never to a terminal (a Ray worker's, whose output Ray forwards)."""
     root = logging.getLogger()
     if not any(isinstance(h, _ToSink) for h in root.handlers):
         root.addHandler(_ToSink(level=logging.WARNING))
     logging.lastResort = None
     warnings.showwarning = _show_warning
+
+
+def silence_terminal() -> None:
+    """In a worker process (once): library logging and warnings go to the task's notes,
+    and what is written straight to file descriptors 1 and 2 (C libraries) is dropped."""
+    route_to_notes()
     with contextlib.suppress(OSError):
         null = os.open(os.devnull, os.O_WRONLY)
         os.dup2(null, 1)

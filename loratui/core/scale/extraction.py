@@ -31,6 +31,7 @@ from typing import Any
 
 from loratui.core.errors import LoratuiError
 from loratui.core.extract import kinds
+from loratui.core.jobs import worker_notes
 from loratui.core.jobs.pool import classify
 from loratui.core.scale.runtime import Cluster, import_ray
 
@@ -42,7 +43,15 @@ def run_task(fn: Callable[..., Any], args: tuple[Any, ...], kind_modules: tuple[
     worker serves many tasks; adding twice is harmless), then ``fn(*args)``."""
     if kind_modules:
         kinds.REGISTRY.load(kind_modules)
-    return fn(*args)
+    worker_notes.route_to_notes()  # Ray's worker processes are its own: set up here
+    try:
+        with worker_notes.capture() as notes:  # what libraries logged, as the local pool
+            value = fn(*args)
+    except Exception as exc:
+        with contextlib.suppress(AttributeError):  # (a frozen exception keeps none)
+            exc.library_notes = notes  # type: ignore[attr-defined]
+        raise
+    return value, notes
 
 
 class RayExtractionPool:
@@ -64,9 +73,16 @@ class RayExtractionPool:
         """What ``Worker(pool_factory=...)`` calls with its worker count and settings."""
         return lambda _workers, limits: cls(cluster, limits["task_timeout_s"])
 
-    async def run(self, fn: Callable[..., Any], *args: Any, timeout: float | None = None) -> Any:
+    async def run(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        timeout: float | None = None,
+        notes: list[worker_notes.Note] | None = None,
+    ) -> Any:
         """Run ``fn(*args)`` as a Ray task; raise ``LoratuiError`` on failure (cancelling
-        the awaiting task cancels the Ray task)."""
+        the awaiting task cancels the Ray task). ``notes`` gets what libraries logged or
+        warned in the task, also when it failed (``worker_notes``)."""
         ray = import_ray()
         limit = float(timeout) if timeout else self.task_timeout_s
         if self._free is None:
@@ -78,7 +94,10 @@ class RayExtractionPool:
             ref = self._task.remote(fn, args, kinds.REGISTRY.extensions())
             self._refs.add(ref)
             try:
-                return await asyncio.wait_for(asyncio.wrap_future(ref.future()), limit)
+                value, logged = await asyncio.wait_for(asyncio.wrap_future(ref.future()), limit)
+                if notes is not None:
+                    notes.extend(logged)
+                return value
             except (asyncio.CancelledError, TimeoutError) as exc:
                 with contextlib.suppress(Exception):
                     ray.cancel(ref, force=True)
@@ -87,6 +106,8 @@ class RayExtractionPool:
                 raise classify(TimeoutError(), limit) from exc
             except ray.exceptions.RayTaskError as exc:  # the task itself raised
                 cause = exc.cause if isinstance(exc.cause, BaseException) else exc
+                if notes is not None:
+                    notes.extend(getattr(cause, "library_notes", None) or ())
                 with contextlib.suppress(AttributeError):
                     cause.traceback = exc.traceback_str  # type: ignore[attr-defined]
                 raise classify(cause, limit) from exc
