@@ -9,11 +9,12 @@ places a word with its own text matrix after a font change) comes out glued:
 ``WordGaps`` is pypdf's ``visitor_operand_before``: it follows the text position as a
 viewer does (the text matrix pypdf keeps, advanced by each shown string's widths from the
 font's ``/Widths`` or ``/W``, ``Tc``, ``Tw``, ``Tz`` and ``TJ`` offsets), and where a
-string starts on the line of the previous one more than ``GAP_EM`` of an em after its
-end, it puts a large negative offset (with the positive one that cancels it) before the
-string in the ``TJ`` array. pypdf adds a space for such an offset unless the text already
-ends in one; positions and widths it computes are unchanged. Strings in fonts whose widths
-are not in the file (the standard 14 without ``/Widths``), and those shown by ``Tj``,
+string starts on the line of the previous one ``GAP_EM`` of an em or more after its end
+(and does not start with a space of its own), it puts a large negative offset, with the
+positive one that cancels it, before the string in the ``TJ`` array. pypdf adds a space
+for such an offset unless the text already ends in one; the positions and widths it
+computes are unchanged. Strings in fonts whose widths are not in the file (the standard 14
+without ``/Widths``, Type 3, CMaps other than Identity-H), and those shown by ``Tj``,
 ``'`` and ``"`` (no array to put the offset in), are left to pypdf.
 """
 
@@ -62,7 +63,7 @@ class _Widths:
         self.default = float(missing) if missing is not None else 0.0
 
     def _composite(self, font: DictionaryObject) -> None:
-        if font.get("/Encoding") not in ("/Identity-H", "/Identity-V"):
+        if font.get("/Encoding") != "/Identity-H":  # other CMaps, vertical text: unknown
             return
         descendant = font["/DescendantFonts"].get_object()[0].get_object()
         self.two_byte = True
@@ -75,7 +76,7 @@ class _Widths:
                 self.table.update({first + k: float(w) for k, w in enumerate(nxt)})
                 i += 2
             else:
-                last, width = int(nxt), float(spec[i + 2])
+                last, width = min(int(nxt), 0xFFFF), float(spec[i + 2])  # two-byte codes
                 self.table.update(dict.fromkeys(range(first, last + 1), width))
                 i += 3
 
@@ -127,6 +128,8 @@ class _Text(NamedTuple):
 
 # Operators that set the text position: the pen starts again at the text matrix.
 _POSITIONING = {b"BT", b"Tm", b"Td", b"TD", b"T*"}
+# Those this visitor follows; the rest (paths, colours, images) it skips at once.
+_FOLLOWED = _POSITIONING | {b"Tf", b"Tc", b"Tw", b"Tz", b"q", b"Q", b"Do", b"Tj", b"TJ", b"'", b'"'}
 
 
 class WordGaps:
@@ -136,7 +139,8 @@ class WordGaps:
 
     def __init__(self, resources: Any) -> None:
         self._resources: list[DictionaryObject] = [self._dict(resources)]
-        self._widths: dict[int, _Widths] = {}
+        self._entered: list[DictionaryObject] = []  # kept alive: _widths is keyed by their id
+        self._widths: dict[tuple[int, Any], _Widths | None] = {}  # by resources and name
         self._text = _Text()
         self._saved: list[_Text] = []
         self._advance = 0.0  # text-space distance shown since the text matrix was last set
@@ -154,13 +158,10 @@ class WordGaps:
         return obj if isinstance(obj, DictionaryObject) else DictionaryObject()
 
     def _lookup(self, name: Any) -> _Widths | None:
-        fonts = self._dict(self._resources[-1].get("/Font"))
-        if name not in fonts:
-            return None
-        font = fonts[name]
-        key = id(font.get_object())
+        key = (id(self._resources[-1]), name)
         if key not in self._widths:
-            self._widths[key] = _Widths(font)
+            fonts = self._dict(self._resources[-1].get("/Font"))
+            self._widths[key] = _Widths(fonts[name]) if name in fonts else None
         return self._widths[key]
 
     def before(
@@ -168,6 +169,8 @@ class WordGaps:
     ) -> None:
         """Follow one operator (``tm``: pypdf's text matrix before it); put the push pair
         into a ``TJ`` array where a word gap would be missed."""
+        if operator not in _FOLLOWED:
+            return
         try:
             self._operator(operator, operands, cm, tm)
         except Exception:  # a malformed operand: lose the pen, pypdf alone decides
@@ -215,6 +218,7 @@ class WordGaps:
         form = self._dict(xobjects.get(operands[0])) if operands else DictionaryObject()
         own = self._dict(form.get("/Resources"))
         self._resources.append(own if "/Font" in own else current)
+        self._entered.append(self._resources[-1])
 
     def _show_array(self, array: list[Any], m: list[float]) -> None:
         """Follow a ``TJ`` array (``m``: text matrix times CTM), marking missed gaps."""
@@ -229,13 +233,17 @@ class WordGaps:
             if isinstance(item, (int, float)) and not isinstance(item, bool):
                 self._advance -= float(item) / 1000 * self._text.size * self._text.scale
             elif isinstance(item, (str, bytes)) and not isinstance(item, NameObject):
-                if self._gap_before(m) and not marked:
+                if not marked and self._gap_before(m) and not self._starts_with_space(item):
                     array[i:i] = [_PUSH, _UNDO]
                     self.added += 1
                     i += 2
                 marked = False
                 self._follow(item, m)
             i += 1
+
+    def _starts_with_space(self, string: Any) -> bool:
+        font = self._text.font
+        return font is not None and not font.two_byte and _raw(string)[:1] == b" "
 
     def _gap_before(self, m: list[float]) -> bool:
         """Whether the string about to be shown starts a word gap after the last one."""
