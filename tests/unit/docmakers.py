@@ -308,17 +308,22 @@ def make_unicode_pdf(path: Path, lines: Sequence[str], align: str = "L") -> Path
 
 
 def make_raw_pdf(
-    path: Path, content: bytes, stream_filter: bytes = b"[]", font_extra: bytes = b""
+    path: Path,
+    content: bytes,
+    stream_filter: bytes = b"[]",
+    font_extra: bytes = b"",
+    more_fonts: bytes = b"",
 ) -> Path:
     """A one-page PDF written byte by byte around ``content`` (the page's content stream,
     stored as it is under ``/Filter stream_filter``) in Helvetica, with ``font_extra`` in
     the font's dictionary: for what fpdf2 refuses to write (control characters in a
-    string, a filter no reader knows, a font whose encoding is missing)."""
+    string, a filter no reader knows, a font whose encoding is missing). ``more_fonts``:
+    further entries of the page's font resources (``/F2 << ... >>``), besides ``/F1``."""
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"/Resources << /Font << /F1 5 0 R " + more_fonts + b">> >> >>",
         b"<< /Length %d /Filter %s >>\nstream\n" % (len(content), stream_filter)
         + content
         + b"\nendstream",

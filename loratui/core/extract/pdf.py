@@ -20,6 +20,7 @@ from pypdf.errors import DependencyError, FileNotDecryptedError, PyPdfError
 
 from loratui.core.errors import LoratuiError
 from loratui.core.extract.normalise import tidy
+from loratui.core.extract.pdf_spacing import WordGaps
 from loratui.core.extract.pdf_tables import Box, find_tables, mark_tables
 from loratui.core.extract.shared import Refusal, damaged_pdf, page_numbers, unreadable
 
@@ -128,7 +129,8 @@ def count_pages(
 
 def _page_text(page: Any) -> str:
     """The page's text with its tables marked (``pdf_tables``), positions from pypdf's
-    text visitor (a piece's right edge is estimated: half an em a character)."""
+    text visitor (a piece's right edge is estimated: half an em a character), and the word
+    gaps pypdf misses put in (``pdf_spacing``)."""
     boxes: list[Box] = []
     texts: list[str] = []
 
@@ -144,7 +146,13 @@ def _page_text(page: Any) -> str:
         boxes.append(Box(x, x + len(body) * em * 0.5, y - 0.2 * em, y + 0.8 * em))
         texts.append(body)
 
-    text = page.extract_text(visitor_text=visit) or ""
+    gaps = WordGaps(page.get("/Resources"))
+    text = (
+        page.extract_text(
+            visitor_text=visit, visitor_operand_before=gaps.before, visitor_operand_after=gaps.after
+        )
+        or ""
+    )
     return mark_tables(text, find_tables(boxes, texts.__getitem__))
 
 
