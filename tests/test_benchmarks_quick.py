@@ -33,6 +33,7 @@ KEYS = [
     "ingest_speedup_max",
     "export_speedup_max",
     "bookkeeping_growth",
+    "sessions_idle_cpu_ratio",
 ]
 
 
@@ -58,6 +59,7 @@ def test_quick_benchmarks_report_every_key(tmp_path: Path) -> None:
         "generate",
         "ocr",
         "scale",
+        "sessions",
     }, proc.stderr
     for result in results:
         assert "error" not in result, result

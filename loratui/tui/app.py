@@ -66,6 +66,7 @@ class LoratuiApp(App[int]):
     )
     BINDINGS = [
         Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("f1", "help", "Help", show=False),  # from a text input, where "?" is typed
         Binding("d", "section('dashboard')", "Dash"),
         Binding("f", "section('files')", "Files"),
         Binding("a", "add_files", "Add"),

@@ -62,11 +62,10 @@ def where(project: Project) -> list[dict[str, Any]]:
     files, size = _tree(base, skip=drop)
     rows.append(_entry("project_folder", "project folder", base, files, size))
 
-    db_bytes = sum(
-        Path(str(db_path) + s).stat().st_size
-        for s in ("", "-wal", "-shm")
-        if Path(str(db_path) + s).exists()
-    )
+    # the data's own size (pages in use, its write-ahead log's pages included), not the
+    # files': the log file grows and shrinks with checkpoints the user has no say in
+    pages = database.execute_sql("PRAGMA page_count").fetchone()[0]
+    db_bytes = pages * database.execute_sql("PRAGMA page_size").fetchone()[0]
     docs = Document.select().where(Document.project == project).count()
     rows.append(
         _entry(
