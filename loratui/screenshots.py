@@ -187,6 +187,9 @@ async def _shoot(out: Path, size: tuple[int, int], project_id: int) -> list[Path
         await shot("12-dashboard-log-panel")
         await pilot.press("ctrl+l", "comma")
         await shot("13-settings")
+        await pilot.press("escape", "g")  # no model server in the demo: it says so, and how
+        await settle(1.5)
+        await shot("14-generate")
     return written
 
 

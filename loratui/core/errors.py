@@ -180,6 +180,7 @@ CATALOGUE: dict[str, ErrorInfo] = {
             "server_unreachable",
             "the model server cannot be reached",
             "start the model server, or check --base-url; " + _URL_HINT,
+            tui_hint="start the model server, or check the endpoint; " + _URL_HINT,
         ),
         ErrorInfo(
             "unauthorized",
@@ -190,6 +191,7 @@ CATALOGUE: dict[str, ErrorInfo] = {
             "model_not_found",
             "the model server does not serve this model",
             "check --model against the names the server lists (`/v1/models`)",
+            tui_hint="pick a model the server lists (Models asks it again)",
         ),
         ErrorInfo(
             "rate_limited",

@@ -42,6 +42,14 @@ def test_each_shell_gets_its_own_wording() -> None:
     assert own.hint_for("tui") == own.hint_for("cli") == "ask the sender"
 
 
+def test_a_model_server_that_is_down_is_worded_for_the_generate_screen() -> None:
+    from loratui.core.generation.failures import GenerationError
+
+    err = GenerationError("server_unreachable", "cannot connect to http://127.0.0.1:9/v1")
+    assert "--base-url" in err.hint_for("cli")
+    assert "--" not in err.hint_for("tui") and "the endpoint" in err.hint_for("tui")
+
+
 def test_stored_hints_are_reworded_for_the_tui_only_when_they_are_the_standard_one() -> None:
     pdf = kinds.get("pdf").errors
     stored = kinds.get("pdf").error("encrypted").hint

@@ -222,7 +222,7 @@ class GenerateScreen(ProjectScreen):
         try:
             settings = base.with_changes(**changes)
         except LoratuiError as exc:
-            return None, f"{exc.message} ({exc.hint})"
+            return None, f"{exc.message} ({exc.hint_for('tui')})"
         problems = settings.validate()
         if problems:
             return None, "; ".join(f"{k}: {v}" for k, v in problems.items())
@@ -264,7 +264,7 @@ class GenerateScreen(ProjectScreen):
     @on(Models)
     def _on_models(self, message: Models) -> None:
         if message.error is not None:
-            self._status(f"✗ {message.error.message}\n{message.error.hint}", bad=True)
+            self._status(f"✗ {message.error.message}\n{message.error.hint_for('tui')}", bad=True)
             return
         self.models = message.models
         chosen = self.query_one("#gen-model", Select).value
@@ -327,8 +327,8 @@ class GenerateScreen(ProjectScreen):
         view = self.query_one("#gen-test", TextView)
         if message.error is not None:
             err = message.error
-            view.set_text(f"{TEST_NOTE}\n\n✗ {err.message}\n{err.hint}")
-            self._status(f"✗ test failed: {err.message}\n{err.hint}", bad=True)
+            view.set_text(f"{TEST_NOTE}\n\n✗ {err.message}\n{err.hint_for('tui')}")
+            self._status(f"✗ test failed: {err.message}\n{err.hint_for('tui')}", bad=True)
             return
         view.set_text(message.text)
         self._status("✓ test done: the request and its pairs are below")
