@@ -26,7 +26,6 @@ import json
 import os
 import random
 import resource
-import subprocess
 import sys
 import time
 from multiprocessing import Pool
@@ -131,18 +130,8 @@ def child(home: str, project_name: str, tokenizer: str) -> None:
 
 def export_once(home: Path, project: str, tokenizer: str) -> dict:
     """One export in a child process; its process tree's RSS is sampled from here."""
-    proc = subprocess.Popen(
-        [sys.executable, __file__, "--child", str(home), project, tokenizer],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=benchlib.loratui_env(home),
-    )
-    with benchlib.TreeRSS(pid=proc.pid, interval=0.05) as tree:
-        out, err = proc.communicate(timeout=3600)
-    if proc.returncode != 0:
-        raise RuntimeError(f"export of {project} with {tokenizer} failed:\n{err[-4000:]}")
-    run = json.loads(out.strip().splitlines()[-1])
+    args = [__file__, "--child", str(home), project, tokenizer]
+    run, tree = benchlib.run_child(args, home, f"export of {project} with {tokenizer}")
     # the whole tree: the writing process, the forkserver and the export workers
     run["peak_rss_mb"] = max(tree.peak_mb, run["self_peak_rss_mb"])
     run["cpu_s_tree"] = tree.cpu_s

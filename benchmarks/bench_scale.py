@@ -37,7 +37,6 @@ import argparse
 import asyncio
 import json
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -131,18 +130,8 @@ def export_child(home: str, project_name: str, workers: str) -> None:
 
 
 def export_once(home: Path, workers: int) -> dict[str, Any]:
-    proc = subprocess.Popen(
-        [sys.executable, __file__, "--export-child", str(home), "scale", str(workers)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=benchlib.loratui_env(home),
-    )
-    with benchlib.TreeRSS(pid=proc.pid, interval=0.05) as tree:
-        out, err = proc.communicate(timeout=3600)
-    if proc.returncode != 0:
-        raise RuntimeError(f"export with {workers} workers failed:\n{err[-4000:]}")
-    run = json.loads(out.strip().splitlines()[-1])
+    args = [__file__, "--export-child", str(home), "scale", str(workers)]
+    run, tree = benchlib.run_child(args, home, f"export with {workers} workers")
     run.update(workers=workers, peak_rss_mb=tree.peak_mb)
     return run
 

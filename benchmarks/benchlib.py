@@ -284,3 +284,20 @@ def bare_extract(paths: list[Path]) -> dict[str, float]:
         "pages": pages,
         "chars": chars,
     }
+
+
+def run_child(args: list[str], home: Path, what: str) -> tuple[dict[str, Any], TreeRSS]:
+    """``python ARGS`` in a child process with ``home`` as its loratui home, its process
+    tree's RSS sampled from here; the JSON object it prints last, and the sampler."""
+    proc = subprocess.Popen(
+        [sys.executable, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=loratui_env(home),
+    )
+    with TreeRSS(pid=proc.pid, interval=0.05) as tree:
+        out, err = proc.communicate(timeout=3600)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{what} failed:\n{err[-4000:]}")
+    return json.loads(out.strip().splitlines()[-1]), tree
